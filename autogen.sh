@@ -1,0 +1,5 @@
+#!/bin/sh
+# Regenerate the autotools build system from a fresh clone.
+set -e
+cd "$(dirname "$0")"
+autoreconf --install --force --warnings=all "$@"

@@ -1,0 +1,34 @@
+/* log.h: leveled logging to stderr. Under systemd (JOURNAL_STREAM set) lines
+ * carry sd-daemon "<N>" priority prefixes and no timestamps; elsewhere a
+ * timestamp and level word. Tests may install a sink to capture lines.
+ * log_errno() logs "...: strerror" and returns -abs(err), so one line both
+ * reports and propagates an error. */
+#pragma once
+
+#include <stdbool.h>
+#include "util.h"
+
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARNING,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+typedef void (*log_sink_fn)(enum log_level level, const char *line, void *ud);
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* "error", "warning", "info", "debug" (or their first letter); -EINVAL otherwise. */
+int log_parse_level(const char *s);
+/* force timestamps on or off (default: off under systemd, on elsewhere) */
+void log_set_timestamps(bool on);
+void log_set_sink(log_sink_fn fn, void *ud);
+
+void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
+int log_errno(enum log_level level, int err, const char *fmt, ...) _printf_(3, 4);
+
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)

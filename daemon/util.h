@@ -1,0 +1,56 @@
+/* util.h: the one cleanup idiom, bounded string copies and small sysfs-style
+ * file helpers (read one value, read a link's last component). Every function
+ * returns 0 (or a length) on success and -errno on failure. */
+#pragma once
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void util_freep(void *p) { free(*(void **)p); }
+static inline void util_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void util_fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void util_closedirp(DIR **d) { if (*d) closedir(*d); }
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(util_freep)
+#define _cleanup_close_ _cleanup_(util_closep)
+#define _cleanup_fclose_ _cleanup_(util_fclosep)
+#define _cleanup_closedir_ _cleanup_(util_closedirp)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+/* Copy src into dst (size bytes), always NUL-terminated. Returns strlen(src),
+ * so a result >= size means truncation. */
+size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/* snprintf that reports truncation: 0, or -ENAMETOOLONG when buf was too small. */
+int util_fmt(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+
+/* Read a small file (a sysfs attribute) into buf, NUL-terminated, with one
+ * trailing newline removed. Returns the length or -errno. */
+int util_read_attr(const char *path, char *buf, size_t size);
+
+/* Parse an integer attribute ("0x8086", "12", "-1"). Returns 0 or -errno. */
+int util_read_long(const char *path, int base, long *out);
+
+/* Last path component of a symlink's target ("../../../bus/pci/drivers/igb" ->
+ * "igb"). Returns the length or -errno (-ENOENT when there is no link). */
+int util_read_link_base(const char *path, char *buf, size_t size);
+
+/* Remove trailing and leading white space in place; returns s. */
+char *util_strstrip(char *s);
+
+/* Read a whole file into a malloc'd, NUL-terminated buffer (len excludes the
+ * NUL). Refuses files larger than max with -EFBIG. */
+int util_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* Monotonic and wall clocks in milliseconds (the shell reads them; the pure
+ * core takes times as arguments). */
+long long util_now_ms(void);
+long long util_wall_ms(void);
