@@ -1,0 +1,879 @@
+/* plan.c: the reconcile planner. Pure: takes the desired state (config), the
+ * observed devices (pci_state), the managed set and in-use facts, and returns
+ * actions and statuses. No I/O, no clock, no globals, no logging: everything
+ * it decides can be tested from tables (tests/unit/test-plan.c).
+ *
+ * A pass works in four steps:
+ *   1. claims:   for each device, the winning line (plan_resolve), then
+ *                group=all spreads a winner to its IOMMU group's members;
+ *                for each PF, the winning numvfs= line;
+ *   2. ends:     the driver each device will have once this plan is done
+ *                (ignoring group viability), so a group's viability can be
+ *                judged from what its members are about to become;
+ *   3. statuses and actions per device, per PF claim, per absent BDF line;
+ *   4. ordering: statuses by address; actions RESTORE, SET_NUMVFS, BIND.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+#define DRV_VFIO "vfio-pci"
+#define DRV_STUB "pci-stub"
+
+/* Per-device working state of one pass. */
+struct dplan {
+	const struct pci_dev *d;
+	const struct managed_dev *m;	/* in the managed set, or NULL */
+	int rc;				/* plan_resolve: 0, -ENOENT, -EEXIST */
+	const struct cfg_entry *line;	/* winner (rc 0 or -EEXIST) */
+	const struct cfg_entry *other;	/* rc -EEXIST: the line that disagrees */
+	bool via_group;			/* claimed by another member's group=all */
+	const char *block;		/* own reason not to move it (in use, VGA) */
+	const char *end;		/* driver once this plan is carried out */
+	bool restore;			/* a RESTORE is planned */
+	bool vanishes;			/* a VF that this plan's SET_NUMVFS removes */
+	/* PF side (numvfs= claims) */
+	int pf_rc;
+	const struct cfg_entry *pf_line, *pf_other;
+	int target_numvfs;		/* what this plan writes to sriov_numvfs, -1 */
+};
+
+struct builder {
+	struct plan *p;
+	size_t cap_actions, cap_statuses;
+};
+
+static bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static int find_index(const struct pci_state *pci, const char *bdf)
+{
+	for (size_t i = 0; i < pci->n; i++)
+		if (streq(pci->devs[i].bdf, bdf))
+			return (int)i;
+	return -1;
+}
+
+static const struct pci_dev *find_dev(const struct pci_state *pci, const char *bdf)
+{
+	int i = find_index(pci, bdf);
+
+	return i < 0 ? NULL : &pci->devs[i];
+}
+
+/* A device answers to an interface name it has now, or to the one recorded
+ * when the daemon took it: unbinding a NIC from its driver removes the
+ * interface, and the device must stay claimed afterwards. */
+static bool dev_has_ifname(const struct pci_dev *d, const char *name,
+			   const struct managed_set *managed)
+{
+	const struct managed_dev *m;
+
+	for (unsigned i = 0; i < d->n_ifnames && i < PCI_MAX_IFNAMES; i++)
+		if (streq(d->ifnames[i], name))
+			return true;
+	m = managed ? managed_find(managed, d->bdf) : NULL;
+	return m && m->ifname[0] && streq(m->ifname, name);
+}
+
+static bool addr_is(const struct pci_addr *a, const char *bdf)
+{
+	struct pci_addr b;
+
+	return bdf_parse(bdf, &b) == 0 && bdf_compare(a, &b) == 0;
+}
+
+/* vfs= is the entry's business (config_vf_selected), checked by the callers
+ * that hold the entry; here only the PF is matched. */
+bool plan_selector_matches(const struct cfg_selector *s, const struct pci_dev *d,
+			   const struct pci_state *pci, const struct managed_set *managed)
+{
+	const struct pci_dev *pf;
+
+	switch (s->kind) {
+	case CFG_SEL_BDF:
+		return bdf_compare(&s->addr, &d->addr) == 0;
+	case CFG_SEL_ID:
+		return d->vendor == s->vendor && d->device == s->device;
+	case CFG_SEL_CLASS:
+		return (d->class_code & s->class_mask) == s->class_code;
+	case CFG_SEL_IFNAME:
+		return dev_has_ifname(d, s->ifname, managed);
+	case CFG_SEL_PF:
+		if (!d->physfn[0] || d->vf_index < 0)
+			return false;
+		if (s->pf_by_addr)
+			return addr_is(&s->addr, d->physfn);
+		pf = pci ? find_dev(pci, d->physfn) : NULL;
+		return pf && dev_has_ifname(pf, s->ifname, managed);
+	}
+	return false;
+}
+
+/* Does numvfs= line e set the VF count of device p? Only a PF can have VFs,
+ * so a VF is never the target, whatever the selector says. */
+static bool line_targets_pf(const struct cfg_entry *e, const struct pci_dev *p,
+			    const struct pci_state *pci, const struct managed_set *managed,
+			    enum cfg_sel_kind *kind)
+{
+	if (e->numvfs < 0 || p->physfn[0])
+		return false;
+	*kind = e->sel.kind;
+	if (e->sel.kind != CFG_SEL_PF)
+		return plan_selector_matches(&e->sel, p, pci, managed);
+	if (e->sel.pf_by_addr)
+		return bdf_compare(&e->sel.addr, &p->addr) == 0;
+	return dev_has_ifname(p, e->sel.ifname, managed);
+}
+
+/* Does line e claim device d's driver? A plain line by its selector (and
+ * vfs= for pf=); a numvfs= line claims the selected VFs of the PF it targets,
+ * ranked as a pf= line, and never the PF's own driver. VFs at or above the
+ * asked count are not claimed: they are about to go away. */
+static bool line_claims_dev(const struct cfg_entry *e, const struct pci_dev *d,
+			    const struct pci_state *pci, const struct managed_set *managed,
+			    enum cfg_sel_kind *kind)
+{
+	const struct pci_dev *pf;
+	enum cfg_sel_kind k;
+
+	if (e->numvfs < 0) {
+		if (!plan_selector_matches(&e->sel, d, pci, managed))
+			return false;
+		if (e->sel.kind == CFG_SEL_PF && !config_vf_selected(e, (unsigned)d->vf_index))
+			return false;
+		*kind = e->sel.kind;
+		return true;
+	}
+	if (!d->physfn[0] || d->vf_index < 0 || d->vf_index >= e->numvfs)
+		return false;
+	pf = find_dev(pci, d->physfn);
+	if (!pf || !line_targets_pf(e, pf, pci, managed, &k))
+		return false;
+	if (!config_vf_selected(e, (unsigned)d->vf_index))
+		return false;
+	*kind = CFG_SEL_PF;
+	return true;
+}
+
+static bool driver_claims_agree(const struct cfg_entry *a, const struct cfg_entry *b)
+{
+	return streq(a->driver, b->driver) && a->group == b->group && a->force == b->force;
+}
+
+static bool numvfs_claims_agree(const struct cfg_entry *a, const struct cfg_entry *b)
+{
+	return a->numvfs == b->numvfs;
+}
+
+typedef bool (*applies_fn)(const struct cfg_entry *e, const struct pci_dev *d,
+			   const struct pci_state *pci, const struct managed_set *managed,
+			   enum cfg_sel_kind *kind);
+typedef bool (*agree_fn)(const struct cfg_entry *a, const struct cfg_entry *b);
+
+/* Most specific applying line: rank (node kind, selector kind), compared
+ * lexicographically. At the top rank the earliest line wins; a later one
+ * that disagrees with it makes the result -EEXIST. */
+static int resolve(const struct config *c, const char *node_name, const struct pci_dev *d,
+		   const struct pci_state *pci, const struct managed_set *managed,
+		   applies_fn applies, agree_fn agree,
+		   const struct cfg_entry **winner, const struct cfg_entry **other)
+{
+	const struct cfg_entry *best = NULL, *clash = NULL;
+	int best_rank = -1;
+
+	for (size_t i = 0; c && i < c->n_entries; i++) {
+		const struct cfg_entry *e = &c->entries[i];
+		enum cfg_sel_kind kind;
+		int rank;
+
+		if (!config_node_matches(e, node_name ? node_name : ""))
+			continue;
+		if (!applies(e, d, pci, managed, &kind))
+			continue;
+		rank = (int)e->node_kind * 16 + (int)kind;
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = e;
+			clash = NULL;
+		} else if (rank == best_rank && !clash && !agree(best, e)) {
+			clash = e;
+		}
+	}
+	if (winner)
+		*winner = best;
+	if (other)
+		*other = clash;
+	if (!best)
+		return -ENOENT;
+	return clash ? -EEXIST : 0;
+}
+
+int plan_resolve(const struct config *c, const char *node_name, const struct pci_dev *d,
+		 const struct pci_state *pci, const struct managed_set *managed,
+		 const struct cfg_entry **winner, const struct cfg_entry **other)
+{
+	return resolve(c, node_name, d, pci, managed, line_claims_dev, driver_claims_agree,
+		       winner, other);
+}
+
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static const char *group_name(enum cfg_group g)
+{
+	return g == CFG_GROUP_ALL ? "all" : "self";
+}
+
+/* "lines 3 and 7 disagree: vfio-pci vs igb" (first difference only). */
+static void format_disagreement(char *buf, size_t size, const struct cfg_entry *a,
+				const struct cfg_entry *b, bool numvfs)
+{
+	if (numvfs)
+		(void)util_fmt(buf, size, "lines %u and %u disagree: numvfs=%d vs numvfs=%d",
+			       a->line, b->line, a->numvfs, b->numvfs);
+	else if (!streq(a->driver, b->driver))
+		(void)util_fmt(buf, size, "lines %u and %u disagree: %s vs %s", a->line, b->line,
+			       a->driver, b->driver);
+	else if (a->group != b->group)
+		(void)util_fmt(buf, size, "lines %u and %u disagree: group=%s vs group=%s",
+			       a->line, b->line, group_name(a->group), group_name(b->group));
+	else
+		(void)util_fmt(buf, size, "lines %u and %u disagree: force=%s vs force=%s",
+			       a->line, b->line, yesno(a->force), yesno(b->force));
+}
+
+static const char *inuse_reason(const struct plan_input *in, const char *bdf)
+{
+	for (size_t i = 0; in->inuse && i < in->n_inuse; i++)
+		if (streq(in->inuse[i].bdf, bdf))
+			return in->inuse[i].reason;
+	return NULL;
+}
+
+static bool vfio_compatible(const char *driver)
+{
+	return !driver[0] || streq(driver, DRV_VFIO) || streq(driver, DRV_STUB);
+}
+
+/* ---- step 1: claims ---- */
+
+/* group=all: the winner's line also claims every non-bridge member of the
+ * IOMMU group that no line claims itself (an explicit line still wins). */
+static void spread_group_claims(const struct pci_state *pci, struct dplan *dp)
+{
+	for (size_t i = 0; i < pci->n; i++) {
+		const struct cfg_entry *e = dp[i].line;
+
+		if (dp[i].rc != 0 || dp[i].via_group || e->group != CFG_GROUP_ALL ||
+		    dp[i].d->is_bridge || dp[i].d->iommu_group < 0)
+			continue;
+		for (size_t j = 0; j < pci->n; j++) {
+			if (j == i || dp[j].rc != -ENOENT || dp[j].d->is_bridge ||
+			    dp[j].d->iommu_group != dp[i].d->iommu_group)
+				continue;
+			dp[j].rc = 0;
+			dp[j].line = e;
+			dp[j].via_group = true;
+		}
+	}
+}
+
+static void claim_pf(const struct plan_input *in, struct dplan *x)
+{
+	const struct pci_dev *d = x->d;
+	const struct managed_pf *mp;
+
+	x->target_numvfs = -1;
+	x->pf_rc = resolve(in->config, in->node_name, d, in->pci, in->managed, line_targets_pf,
+			   numvfs_claims_agree, &x->pf_line, &x->pf_other);
+	if (x->pf_rc == 0) {
+		if (d->sriov_totalvfs >= 0 && x->pf_line->numvfs <= d->sriov_totalvfs &&
+		    x->pf_line->numvfs != d->sriov_numvfs)
+			x->target_numvfs = x->pf_line->numvfs;
+		return;
+	}
+	/* Nothing to undo when the count is already back where it was. */
+	mp = (x->pf_rc == -ENOENT && in->managed) ? managed_find_pf(in->managed, d->bdf) : NULL;
+	if (mp && d->sriov_numvfs >= 0 && d->sriov_numvfs != mp->original_numvfs)
+		x->target_numvfs = mp->original_numvfs;
+}
+
+/* A VF the daemon made (its PF is managed) that nothing claims and that no
+ * driver took: sriov_drivers_autoprobe was off when it appeared, so hand it
+ * back to the kernel. */
+static bool orphan_vf(const struct plan_input *in, const struct dplan *x)
+{
+	return x->rc == -ENOENT && !x->m && x->d->physfn[0] && !x->d->driver[0] && in->managed &&
+	       managed_find_pf(in->managed, x->d->physfn);
+}
+
+/* ---- step 2: where each device ends up ---- */
+
+static void compute_end(const struct plan_input *in, struct dplan *x)
+{
+	const struct pci_dev *d = x->d;
+	const char *use = inuse_reason(in, d->bdf);
+
+	x->end = d->driver;
+	if (x->vanishes)
+		return;
+	if (x->rc == 0) {
+		const struct cfg_entry *e = x->line;
+
+		if (d->is_bridge || streq(d->driver, e->driver))
+			return;
+		if (use && !e->force)
+			x->block = use;
+		else if (d->boot_vga == 1 && !e->force)
+			x->block = "boot VGA device (force=yes to take it)";
+		if (!x->block)
+			x->end = e->driver;
+	} else if (x->rc == -ENOENT && (x->m || orphan_vf(in, x))) {
+		/* Leaving a host driver while in use is unsafe; leaving vfio-pci
+		 * (or having no driver) never takes anything from the host. */
+		if (use && !vfio_compatible(d->driver)) {
+			x->block = use;
+			return;
+		}
+		x->restore = true;
+		x->end = x->m ? x->m->original_driver : "";
+	}
+}
+
+/* First other member of d's group that keeps the group from vfio use once
+ * this plan is done, or -1 when the group is viable. */
+static int group_offender(const struct pci_state *pci, const struct dplan *dp, size_t self)
+{
+	int g = dp[self].d->iommu_group;
+
+	for (size_t j = 0; j < pci->n; j++) {
+		if (j == self || dp[j].d->iommu_group != g || dp[j].d->is_bridge)
+			continue;
+		if (!vfio_compatible(dp[j].end))
+			return (int)j;
+	}
+	return -1;
+}
+
+/* ---- output ---- */
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static struct plan_status *add_status(struct builder *b, const char *bdf, enum plan_state state,
+				      unsigned line)
+{
+	struct plan *p = b->p;
+	struct plan_status *s;
+
+	if (grow((void **)&p->statuses, &b->cap_statuses, p->n_statuses, sizeof(*s)) < 0)
+		return NULL;
+	s = &p->statuses[p->n_statuses++];
+	memset(s, 0, sizeof(*s));
+	util_strlcpy(s->bdf, bdf, sizeof(s->bdf));
+	s->state = state;
+	s->line = line;
+	s->numvfs = -1;
+	s->iommu_group = -1;
+	return s;
+}
+
+static struct plan_action *add_action(struct builder *b, enum plan_action_kind kind,
+				      const struct pci_dev *d, unsigned line)
+{
+	struct plan *p = b->p;
+	struct plan_action *a;
+
+	if (grow((void **)&p->actions, &b->cap_actions, p->n_actions, sizeof(*a)) < 0)
+		return NULL;
+	a = &p->actions[p->n_actions++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	util_strlcpy(a->bdf, d->bdf, sizeof(a->bdf));
+	util_strlcpy(a->current, d->driver, sizeof(a->current));
+	a->numvfs = -1;
+	a->current_numvfs = -1;
+	a->line = line;
+	return a;
+}
+
+/* ---- step 3: device statuses and actions ---- */
+
+/* Why claimed device i cannot go to its desired driver now, or NULL. */
+static const char *claim_block(const struct plan_input *in, const struct dplan *dp, size_t i,
+			       char *buf, size_t size)
+{
+	const struct pci_dev *d = dp[i].d;
+	int off;
+
+	if (streq(dp[i].line->driver, DRV_VFIO)) {
+		if (!in->pci->iommu_on)
+			return "IOMMU is off: boot with intel_iommu=on or amd_iommu=on (and iommu=pt)";
+		if (d->iommu_group < 0)
+			return "no IOMMU group";
+		off = group_offender(in->pci, dp, i);
+		if (off >= 0) {
+			(void)util_fmt(buf, size, "group %d not viable: %s on %s", d->iommu_group,
+				       dp[off].d->bdf, dp[off].end);
+			return buf;
+		}
+	}
+	return dp[i].block;
+}
+
+static int plan_claimed(const struct plan_input *in, const struct dplan *dp, size_t i,
+			struct plan_status *s, struct builder *b)
+{
+	const struct pci_dev *d = dp[i].d;
+	const struct cfg_entry *e = dp[i].line;
+	struct plan_action *a;
+	const char *why;
+	char buf[sizeof(s->reason)];
+
+	util_strlcpy(s->desired, e->driver, sizeof(s->desired));
+	if (d->is_bridge) {
+		s->state = PLAN_BLOCKED;
+		util_strlcpy(s->reason, "PCI bridge: not bound", sizeof(s->reason));
+		return 0;
+	}
+	if (dp[i].vanishes) {
+		s->state = PLAN_PENDING;
+		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s",
+			       d->physfn);
+		return 0;
+	}
+	if (streq(d->driver, e->driver))
+		return 0; /* converged */
+	why = claim_block(in, dp, i, buf, sizeof(buf));
+	if (why) {
+		s->state = PLAN_BLOCKED;
+		util_strlcpy(s->reason, why, sizeof(s->reason));
+		return 0;
+	}
+	s->state = PLAN_PENDING;
+	(void)util_fmt(s->reason, sizeof(s->reason), "bind to %s", e->driver);
+	a = add_action(b, PLAN_ACT_BIND, d, e->line);
+	if (!a)
+		return -ENOMEM;
+	util_strlcpy(a->driver, e->driver, sizeof(a->driver));
+	return 0;
+}
+
+static int plan_restore(const struct dplan *x, struct plan_status *s, struct builder *b)
+{
+	const char *orig = x->m ? x->m->original_driver : "";
+	struct plan_action *a;
+
+	if (x->block) {
+		s->state = PLAN_BLOCKED;
+		util_strlcpy(s->reason, x->block, sizeof(s->reason));
+		return 0;
+	}
+	(void)util_fmt(s->reason, sizeof(s->reason), "no longer in config: back to %s",
+		       orig[0] ? orig : "the kernel's choice");
+	a = add_action(b, PLAN_ACT_RESTORE, x->d, 0);
+	if (!a)
+		return -ENOMEM;
+	util_strlcpy(a->driver, orig, sizeof(a->driver));
+	return 0;
+}
+
+static int plan_device(const struct plan_input *in, const struct dplan *dp, size_t i,
+		       struct builder *b)
+{
+	const struct dplan *x = &dp[i];
+	const struct pci_dev *d = x->d;
+	struct plan_status *s;
+
+	/* Not ours (left alone), or a VF this plan's SET_NUMVFS removes (the
+	 * runtime forgets it once it is gone). */
+	if (x->rc == -ENOENT && !x->restore && !x->block)
+		return 0;
+	s = add_status(b, d->bdf, PLAN_PENDING, x->line ? x->line->line : 0);
+	if (!s)
+		return -ENOMEM;
+	util_strlcpy(s->current, d->driver, sizeof(s->current));
+	s->iommu_group = d->iommu_group;
+	s->group_viable = d->iommu_group >= 0 && in->pci->iommu_on &&
+			  group_offender(in->pci, dp, i) < 0;
+	if (x->rc == -EEXIST) {
+		s->state = PLAN_ERROR;
+		format_disagreement(s->reason, sizeof(s->reason), x->line, x->other, false);
+		return 0;
+	}
+	if (x->rc == 0) {
+		s->state = PLAN_CONVERGED;
+		return plan_claimed(in, dp, i, s, b);
+	}
+	return plan_restore(x, s, b);
+}
+
+/* The numvfs= claim of PF x, or the way back for a PF the daemon changed. */
+static int plan_pf(const struct dplan *x, struct builder *b)
+{
+	const struct pci_dev *d = x->d;
+	const struct cfg_entry *e = x->pf_line;
+	struct plan_status *s;
+	struct plan_action *a;
+
+	if (x->pf_rc == -ENOENT && x->target_numvfs < 0)
+		return 0;
+	s = add_status(b, d->bdf, PLAN_CONVERGED, x->pf_rc == -ENOENT ? 0 : e->line);
+	if (!s)
+		return -ENOMEM;
+	s->pf_claim = true;
+	s->numvfs = x->pf_rc == -ENOENT ? x->target_numvfs : e->numvfs;
+	util_strlcpy(s->current, d->driver, sizeof(s->current));
+	s->iommu_group = d->iommu_group;
+	if (x->pf_rc == -EEXIST) {
+		s->state = PLAN_ERROR;
+		format_disagreement(s->reason, sizeof(s->reason), e, x->pf_other, true);
+		return 0;
+	}
+	if (x->pf_rc == 0 && d->sriov_totalvfs < 0) {
+		s->state = PLAN_ERROR;
+		(void)util_fmt(s->reason, sizeof(s->reason), "%s is not SR-IOV capable", d->bdf);
+		return 0;
+	}
+	if (x->pf_rc == 0 && e->numvfs > d->sriov_totalvfs) {
+		s->state = PLAN_ERROR;
+		(void)util_fmt(s->reason, sizeof(s->reason), "asks %d VFs, %s supports %d",
+			       e->numvfs, d->bdf, d->sriov_totalvfs);
+		return 0;
+	}
+	if (x->target_numvfs < 0)
+		return 0; /* converged */
+	s->state = PLAN_PENDING;
+	if (x->pf_rc == -ENOENT)
+		(void)util_fmt(s->reason, sizeof(s->reason),
+			       "no longer in config: back to %d VFs", x->target_numvfs);
+	else
+		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d",
+			       d->sriov_numvfs, x->target_numvfs);
+	a = add_action(b, PLAN_ACT_SET_NUMVFS, d, s->line);
+	if (!a)
+		return -ENOMEM;
+	a->numvfs = x->target_numvfs;
+	a->current_numvfs = d->sriov_numvfs;
+	/* Any non-zero count is reached through 0, so every VF is created anew;
+	 * keep host drivers off them when a line wants them elsewhere. A way
+	 * back lets the kernel choose. */
+	a->autoprobe_off = x->pf_rc == 0 && x->target_numvfs > 0;
+	return 0;
+}
+
+static bool has_status(const struct plan *p, const char *bdf, bool pf_claim)
+{
+	for (size_t i = 0; i < p->n_statuses; i++)
+		if (p->statuses[i].pf_claim == pf_claim && streq(p->statuses[i].bdf, bdf))
+			return true;
+	return false;
+}
+
+/* A BDF line (or pf=BDF line) on this node whose device is not there. A pf=
+ * line that names its PF by interface has no address to report. */
+static int plan_absent(const struct plan_input *in, struct builder *b)
+{
+	const struct config *c = in->config;
+
+	for (size_t i = 0; c && i < c->n_entries; i++) {
+		const struct cfg_entry *e = &c->entries[i];
+		char bdf[BDF_BUFSZ];
+		bool pf_claim = e->sel.kind == CFG_SEL_BDF && e->numvfs >= 0;
+		struct plan_status *s;
+
+		if (e->sel.kind != CFG_SEL_BDF && !(e->sel.kind == CFG_SEL_PF && e->sel.pf_by_addr))
+			continue;
+		if (!config_node_matches(e, in->node_name ? in->node_name : ""))
+			continue;
+		bdf_format(&e->sel.addr, bdf);
+		if (find_dev(in->pci, bdf) || has_status(b->p, bdf, pf_claim))
+			continue;
+		s = add_status(b, bdf, PLAN_ABSENT, e->line);
+		if (!s)
+			return -ENOMEM;
+		s->pf_claim = pf_claim;
+		s->numvfs = pf_claim ? e->numvfs : -1;
+		if (!pf_claim && e->sel.kind == CFG_SEL_BDF)
+			util_strlcpy(s->desired, e->driver, sizeof(s->desired));
+		util_strlcpy(s->reason, e->sel.kind == CFG_SEL_PF ? "PF not present" : "not present",
+			     sizeof(s->reason));
+	}
+	return 0;
+}
+
+/* ---- step 4: order ---- */
+
+static int cmp_bdf(const char *a, const char *b)
+{
+	struct pci_addr x, y;
+
+	if (bdf_parse(a, &x) == 0 && bdf_parse(b, &y) == 0)
+		return bdf_compare(&x, &y);
+	return strcmp(a, b);
+}
+
+static int cmp_status(const void *pa, const void *pb)
+{
+	const struct plan_status *a = pa, *b = pb;
+	int r = cmp_bdf(a->bdf, b->bdf);
+
+	return r ? r : (int)a->pf_claim - (int)b->pf_claim;
+}
+
+/* Restores first: they hand devices back and can make a group viable (or
+ * free a driver) before anything else moves. VF counts next: changing a
+ * count destroys and recreates the VFs, so binding a VF before that would be
+ * undone. Binds last, each kind in address order. */
+static int action_order(enum plan_action_kind k)
+{
+	switch (k) {
+	case PLAN_ACT_RESTORE:
+		return 0;
+	case PLAN_ACT_SET_NUMVFS:
+		return 1;
+	case PLAN_ACT_BIND:
+		return 2;
+	}
+	return 3;
+}
+
+static int cmp_action(const void *pa, const void *pb)
+{
+	const struct plan_action *a = pa, *b = pb;
+	int r = action_order(a->kind) - action_order(b->kind);
+
+	return r ? r : cmp_bdf(a->bdf, b->bdf);
+}
+
+/* ---- the pass ---- */
+
+static void mark_vanishing(const struct pci_state *pci, struct dplan *dp)
+{
+	for (size_t i = 0; i < pci->n; i++) {
+		const struct pci_dev *d = dp[i].d;
+		int pf = d->physfn[0] ? find_index(pci, d->physfn) : -1;
+
+		if (pf >= 0 && dp[pf].target_numvfs >= 0 && d->vf_index >= dp[pf].target_numvfs)
+			dp[i].vanishes = true;
+	}
+}
+
+static int compute(const struct plan_input *in, struct dplan *dp, struct builder *b)
+{
+	const struct pci_state *pci = in->pci;
+	int r;
+
+	for (size_t i = 0; i < pci->n; i++) {
+		dp[i].d = &pci->devs[i];
+		dp[i].m = in->managed ? managed_find(in->managed, dp[i].d->bdf) : NULL;
+		dp[i].rc = plan_resolve(in->config, in->node_name, dp[i].d, pci, in->managed,
+					&dp[i].line, &dp[i].other);
+		claim_pf(in, &dp[i]);
+	}
+	spread_group_claims(pci, dp);
+	mark_vanishing(pci, dp);
+	for (size_t i = 0; i < pci->n; i++)
+		compute_end(in, &dp[i]);
+	for (size_t i = 0; i < pci->n; i++) {
+		r = plan_device(in, dp, i, b);
+		if (r < 0)
+			return r;
+		r = plan_pf(&dp[i], b);
+		if (r < 0)
+			return r;
+	}
+	return plan_absent(in, b);
+}
+
+int plan_compute(const struct plan_input *in, struct plan **out)
+{
+	static const struct pci_state empty;
+	struct plan_input input = *in;
+	struct builder b = { 0 };
+	struct dplan *dp;
+	int r;
+
+	*out = NULL;
+	if (!input.pci)
+		input.pci = &empty;
+	b.p = calloc(1, sizeof(*b.p));
+	dp = calloc(input.pci->n ? input.pci->n : 1, sizeof(*dp));
+	if (!b.p || !dp) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = compute(&input, dp, &b);
+	if (r < 0)
+		goto out;
+	if (b.p->n_statuses)
+		qsort(b.p->statuses, b.p->n_statuses, sizeof(*b.p->statuses), cmp_status);
+	if (b.p->n_actions)
+		qsort(b.p->actions, b.p->n_actions, sizeof(*b.p->actions), cmp_action);
+	*out = b.p;
+	b.p = NULL;
+out:
+	free(dp);
+	plan_free(b.p);
+	return r;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->actions);
+	free(p->statuses);
+	free(p);
+}
+
+const char *plan_state_name(enum plan_state s)
+{
+	static const char *const names[] = {
+		[PLAN_CONVERGED] = "converged", [PLAN_PENDING] = "pending",
+		[PLAN_BLOCKED] = "blocked",	[PLAN_ERROR] = "error",
+		[PLAN_ABSENT] = "absent",
+	};
+
+	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+const char *plan_action_name(enum plan_action_kind k)
+{
+	static const char *const names[] = {
+		[PLAN_ACT_BIND] = "bind", [PLAN_ACT_RESTORE] = "restore",
+		[PLAN_ACT_SET_NUMVFS] = "numvfs",
+	};
+
+	return (size_t)k < ARRAY_SIZE(names) ? names[k] : "unknown";
+}
+
+static const char *or_none(const char *driver)
+{
+	return driver[0] ? driver : "(none)";
+}
+
+int plan_format_action(const struct plan_action *a, char *buf, size_t size)
+{
+	switch (a->kind) {
+	case PLAN_ACT_BIND:
+		return util_fmt(buf, size, "bind %s: %s -> %s (line %u)", a->bdf,
+				or_none(a->current), a->driver, a->line);
+	case PLAN_ACT_RESTORE:
+		if (!a->driver[0])
+			return util_fmt(buf, size, "restore %s: %s -> kernel's choice", a->bdf,
+					or_none(a->current));
+		return util_fmt(buf, size, "restore %s: %s -> kernel's choice (was %s)", a->bdf,
+				or_none(a->current), a->driver);
+	case PLAN_ACT_SET_NUMVFS:
+		if (!a->line)
+			return util_fmt(buf, size, "numvfs %s: %d -> %d (restore)", a->bdf,
+					a->current_numvfs, a->numvfs);
+		return util_fmt(buf, size, "numvfs %s: %d -> %d (line %u)", a->bdf,
+				a->current_numvfs, a->numvfs, a->line);
+	}
+	return -EINVAL;
+}
+
+/* ---- managed set ---- */
+
+/* Both arrays hold records that start with their BDF, so one set of array
+ * operations serves both. Removal keeps the order, so the persisted state
+ * file stays stable; adding a BDF already present replaces its record. */
+_Static_assert(offsetof(struct managed_dev, bdf) == 0, "record starts with its BDF");
+_Static_assert(offsetof(struct managed_pf, bdf) == 0, "record starts with its BDF");
+
+static void *rec_find(void *v, size_t n, size_t size, const char *bdf)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		char *r = (char *)v + i * size;
+
+		if (streq(r, bdf))
+			return r;
+	}
+	return NULL;
+}
+
+static int rec_add(void **v, size_t *n, size_t *cap, size_t size, const void *rec)
+{
+	void *old = rec_find(*v, *n, size, rec);
+
+	if (!old) {
+		if (grow(v, cap, *n, size) < 0)
+			return -ENOMEM;
+		old = (char *)*v + (*n)++ * size;
+	}
+	memcpy(old, rec, size);
+	return 0;
+}
+
+static void rec_remove(void *v, size_t *n, size_t size, const char *bdf)
+{
+	char *r = rec_find(v, *n, size, bdf);
+	size_t i;
+
+	if (!r)
+		return;
+	i = (size_t)(r - (char *)v) / size;
+	memmove(r, r + size, (*n - i - 1) * size);
+	(*n)--;
+}
+
+struct managed_dev *managed_find(const struct managed_set *m, const char *bdf)
+{
+	return m ? rec_find(m->devs, m->n_devs, sizeof(*m->devs), bdf) : NULL;
+}
+
+struct managed_pf *managed_find_pf(const struct managed_set *m, const char *bdf)
+{
+	return m ? rec_find(m->pfs, m->n_pfs, sizeof(*m->pfs), bdf) : NULL;
+}
+
+int managed_add(struct managed_set *m, const struct managed_dev *d)
+{
+	return rec_add((void **)&m->devs, &m->n_devs, &m->cap_devs, sizeof(*d), d);
+}
+
+int managed_add_pf(struct managed_set *m, const struct managed_pf *p)
+{
+	return rec_add((void **)&m->pfs, &m->n_pfs, &m->cap_pfs, sizeof(*p), p);
+}
+
+void managed_remove(struct managed_set *m, const char *bdf)
+{
+	rec_remove(m->devs, &m->n_devs, sizeof(*m->devs), bdf);
+}
+
+void managed_remove_pf(struct managed_set *m, const char *bdf)
+{
+	rec_remove(m->pfs, &m->n_pfs, sizeof(*m->pfs), bdf);
+}
+
+void managed_clear(struct managed_set *m)
+{
+	free(m->devs);
+	free(m->pfs);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,141 @@
+/* plan.h: the reconcile planner. Pure: desired state (config) x observed
+ * devices (pci_state) x what the daemon manages now (managed set) x in-use
+ * facts gathered by the I/O layer -> a list of actions and a status for every
+ * device that is claimed or managed. No I/O, no clock, no globals.
+ *
+ * Rules (vfiobind.conf(5) and README "How the daemon decides"):
+ *  - A line applies when its NODE matches the node name and its selector
+ *    matches the device. Among the lines that apply to one device the most
+ *    specific wins: node rank first (exact > glob > DEFAULT), then selector
+ *    rank (BDF > ifname > pf > id > class). Equally specific lines that
+ *    disagree put the device in `error`, naming both lines.
+ *  - A claimed device already on its desired driver is `converged`; otherwise
+ *    it is `pending` with a BIND action, unless something blocks it (PCI
+ *    bridge, IOMMU off for vfio-pci, IOMMU group not viable, in use, boot VGA):
+ *    then `blocked` with the reason and no action.
+ *  - A managed device no line claims any more gets a RESTORE action (back to
+ *    the kernel's choice).
+ *  - A BDF line naming a device that does not exist is `absent`.
+ *  - numvfs=N on a line that selects a PF: SET_NUMVFS when the count differs;
+ *    the line's driver then applies to the PF's VFs chosen by vfs= (all by
+ *    default), and the PF keeps its own driver.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "pci.h"
+
+enum plan_state {
+	PLAN_CONVERGED = 0,
+	PLAN_PENDING,
+	PLAN_BLOCKED,
+	PLAN_ERROR,
+	PLAN_ABSENT,
+};
+
+enum plan_action_kind {
+	PLAN_ACT_BIND = 0,	/* move bdf to driver */
+	PLAN_ACT_RESTORE,	/* clear override, back to the kernel's choice */
+	PLAN_ACT_SET_NUMVFS,	/* write sriov_numvfs (0 first when changing) */
+};
+
+/* A device the daemon has moved; persisted in the run dir across restarts. */
+struct managed_dev {
+	char bdf[BDF_BUFSZ];
+	char original_driver[PCI_DRIVER_MAX];	/* before vfiobindd took it, "" none */
+	char driver[PCI_DRIVER_MAX];		/* where vfiobindd put it */
+	char ifname[PCI_IFNAME_MAX];		/* first interface name it had, "" none */
+	long long since_ms;			/* wall clock of the take */
+};
+
+/* A PF whose VF count the daemon changed. */
+struct managed_pf {
+	char bdf[BDF_BUFSZ];
+	int original_numvfs;
+};
+
+struct managed_set {
+	struct managed_dev *devs;
+	size_t n_devs, cap_devs;
+	struct managed_pf *pfs;
+	size_t n_pfs, cap_pfs;
+};
+
+/* Why a device must not be unbound now (in use), found by inuse.c. */
+struct plan_inuse {
+	char bdf[BDF_BUFSZ];
+	char reason[200];
+};
+
+struct plan_input {
+	const struct config *config;	/* NULL: empty desired state */
+	const char *node_name;
+	const struct pci_state *pci;
+	const struct managed_set *managed; /* NULL: nothing managed */
+	const struct plan_inuse *inuse;
+	size_t n_inuse;
+};
+
+struct plan_action {
+	enum plan_action_kind kind;
+	char bdf[BDF_BUFSZ];
+	char driver[PCI_DRIVER_MAX];	/* BIND: target; RESTORE: original ("" unknown) */
+	char current[PCI_DRIVER_MAX];	/* driver when planned, "" none */
+	int numvfs;			/* SET_NUMVFS: target; else -1 */
+	int current_numvfs;		/* SET_NUMVFS: count when planned */
+	bool autoprobe_off;		/* SET_NUMVFS: keep host drivers off new VFs */
+	unsigned line;			/* config line behind it, 0 for a restore */
+};
+
+struct plan_status {
+	char bdf[BDF_BUFSZ];
+	enum plan_state state;
+	char reason[256];		/* "" when converged */
+	unsigned line;			/* claiming line, 0 when none */
+	bool pf_claim;			/* the status of a numvfs= claim on a PF */
+	char desired[PCI_DRIVER_MAX];	/* "" when being restored */
+	char current[PCI_DRIVER_MAX];
+	int numvfs;			/* pf_claim: desired count */
+	int iommu_group;
+	bool group_viable;
+};
+
+struct plan {
+	struct plan_action *actions;
+	size_t n_actions;
+	struct plan_status *statuses;	/* sorted by bdf, pf claims after device claims */
+	size_t n_statuses;
+};
+
+int plan_compute(const struct plan_input *in, struct plan **out);
+void plan_free(struct plan *p);
+
+/* Does selector s pick device d (pci gives PF facts for pf= selectors)?
+ * Selector only: a pf= line's vfs= is checked by plan_resolve. */
+bool plan_selector_matches(const struct cfg_selector *s, const struct pci_dev *d,
+			   const struct pci_state *pci, const struct managed_set *managed);
+/* The winning line for device d on this node: 0 and *winner, -ENOENT when no
+ * line applies, -EEXIST when equally specific lines disagree (then *winner is
+ * one of them and *other the second). A numvfs= line competes for its PF's
+ * VFs (ranked as pf=), never for the PF. Claims spread by another member's
+ * group=all are plan_compute's: they do not show here. */
+int plan_resolve(const struct config *c, const char *node_name, const struct pci_dev *d,
+		 const struct pci_state *pci, const struct managed_set *managed,
+		 const struct cfg_entry **winner, const struct cfg_entry **other);
+
+const char *plan_state_name(enum plan_state s);
+const char *plan_action_name(enum plan_action_kind k);
+/* One log/dry-run line: "bind 0000:03:00.1: igb -> vfio-pci (line 3)". */
+int plan_format_action(const struct plan_action *a, char *buf, size_t size);
+
+/* Managed set helpers (pure data structure operations). */
+struct managed_dev *managed_find(const struct managed_set *m, const char *bdf);
+struct managed_pf *managed_find_pf(const struct managed_set *m, const char *bdf);
+int managed_add(struct managed_set *m, const struct managed_dev *d);
+int managed_add_pf(struct managed_set *m, const struct managed_pf *p);
+void managed_remove(struct managed_set *m, const char *bdf);
+void managed_remove_pf(struct managed_set *m, const char *bdf);
+void managed_clear(struct managed_set *m);
