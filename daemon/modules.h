@@ -1,0 +1,25 @@
+/* modules.h: loading kernel modules, behind an interface tests replace.
+ *
+ * The real implementation uses libkmod (modprobe semantics: dependencies,
+ * blacklist, install commands). A run on a fake sysfs root gets modules_ops_none,
+ * which refuses: it never loads a module into the host kernel. */
+#pragma once
+
+#include <stddef.h>
+
+struct modules_ops {
+	/* Load a module by name ("vfio-pci") or by modalias ("pci:v00008086d..."),
+	 * with its dependencies. 0, or -errno with a sentence in err. */
+	int (*load)(void *ud, const char *name_or_alias, char *err, size_t errsize);
+	void *ud;
+};
+
+/* libkmod-backed loader; *out valid until modules_kmod_free(). */
+int modules_kmod_new(struct modules_ops *out);
+void modules_kmod_free(struct modules_ops *ops);
+
+/* Whether a module for this name or alias exists on disk / is built in:
+ * 1 yes, 0 no, -errno on error (for `vfiobind check`). */
+int modules_kmod_available(const char *name_or_alias);
+
+extern const struct modules_ops modules_ops_none;

@@ -1,0 +1,95 @@
+/* fakesys.h: a fake sysfs tree in a temporary directory, and a fake kernel
+ * that gives writes into it their kernel meaning, so the real binder, scanner
+ * and daemon run unchanged on it. Nothing here touches the real /sys.
+ *
+ * Layout made (as the kernel lays it out):
+ *   ROOT/devices/pci0000:00/BDF/{vendor,device,subsystem_vendor,subsystem_device,
+ *       class,driver_override,numa_node,modalias,[boot_vga],[sriov_*],
+ *       driver -> ../../../bus/pci/drivers/NAME, iommu_group ->
+ *       ../../../kernel/iommu_groups/N, physfn, virtfnN, net/IFNAME/}
+ *   ROOT/bus/pci/devices/BDF -> ../../../devices/pci0000:00/BDF
+ *   ROOT/bus/pci/drivers/NAME/{bind,unbind,new_id,remove_id,BDF -> device}
+ *   ROOT/bus/pci/drivers_probe
+ *   ROOT/kernel/iommu_groups/N/devices/BDF -> device
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "modules.h"
+#include "sysfs.h"
+
+struct fakesys;
+
+struct fakesys_dev {
+	const char *bdf;		/* canonical, required */
+	uint16_t vendor, device;	/* 0 -> 0x8086 / 0x10d3 */
+	uint32_t class_code;		/* 0 -> 0x020000 (Ethernet) */
+	const char *driver;		/* bound driver now, NULL none */
+	const char *native_driver;	/* what drivers_probe picks without an
+					   override (NULL: same as driver) */
+	int iommu_group;		/* -1 none (also when 0 is not wanted: use -1) */
+	int totalvfs;			/* > 0: SR-IOV PF with this capacity */
+	const char *vf_driver;		/* native driver of VFs this PF creates */
+	uint16_t vf_device;		/* device id of VFs (0: device+1) */
+	const char *ifname;		/* net/IFNAME, NULL none */
+	int boot_vga;			/* -1 absent */
+	int numa_node;			/* written as is */
+};
+
+/* Defaults for a spec: call, then set fields. */
+void fakesys_dev_init(struct fakesys_dev *d, const char *bdf, const char *driver, int group);
+
+struct fakesys *fakesys_new(void);
+void fakesys_free(struct fakesys *fs);	/* removes the whole tree */
+const char *fakesys_root(const struct fakesys *fs);
+
+/* Register a driver (bus/pci/drivers/NAME). A module of that name also
+ * becomes "loadable" by fakesys_modules (which registers the driver). */
+int fakesys_add_driver(struct fakesys *fs, const char *name);
+/* Make a module known to the fake module loader without registering its
+ * driver yet; alias may be NULL (then name only). */
+int fakesys_add_module(struct fakesys *fs, const char *name, const char *alias);
+int fakesys_add_device(struct fakesys *fs, const struct fakesys_dev *d);
+int fakesys_remove_device(struct fakesys *fs, const char *bdf);
+/* Bind bdf to driver (NULL: unbind) behind the daemon's back, as a person would. */
+int fakesys_set_driver(struct fakesys *fs, const char *bdf, const char *driver);
+/* Turn on the IOMMU (kernel/iommu_groups exists with groups) or off (removed). */
+int fakesys_set_iommu(struct fakesys *fs, bool on);
+/* Add an interface under a device's net/ (or remove it with NULL). */
+int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname);
+
+/* Read ROOT/relpath into a static-per-call malloc'd string (caller frees),
+ * trailing newline removed; NULL when absent. */
+char *fakesys_read(const struct fakesys *fs, const char *relpath);
+/* Current driver of bdf: malloc'd name, or NULL when unbound. */
+char *fakesys_driver(const struct fakesys *fs, const char *bdf);
+
+/* Failure injection for the fake kernel. */
+enum fakesys_fault {
+	FAKESYS_FAULT_UNBIND,		/* write to drivers/X/unbind fails with err */
+	FAKESYS_FAULT_PROBE_NOTHING,	/* drivers_probe "succeeds" but binds nothing
+					   (pitfall 1); err unused */
+	FAKESYS_FAULT_PROBE_TARGET,	/* the override target refuses the device
+					   (probe returns err), native still binds */
+	FAKESYS_FAULT_BIND,		/* write to drivers/X/bind fails with err */
+	FAKESYS_FAULT_OVERRIDE,		/* write to driver_override fails with err */
+	FAKESYS_FAULT_NUMVFS,		/* write to sriov_numvfs fails with err */
+	FAKESYS_FAULT_MODULE,		/* loading any module fails with err */
+};
+/* Arm a fault for bdf (NULL: any device); count < 0 means forever. */
+void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count);
+void fakesys_clear_faults(struct fakesys *fs);
+
+/* Count of writes the fake kernel saw (all files), and to new_id in particular. */
+unsigned fakesys_write_count(const struct fakesys *fs);
+unsigned fakesys_new_id_writes(const struct fakesys *fs);
+
+/* The fake kernel as sysfs ops and module loader; ud must be the fakesys. */
+struct sysfs_ops fakesys_kernel_ops(struct fakesys *fs);
+struct modules_ops fakesys_modules_ops(struct fakesys *fs);
+
+/* Build a tree of n functions (8 per bus, e1000e-like, one group each) fast,
+ * for benchmarks and scale tests. */
+int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver);
