@@ -1,0 +1,849 @@
+/* engine.c: the daemon's state and its reconcile passes (see engine.h). */
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conffile.h"
+#include "engine.h"
+#include "inuse.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+#include "worker.h"
+
+#define ONCE_MAX_ROUNDS 4	/* --once re-plans while VFs appear */
+
+struct engine {
+	struct event_base *base;
+	struct engine_opts o;
+	char *config_path, *sysfs_root, *node_name, *run_dir;
+	char *proc_root;		/* in-use facts; NULL: none (fake sysfs trees) */
+
+	struct config *config;		/* in force; never NULL after start */
+	char *config_text;		/* text it came from, to skip no-op reloads */
+	struct cfg_errors rejected;	/* errors of a newer file kept out */
+	bool runtime_modified;
+	long long loaded_ms;
+
+	struct pci_state *pci;
+	struct plan *plan;
+	struct managed_set managed;
+	struct engine_dev *devs;
+	size_t n_devs, cap_devs;
+	struct engine_counters ctr;
+
+	struct event *pass_ev, *resync_ev, *retry_ev;
+	bool pass_full;
+	bool pass_scheduled;
+
+	struct bind_ctx bctx;
+	struct modules_ops locked_modules;	/* serialises libkmod across threads */
+	pthread_mutex_t modules_lock;
+	struct worker_pool *workers;
+
+	engine_event_fn ev_fn;
+	void *ev_ud;
+	void (*ready_fn)(void *ud);
+	void *ready_ud;
+	bool ready;
+	bool iommu_warned;
+	bool stopping;
+};
+
+static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
+		 const char *state, int err, const char *fmt, ...) _printf_(6, 7);
+
+static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
+		 const char *state, int err, const char *fmt, ...)
+{
+	struct engine_event ev = { kind, bdf, state, NULL, err };
+	char msg[768];
+	va_list ap;
+
+	if (!e->ev_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ev.message = msg;
+	e->ev_fn(&ev, e->ev_ud);
+}
+
+long long engine_backoff_ms(int failures)
+{
+	long long d = ENGINE_BACKOFF_MIN_MS;
+
+	for (int i = 1; i < failures && d < ENGINE_BACKOFF_MAX_MS; i++)
+		d *= 2;
+	return d < ENGINE_BACKOFF_MAX_MS ? d : ENGINE_BACKOFF_MAX_MS;
+}
+
+static int locked_load(void *ud, const char *name, char *err, size_t errsize)
+{
+	struct engine *e = ud;
+	int r;
+
+	pthread_mutex_lock(&e->modules_lock);
+	r = e->o.modules->load(e->o.modules->ud, name, err, errsize);
+	pthread_mutex_unlock(&e->modules_lock);
+	return r;
+}
+
+/* --- per-device runtime facts ------------------------------------------ */
+
+static struct engine_dev *dev_get(struct engine *e, const char *bdf, bool create)
+{
+	for (size_t i = 0; i < e->n_devs; i++)
+		if (strcmp(e->devs[i].bdf, bdf) == 0)
+			return &e->devs[i];
+	if (!create)
+		return NULL;
+	if (e->n_devs == e->cap_devs) {
+		size_t cap = e->cap_devs ? e->cap_devs * 2 : 16;
+		struct engine_dev *n = realloc(e->devs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		e->devs = n;
+		e->cap_devs = cap;
+	}
+	memset(&e->devs[e->n_devs], 0, sizeof(e->devs[0]));
+	util_strlcpy(e->devs[e->n_devs].bdf, bdf, BDF_BUFSZ);
+	e->devs[e->n_devs].state = (enum plan_state)-1;
+	return &e->devs[e->n_devs++];
+}
+
+/* Drop facts about devices that are neither in the plan nor busy. */
+static void dev_prune(struct engine *e)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < e->n_devs; i++) {
+		bool keep = e->devs[i].in_flight;
+
+		for (size_t j = 0; !keep && e->plan && j < e->plan->n_statuses; j++)
+			keep = strcmp(e->plan->statuses[j].bdf, e->devs[i].bdf) == 0;
+		if (keep)
+			e->devs[w++] = e->devs[i];
+	}
+	e->n_devs = w;
+}
+
+bool engine_dev_stuck(const struct engine *e, const struct engine_dev *d, long long now_ms)
+{
+	return d->in_flight && now_ms - d->in_flight_since_ms > e->o.stuck_ms;
+}
+
+/* --- config ------------------------------------------------------------ */
+
+static void log_config_errors(const struct cfg_errors *errs)
+{
+	char line[512];
+
+	for (size_t i = 0; i < errs->n; i++)
+		if (cfg_errors_format(errs, i, line, sizeof(line)) >= 0)
+			log_error("%s", line);
+}
+
+static void config_replace(struct engine *e, struct config *c, char *text)
+{
+	config_free(e->config);
+	free(e->config_text);
+	e->config = c;
+	e->config_text = text;
+	e->loaded_ms = util_wall_ms();
+	e->runtime_modified = false;
+}
+
+int engine_reload(struct engine *e, const char *why)
+{
+	struct cfg_errors errs = { 0 };
+	struct config *c = NULL;
+	char *text = NULL;
+	int r;
+
+	r = conffile_load(e->config_path, &c, &errs, &text);
+	if (r < 0) {
+		e->ctr.reload_errors++;
+		log_error("%s: rejected (%zu error%s), keeping the %s config in force", e->config_path,
+			  errs.n, errs.n == 1 ? "" : "s", e->config ? "last good" : "empty");
+		log_config_errors(&errs);
+		cfg_errors_clear(&e->rejected);
+		e->rejected = errs;
+		if (!e->config)
+			e->config = config_new_empty(e->config_path);
+		emit(e, ENGINE_EV_CONFIG, NULL, "rejected", EINVAL, "%s rejected: %zu error(s)",
+		     e->config_path, e->rejected.n);
+		return r;
+	}
+	cfg_errors_clear(&errs); /* the parser names its source even on success */
+	cfg_errors_clear(&e->rejected);
+	if (e->config && !e->runtime_modified && e->config_text && text &&
+	    strcmp(e->config_text, text) == 0 && e->config->missing == c->missing) {
+		/* Same bytes (an editor's touch, a ConfigMap resync): nothing to do. */
+		config_free(c);
+		free(text);
+		return 0;
+	}
+	if (c->missing)
+		log_warning("%s: no such file: empty desired state (nothing to bind)", e->config_path);
+	else
+		log_info("%s: loaded %zu entr%s (%s)", e->config_path, c->n_entries,
+			 c->n_entries == 1 ? "y" : "ies", why);
+	config_replace(e, c, text);
+	e->ctr.reloads++;
+	emit(e, ENGINE_EV_CONFIG, NULL, "loaded", 0, "%s loaded: %zu entries", e->config_path,
+	     e->config->n_entries);
+	engine_request_pass(e, true, "config reload");
+	return 0;
+}
+
+int engine_apply_config(struct engine *e, struct config *c)
+{
+	config_free(e->config);
+	e->config = c;
+	e->runtime_modified = true;
+	e->loaded_ms = util_wall_ms();
+	e->ctr.reloads++;
+	emit(e, ENGINE_EV_CONFIG, NULL, "runtime", 0, "runtime config applied: %zu entries",
+	     c->n_entries);
+	engine_request_pass(e, false, "runtime config change");
+	return 0;
+}
+
+/* --- passes --------------------------------------------------------------- */
+
+static void save_state(struct engine *e)
+{
+	if (e->run_dir && !e->o.dry_run)
+		state_save(e->run_dir, &e->managed);
+}
+
+/* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
+ * with their PF's count): if they come back they are new functions. */
+static void forget_vanished(struct engine *e)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < e->managed.n_devs;) {
+		const char *bdf = e->managed.devs[i].bdf;
+		struct engine_dev *d = dev_get(e, bdf, false);
+
+		if (!pci_find(e->pci, bdf) && !(d && d->in_flight)) {
+			log_info("%s: gone, no longer managed", bdf);
+			managed_remove(&e->managed, bdf);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	for (size_t i = 0; i < e->managed.n_pfs;) {
+		if (!pci_find(e->pci, e->managed.pfs[i].bdf)) {
+			managed_remove_pf(&e->managed, e->managed.pfs[i].bdf);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	if (changed)
+		save_state(e);
+}
+
+static int rescan(struct engine *e)
+{
+	struct pci_state *st = NULL;
+	int r = pci_scan(e->sysfs_root, &st);
+
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
+	pci_state_free(e->pci);
+	e->pci = st;
+	return 0;
+}
+
+/* --- in-use safety (inuse.c) ----------------------------------------------
+ * Plan once; when the plan wants to BIND anything, gather in-use facts for
+ * those devices only and plan again with them, so an interface carrying the
+ * operator's connection or a mounted disk comes out `blocked` with the
+ * reason, and is bound on the first pass after the reason goes away. */
+static int compute_plan(struct engine *e, const struct config *c, struct plan **out)
+{
+	struct plan_input in = {
+		.config = c,
+		.node_name = e->node_name,
+		.pci = e->pci,
+		.managed = &e->managed,
+	};
+	struct plan_inuse *use = NULL;
+	struct plan *first = NULL;
+	int r;
+
+	r = plan_compute(&in, &first);
+	if (r < 0)
+		return r;
+	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->pci, first, &use, &in.n_inuse);
+	if (r < 0) {
+		/* Never plan binds without knowing what is in use. */
+		plan_free(first);
+		return r;
+	}
+	if (in.n_inuse == 0) {
+		*out = first;
+		return 0;
+	}
+	plan_free(first);
+	in.inuse = use;
+	r = plan_compute(&in, out);
+	free(use);
+	return r;
+}
+/* --- end of in-use safety --------------------------------------------------- */
+
+/* Record state changes of every planned device, with a log line and event. */
+static void note_statuses(struct engine *e)
+{
+	long long now = util_wall_ms();
+
+	for (size_t i = 0; i < e->plan->n_statuses; i++) {
+		const struct plan_status *s = &e->plan->statuses[i];
+		struct engine_dev *d;
+
+		if (s->pf_claim)
+			continue;
+		d = dev_get(e, s->bdf, true);
+		if (!d)
+			continue;
+		if (d->state != s->state || strcmp(d->reason, s->reason) != 0) {
+			enum log_level lvl = s->state == PLAN_BLOCKED || s->state == PLAN_ERROR ?
+						     LOG_LVL_WARNING : LOG_LVL_DEBUG;
+
+			if (d->state != s->state)
+				d->last_transition_ms = now;
+			log_msg(lvl, "%s: %s%s%s", s->bdf, plan_state_name(s->state),
+				s->reason[0] ? ": " : "", s->reason);
+			emit(e, ENGINE_EV_DEVICE, s->bdf, plan_state_name(s->state), 0, "%s",
+			     s->reason);
+		}
+		d->state = s->state;
+		util_strlcpy(d->reason, s->reason, sizeof(d->reason));
+	}
+	if (e->pci && !e->pci->iommu_on && !e->iommu_warned) {
+		bool vfio = false;
+
+		for (size_t i = 0; i < e->plan->n_statuses && !vfio; i++)
+			vfio = strcmp(e->plan->statuses[i].desired, CFG_DEFAULT_DRIVER) == 0;
+		if (vfio) {
+			/* Said once, not on every pass. */
+			log_warning("IOMMU is off (no groups under %s/kernel/iommu_groups): vfio-pci "
+				    "lines stay blocked; boot with intel_iommu=on or amd_iommu=on "
+				    "(and iommu=pt)", e->sysfs_root);
+			e->iommu_warned = true;
+		}
+	}
+}
+
+/* A RESTORE of a device already back on its original driver with no
+ * override needs no sysfs writes: just stop managing it. */
+static bool restore_is_noop(struct engine *e, const struct plan_action *a)
+{
+	const struct managed_dev *m = managed_find(&e->managed, a->bdf);
+	const struct pci_dev *d = pci_find(e->pci, a->bdf);
+
+	return m && d && m->original_driver[0] && strcmp(d->driver, m->original_driver) == 0 &&
+	       !d->driver_override[0];
+}
+
+/* Before touching a device, write down where it came from, so that a crash
+ * between unbind and probe still lets a restarted daemon give it back. */
+static void record_intent(struct engine *e, const struct plan_action *a)
+{
+	struct managed_dev m = { 0 };
+	const struct pci_dev *d;
+
+	if (a->kind == PLAN_ACT_SET_NUMVFS) {
+		struct managed_pf p = { 0 };
+
+		if (managed_find_pf(&e->managed, a->bdf))
+			return;
+		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
+		p.original_numvfs = a->current_numvfs;
+		managed_add_pf(&e->managed, &p);
+		save_state(e);
+		return;
+	}
+	if (a->kind != PLAN_ACT_BIND || managed_find(&e->managed, a->bdf))
+		return;
+	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
+	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
+	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
+	d = pci_find(e->pci, a->bdf);
+	if (d && d->n_ifnames)
+		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
+	m.since_ms = util_wall_ms();
+	managed_add(&e->managed, &m);
+	save_state(e);
+}
+
+static void finish_job(struct engine *e, struct worker_job *job);
+
+static void dispatch(struct engine *e, const struct plan_action *a, long long now)
+{
+	struct engine_dev *d = dev_get(e, a->bdf, true);
+	struct worker_job *job;
+	char text[512];
+
+	if (!d || d->in_flight || (d->retry_at_ms && d->retry_at_ms > now))
+		return;
+	plan_format_action(a, text, sizeof(text));
+	if (e->o.dry_run) {
+		log_info("dry-run: would %s", text);
+		return;
+	}
+	if (a->kind == PLAN_ACT_RESTORE && restore_is_noop(e, a)) {
+		log_info("%s: already back on %s, no longer managed", a->bdf, a->current);
+		managed_remove(&e->managed, a->bdf);
+		save_state(e);
+		return;
+	}
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return;
+	job->action = *a;
+	record_intent(e, a);
+	log_info("%s", text);
+	d->in_flight = true;
+	d->in_flight_since_ms = now;
+	if (worker_submit(e->workers, job) < 0) {
+		d->in_flight = false;
+		free(job);
+	}
+}
+
+static void arm_retry(struct engine *e, long long now)
+{
+	long long next = 0;
+
+	for (size_t i = 0; i < e->n_devs; i++) {
+		long long t = e->devs[i].retry_at_ms;
+
+		if (t > now && (!next || t < next))
+			next = t;
+	}
+	if (next) {
+		long long ms = next - now;
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		evtimer_add(e->retry_ev, &tv);
+	}
+}
+
+static void maybe_ready(struct engine *e)
+{
+	if (e->ready || !e->plan || (e->workers && worker_pool_pending(e->workers)))
+		return;
+	e->ready = true;
+	if (e->ready_fn)
+		e->ready_fn(e->ready_ud);
+}
+
+static void run_pass(struct engine *e)
+{
+	struct plan *p = NULL;
+	long long now = util_wall_ms();
+	bool full = e->pass_full || !e->pci;
+
+	e->pass_full = false;
+	if (full && rescan(e) < 0 && !e->pci)
+		return;
+	forget_vanished(e);
+	if (compute_plan(e, e->config, &p) < 0) {
+		log_error("planner failed: out of memory");
+		return;
+	}
+	plan_free(e->plan);
+	e->plan = p;
+	note_statuses(e);
+	for (size_t i = 0; i < p->n_actions; i++)
+		dispatch(e, &p->actions[i], now);
+	dev_prune(e);
+	e->ctr.passes++;
+	emit(e, ENGINE_EV_PASS, NULL, full ? "full" : "partial", 0, "pass %lu: %zu action(s)",
+	     e->ctr.passes, p->n_actions);
+	arm_retry(e, now);
+	maybe_ready(e);
+}
+
+static void on_pass(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	e->pass_scheduled = false;
+	if (!e->stopping)
+		run_pass(e);
+}
+
+void engine_request_pass(struct engine *e, bool full, const char *why)
+{
+	struct timeval tv = { e->o.coalesce_ms / 1000, (e->o.coalesce_ms % 1000) * 1000 };
+
+	e->pass_full |= full;
+	if (e->pass_scheduled || !e->pass_ev)
+		return;
+	/* The first request opens a short window; later ones ride along, so a
+	 * burst of 128 VF events gives one pass, not 128. */
+	log_debug("pass requested: %s", why);
+	e->pass_scheduled = true;
+	evtimer_add(e->pass_ev, &tv);
+}
+
+/* --- results ------------------------------------------------------------- */
+
+static void note_success(struct engine *e, const struct plan_action *a,
+			 const struct bind_result *res, long long when)
+{
+	struct managed_dev *m;
+
+	switch (a->kind) {
+	case PLAN_ACT_BIND:
+		e->ctr.binds++;
+		m = managed_find(&e->managed, a->bdf);
+		if (m) {
+			util_strlcpy(m->driver, a->driver, sizeof(m->driver));
+			m->since_ms = when;
+		}
+		log_info("%s: bound to %s (was %s)", a->bdf, a->driver,
+			 res->driver_before[0] ? res->driver_before : "no driver");
+		break;
+	case PLAN_ACT_RESTORE:
+		e->ctr.restores++;
+		managed_remove(&e->managed, a->bdf);
+		log_info("%s: given back, now on %s", a->bdf,
+			 res->driver_after[0] ? res->driver_after : "no driver");
+		break;
+	case PLAN_ACT_SET_NUMVFS: {
+		const struct managed_pf *p = managed_find_pf(&e->managed, a->bdf);
+
+		e->ctr.numvfs_changes++;
+		if (p && p->original_numvfs == a->numvfs)
+			managed_remove_pf(&e->managed, a->bdf);
+		log_info("%s: %d VF(s)", a->bdf, a->numvfs);
+		break;
+	}
+	}
+}
+
+static void finish_job(struct engine *e, struct worker_job *job)
+{
+	const struct plan_action *a = &job->action;
+	struct engine_dev *d = dev_get(e, a->bdf, true);
+	long long now = util_wall_ms();
+
+	if (d) {
+		d->in_flight = false;
+		d->in_flight_since_ms = 0;
+	}
+	if (job->rc == 0) {
+		note_success(e, a, &job->res, now);
+		if (d) {
+			d->failures = 0;
+			d->last_errno = 0;
+			d->last_error[0] = '\0';
+			d->retry_at_ms = 0;
+		}
+		emit(e, ENGINE_EV_ACTION, a->bdf, "ok", 0, "%s %s: done",
+		     plan_action_name(a->kind), a->bdf);
+	} else {
+		e->ctr.failures++;
+		if (d) {
+			d->failures++;
+			d->last_errno = -job->rc;
+			util_strlcpy(d->last_error, job->res.msg[0] ? job->res.msg : strerror(-job->rc),
+				     sizeof(d->last_error));
+			d->retry_at_ms = now + engine_backoff_ms(d->failures);
+		}
+		log_error("%s (retry in %llds)", job->res.msg[0] ? job->res.msg : strerror(-job->rc),
+			  d ? (d->retry_at_ms - now) / 1000 : 0);
+		emit(e, ENGINE_EV_ACTION, a->bdf, "failed", -job->rc, "%s",
+		     job->res.msg[0] ? job->res.msg : strerror(-job->rc));
+	}
+	save_state(e);
+	/* VF counts add and remove functions: rescan; else re-read one device. */
+	if (a->kind == PLAN_ACT_SET_NUMVFS)
+		e->pass_full = true;
+	else if (e->pci)
+		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
+}
+
+static void on_job_done(struct worker_job *job, void *ud)
+{
+	struct engine *e = ud;
+
+	finish_job(e, job);
+	free(job);
+	if (!e->stopping)
+		engine_request_pass(e, false, "action finished");
+}
+
+void engine_device_event(struct engine *e, const char *action, const char *bdf)
+{
+	const struct managed_dev *m;
+	const struct pci_dev *d;
+	struct engine_dev *info;
+
+	if (!bdf_is_canonical(bdf))
+		return;
+	e->ctr.events++;
+	log_debug("event: %s %s", action, bdf);
+	if (!e->pci) {
+		engine_request_pass(e, true, "event before first scan");
+		return;
+	}
+	pci_state_refresh(e->pci, e->sysfs_root, bdf);
+	m = managed_find(&e->managed, bdf);
+	d = pci_find(e->pci, bdf);
+	info = dev_get(e, bdf, false);
+	if (m && d && !(info && info->in_flight) && strcmp(action, "bind") == 0 &&
+	    strcmp(d->driver, m->driver) != 0)
+		log_warning("%s: rebound to %s behind vfiobindd's back; taking it back to %s",
+			    bdf, d->driver, m->driver);
+	engine_request_pass(e, false, action);
+}
+
+/* --- timers and lifecycle ------------------------------------------------ */
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	engine_request_pass(arg, false, "retry");
+}
+
+static void on_resync(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	/* The safety net for missed events: re-read the file and every device. */
+	if (!e->runtime_modified)
+		engine_reload(e, "resync");
+	engine_request_pass(e, true, "resync");
+}
+
+struct engine *engine_new(struct event_base *base, const struct engine_opts *opts)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	const char *proc_root;
+
+	if (!e)
+		return NULL;
+	e->base = base;
+	e->o = *opts;
+	e->config_path = strdup(opts->config_path);
+	e->sysfs_root = strdup(opts->sysfs_root);
+	e->node_name = strdup(opts->node_name);
+	e->run_dir = opts->run_dir ? strdup(opts->run_dir) : NULL;
+	proc_root = opts->proc_root ? opts->proc_root : inuse_default_proc_root(opts->sysfs_root);
+	e->proc_root = proc_root ? strdup(proc_root) : NULL;
+	if (!e->config_path || !e->sysfs_root || !e->node_name || (opts->run_dir && !e->run_dir) ||
+	    (proc_root && !e->proc_root)) {
+		engine_free(e);
+		return NULL;
+	}
+	if (e->o.workers == 0)
+		e->o.workers = 4;
+	if (e->o.stuck_ms <= 0)
+		e->o.stuck_ms = 10000;
+	if (e->o.coalesce_ms < 0)
+		e->o.coalesce_ms = 0;
+	pthread_mutex_init(&e->modules_lock, NULL);
+	e->locked_modules.load = locked_load;
+	e->locked_modules.ud = e;
+	e->bctx.root = e->sysfs_root;
+	e->bctx.sysfs = opts->sysfs;
+	e->bctx.modules = &e->locked_modules;
+	if (e->run_dir)
+		state_load(e->run_dir, &e->managed);
+	return e;
+}
+
+void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ud)
+{
+	e->ev_fn = fn;
+	e->ev_ud = ud;
+}
+
+void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud)
+{
+	e->ready_fn = fn;
+	e->ready_ud = ud;
+}
+
+int engine_start(struct engine *e)
+{
+	e->pass_ev = evtimer_new(e->base, on_pass, e);
+	e->retry_ev = evtimer_new(e->base, on_retry, e);
+	if (!e->pass_ev || !e->retry_ev)
+		return -ENOMEM;
+	if (!e->o.dry_run) {
+		e->workers = worker_pool_new(e->base, e->o.workers, &e->bctx, on_job_done, e);
+		if (!e->workers)
+			return -ENOMEM;
+	}
+	if (e->o.resync_s > 0) {
+		struct timeval tv = { e->o.resync_s, 0 };
+
+		e->resync_ev = event_new(e->base, -1, EV_PERSIST, on_resync, e);
+		if (!e->resync_ev || event_add(e->resync_ev, &tv) < 0)
+			return -ENOMEM;
+	}
+	engine_reload(e, "start");
+	/* The first pass runs at once, not after the coalescing window. */
+	e->pass_full = true;
+	run_pass(e);
+	return 0;
+}
+
+void engine_shutdown(struct engine *e, int timeout_ms)
+{
+	e->stopping = true;
+	if (e->workers) {
+		worker_pool_free(e->workers, timeout_ms);
+		e->workers = NULL;
+	}
+	save_state(e);
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->workers)
+		engine_shutdown(e, 0);
+	if (e->pass_ev)
+		event_free(e->pass_ev);
+	if (e->retry_ev)
+		event_free(e->retry_ev);
+	if (e->resync_ev)
+		event_free(e->resync_ev);
+	config_free(e->config);
+	free(e->config_text);
+	cfg_errors_clear(&e->rejected);
+	pci_state_free(e->pci);
+	plan_free(e->plan);
+	managed_clear(&e->managed);
+	free(e->devs);
+	free(e->config_path);
+	free(e->sysfs_root);
+	free(e->node_name);
+	free(e->run_dir);
+	free(e->proc_root);
+	pthread_mutex_destroy(&e->modules_lock);
+	free(e);
+}
+
+/* --- --once ---------------------------------------------------------------- */
+
+static bool all_converged(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_statuses; i++)
+		if (p->statuses[i].state != PLAN_CONVERGED)
+			return false;
+	return true;
+}
+
+static void print_plan(const struct plan *p)
+{
+	char text[512];
+
+	for (size_t i = 0; i < p->n_actions; i++)
+		if (plan_format_action(&p->actions[i], text, sizeof(text)) >= 0)
+			printf("%s\n", text);
+	for (size_t i = 0; i < p->n_statuses; i++) {
+		const struct plan_status *s = &p->statuses[i];
+
+		if (s->state == PLAN_BLOCKED || s->state == PLAN_ERROR || s->state == PLAN_ABSENT)
+			printf("# %s: %s: %s\n", s->bdf, plan_state_name(s->state), s->reason);
+	}
+	fflush(stdout);
+}
+
+int engine_run_once(struct engine *e)
+{
+	bool failed_any = false;
+	int r;
+
+	r = engine_reload(e, "--once");
+	if (r < 0)
+		return r;
+	for (int round = 0; round < ONCE_MAX_ROUNDS; round++) {
+		bool acted = false;
+
+		if (rescan(e) < 0)
+			return -EIO;
+		forget_vanished(e);
+		plan_free(e->plan);
+		e->plan = NULL;
+		if (compute_plan(e, e->config, &e->plan) < 0)
+			return -ENOMEM;
+		note_statuses(e);
+		if (e->o.dry_run) {
+			print_plan(e->plan);
+			break;
+		}
+		for (size_t i = 0; i < e->plan->n_actions; i++) {
+			const struct plan_action *a = &e->plan->actions[i];
+			struct engine_dev *d = dev_get(e, a->bdf, true);
+			struct worker_job job = { .action = *a };
+			char text[512];
+
+			/* One try per device per run: --once never loops on a failure. */
+			if (!d || d->failures)
+				continue;
+			if (a->kind == PLAN_ACT_RESTORE && restore_is_noop(e, a)) {
+				managed_remove(&e->managed, a->bdf);
+				save_state(e);
+				continue;
+			}
+			plan_format_action(a, text, sizeof(text));
+			log_info("%s", text);
+			record_intent(e, a);
+			worker_run_job(&e->bctx, &job);
+			finish_job(e, &job);
+			failed_any |= job.rc < 0;
+			acted = true;
+		}
+		if (!acted)
+			break;
+	}
+	if (!e->o.dry_run) {
+		struct plan *p = NULL;
+
+		if (rescan(e) == 0 && compute_plan(e, e->config, &p) == 0) {
+			plan_free(e->plan);
+			e->plan = p;
+			note_statuses(e);
+		}
+	}
+	return all_converged(e->plan) && !failed_any ? 0 : 1;
+}
+
+/* --- views ------------------------------------------------------------------ */
+
+const struct config *engine_config(const struct engine *e) { return e->config; }
+const struct cfg_errors *engine_config_errors(const struct engine *e) { return &e->rejected; }
+const struct pci_state *engine_pci(const struct engine *e) { return e->pci; }
+const struct plan *engine_plan(const struct engine *e) { return e->plan; }
+const struct managed_set *engine_managed(const struct engine *e) { return &e->managed; }
+const struct engine_counters *engine_counters(const struct engine *e) { return &e->ctr; }
+const struct engine_opts *engine_options(const struct engine *e) { return &e->o; }
+bool engine_config_runtime_modified(const struct engine *e) { return e->runtime_modified; }
+long long engine_config_loaded_ms(const struct engine *e) { return e->loaded_ms; }
+
+const struct engine_dev *engine_dev_info(const struct engine *e, const char *bdf)
+{
+	return dev_get((struct engine *)e, bdf, false);
+}
+
+int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
+{
+	return compute_plan(e, c, out);
+}

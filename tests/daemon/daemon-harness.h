@@ -1,0 +1,34 @@
+/* daemon-harness.h: start the real vfiobindd binary on a fake sysfs tree,
+ * capture its log, and wait for lines. Shared by the daemon-level tests. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct fakesys;
+
+struct daemon_run {
+	pid_t pid;
+	char dir[64];		/* temp dir: config, run dir, socket, log */
+	char conf[128];
+	char sock[128];
+	char log[128];
+};
+
+/* Path of a built program (VFIOBIND_BUILDDIR or "."), e.g. "daemon/vfiobindd". */
+const char *harness_bin(const char *rel);
+void harness_init(struct daemon_run *d);
+void harness_write_conf(struct daemon_run *d, const char *text);
+/* Start vfiobindd on fs's root with extra args (NULL-terminated). */
+void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra);
+/* Run a command to completion, capturing stdout into out (malloc'd). */
+int harness_run(const char *const *argv, char **out);
+/* Wait until the log contains needle (ms timeout). */
+bool harness_wait_log(struct daemon_run *d, const char *needle, int ms);
+bool harness_log_has(struct daemon_run *d, const char *needle);
+/* Wait until the socket accepts connections. */
+bool harness_wait_socket(struct daemon_run *d, int ms);
+void harness_stop(struct daemon_run *d);
+void harness_cleanup(struct daemon_run *d);
+/* Digest of every file, link and directory name under root. */
+unsigned long long harness_tree_digest(const char *root);

@@ -1,0 +1,120 @@
+/* test-daemon.c: the real vfiobindd binary on a fake sysfs tree: --check-config,
+ * --once --dry-run, and the long-running --dry-run daemon reacting to config
+ * edits. A dry run must leave the tree byte for byte as it was. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon-harness.h"
+#include "fakesys.h"
+
+static struct fakesys *fs;
+static struct daemon_run d;
+
+static void setup(void)
+{
+	struct fakesys_dev dev;
+
+	fs = fakesys_new();
+	cr_assert_not_null(fs);
+	fakesys_add_driver(fs, "e1000e");
+	fakesys_add_driver(fs, "vfio-pci");
+	fakesys_dev_init(&dev, "0000:00:02.0", "e1000e", 1);
+	fakesys_add_device(fs, &dev);
+	fakesys_dev_init(&dev, "0000:00:03.0", "e1000e", 2);
+	fakesys_add_device(fs, &dev);
+	harness_init(&d);
+}
+
+static void teardown(void)
+{
+	harness_cleanup(&d);
+	fakesys_free(fs);
+}
+
+TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(daemon, check_config_accepts_the_seed_format)
+{
+	const char *argv[] = { harness_bin("daemon/vfiobindd"), "--check-config", "--config", d.conf, NULL };
+	char *out;
+
+	harness_write_conf(&d, "worker-0 0000:03:00.1\nworker-1 0000:03:00.2\nDEFAULT  0000:03:00.0\n");
+	cr_assert_eq(harness_run(argv, &out), 0);
+	cr_assert(strstr(out, "ok, 3 entries"), "%s", out);
+	free(out);
+}
+
+Test(daemon, check_config_lists_every_error_as_file_line_and_exits_1)
+{
+	const char *argv[] = { harness_bin("daemon/vfiobindd"), "--check-config", "--config", d.conf, NULL };
+	char *out, want[256];
+
+	harness_write_conf(&d, "DEFAULT 0000:03:00.0\nDEFAULT 03:00:1\n# ok\nworker-1 0000:03:00.2 numfs=2\n");
+	cr_assert_eq(harness_run(argv, &out), 1);
+	snprintf(want, sizeof(want), "%s:2: ", d.conf);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want), "%s:4: ", d.conf);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out);
+}
+
+Test(daemon, once_dry_run_prints_every_action_and_writes_nothing)
+{
+	const char *argv[] = { harness_bin("daemon/vfiobindd"), "--once", "--dry-run", "--config", d.conf,
+			       "--sysfs-root", fakesys_root(fs), "--node-name", "worker-0", NULL };
+	unsigned long long before = harness_tree_digest(fakesys_root(fs));
+	char *out;
+
+	harness_write_conf(&d, "DEFAULT 0000:00:02.0\nworker-9 0000:00:03.0\nDEFAULT 0000:00:1f.0\n");
+	harness_run(argv, &out);
+	cr_assert(strstr(out, "bind 0000:00:02.0: e1000e -> vfio-pci (line 1)"), "%s", out);
+	cr_assert_null(strstr(out, "0000:00:03.0"), "another node's line: %s", out);
+	cr_assert(strstr(out, "0000:00:1f.0: absent"), "%s", out);
+	cr_assert_eq(harness_tree_digest(fakesys_root(fs)), before, "dry run changed the tree");
+	free(out);
+}
+
+Test(daemon, dry_run_daemon_plans_again_after_each_config_edit)
+{
+	const char *extra[] = { "--dry-run", NULL };
+	unsigned long long before = harness_tree_digest(fakesys_root(fs));
+
+	harness_write_conf(&d, "DEFAULT 0000:00:02.0\n");
+	harness_start(&d, fs, extra);
+	cr_assert(harness_wait_log(&d, "dry-run: would bind 0000:00:02.0: e1000e -> vfio-pci (line 1)", 5000));
+	harness_write_conf(&d, "DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	cr_assert(harness_wait_log(&d, "dry-run: would bind 0000:00:03.0: e1000e -> vfio-pci (line 2)", 5000));
+	harness_write_conf(&d, "DEFAULT 0000:00:02.0\nDEFAULT bogus\n");
+	cr_assert(harness_wait_log(&d, "rejected", 5000));
+	cr_assert(harness_wait_log(&d, "vfiobind.conf:2: ", 5000));
+	harness_stop(&d);
+	cr_assert_eq(harness_tree_digest(fakesys_root(fs)), before, "dry run changed the tree");
+}
+
+Test(daemon, second_instance_is_refused_by_the_lock)
+{
+	const char *extra[] = { "--dry-run", NULL };
+	const char *argv[] = { harness_bin("daemon/vfiobindd"), "--dry-run", "--run-dir", d.dir,
+			       "--config", d.conf, "--sysfs-root", fakesys_root(fs), "--socket", d.sock,
+			       "--udev-source", "none", NULL };
+
+	harness_write_conf(&d, "");
+	harness_start(&d, fs, extra);
+	cr_assert(harness_wait_socket(&d, 5000));
+	cr_assert_neq(harness_run(argv, NULL), 0);
+}
+
+Test(daemon, sigterm_exits_cleanly_and_removes_the_socket)
+{
+	const char *extra[] = { "--dry-run", NULL };
+
+	harness_write_conf(&d, "");
+	harness_start(&d, fs, extra);
+	cr_assert(harness_wait_socket(&d, 5000));
+	harness_stop(&d);
+	cr_assert(harness_log_has(&d, "shutting down"));
+	cr_assert_neq(access(d.sock, F_OK), 0, "socket removed on exit");
+}

@@ -1,0 +1,327 @@
+/* test-engine.c: the daemon's reconcile loop on a fake sysfs tree with the
+ * fake kernel: passes, coalescing, backoff, hand rebinds, hotplug, restarts,
+ * invalid config kept out, and a stuck sysfs write that blocks nothing else. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "fakesys.h"
+#include "log.h"
+#include "util.h"
+
+static struct fakesys *fs;
+static struct event_base *base;
+static struct engine *eng;
+static struct sysfs_ops kops;
+static struct modules_ops mops;
+static char tmpdir[64];
+static char conf[128];
+
+static void quiet(enum log_level l, const char *line, void *ud) { (void)l; (void)line; (void)ud; }
+
+static void write_conf(const char *text)
+{
+	char tmp[160];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", conf);
+	f = fopen(tmp, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(rename(tmp, conf), 0);
+}
+
+static void add_nic(const char *bdf, int group)
+{
+	struct fakesys_dev d;
+
+	fakesys_dev_init(&d, bdf, "e1000e", group);
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+}
+
+static struct engine *make_engine(const struct sysfs_ops *ops, int stuck_ms)
+{
+	struct engine_opts o = {
+		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
+		.run_dir = tmpdir, .resync_s = 0, .stuck_ms = stuck_ms, .coalesce_ms = 10,
+		.workers = 2, .sysfs = ops, .modules = &mops,
+	};
+
+	return engine_new(base, &o);
+}
+
+static void setup(void)
+{
+	log_set_sink(quiet, NULL);
+	evthread_use_pthreads();
+	fs = fakesys_new();
+	cr_assert_not_null(fs);
+	fakesys_add_driver(fs, "e1000e");
+	fakesys_add_module(fs, "vfio-pci", NULL);
+	add_nic("0000:00:02.0", 1);
+	add_nic("0000:00:03.0", 2);
+	add_nic("0000:00:04.0", 3);
+	kops = fakesys_kernel_ops(fs);
+	mops = fakesys_modules_ops(fs);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vb-engine-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", tmpdir);
+	base = event_base_new();
+	eng = NULL;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	engine_free(eng);
+	event_base_free(base);
+	fakesys_free(fs);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+	log_set_sink(NULL, NULL);
+}
+
+TestSuite(engine, .init = setup, .fini = teardown, .timeout = 30);
+
+/* Run the loop until pred holds (checked every 5 ms) or ms pass. */
+typedef bool (*pred_fn)(void);
+static pred_fn cur_pred;
+static void check_pred(evutil_socket_t fd, short w, void *arg)
+{
+	(void)fd; (void)w; (void)arg;
+	if (cur_pred && cur_pred())
+		event_base_loopbreak(base);
+}
+
+static bool run_until(pred_fn pred, int ms)
+{
+	struct timeval every = { 0, 5000 }, limit = { ms / 1000, (ms % 1000) * 1000 };
+	struct event *tick = event_new(base, -1, EV_PERSIST, check_pred, NULL);
+
+	cur_pred = pred;
+	event_add(tick, &every);
+	event_base_loopexit(base, &limit);
+	event_base_dispatch(base);
+	event_free(tick);
+	return pred ? pred() : true;
+}
+
+static bool on(const char *bdf, const char *driver)
+{
+	char *d = fakesys_driver(fs, bdf);
+	bool r = d ? driver && strcmp(d, driver) == 0 : driver == NULL;
+
+	free(d);
+	return r;
+}
+
+static bool dev2_vfio(void) { return on("0000:00:02.0", "vfio-pci"); }
+static bool dev2_e1000e(void) { return on("0000:00:02.0", "e1000e"); }
+static bool dev3_vfio(void) { return on("0000:00:03.0", "vfio-pci"); }
+static bool dev9_vfio(void) { return on("0000:00:09.0", "vfio-pci"); }
+static bool dev2_failed(void)
+{
+	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+
+	return d && d->failures > 0;
+}
+
+Test(engine, start_binds_configured_devices_and_records_the_original_driver)
+{
+	write_conf("DEFAULT 0000:00:02.0\nworker-1 0000:00:03.0\n");
+	eng = make_engine(&kops, 10000);
+	cr_assert_eq(engine_start(eng), 0);
+	cr_assert(run_until(dev2_vfio, 5000));
+	cr_assert(on("0000:00:03.0", "e1000e"), "another node's line is ignored");
+	const struct managed_dev *m = managed_find(engine_managed(eng), "0000:00:02.0");
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->original_driver, "e1000e");
+	cr_assert_eq(fakesys_new_id_writes(fs), 0);
+}
+
+Test(engine, removed_line_gives_the_device_back_to_its_driver)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_vfio, 5000));
+	write_conf("# nothing\n");
+	cr_assert_eq(engine_reload(eng, "test"), 0);
+	cr_assert(run_until(dev2_e1000e, 5000));
+	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+}
+
+Test(engine, invalid_config_keeps_the_last_good_one_in_force)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_vfio, 5000));
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:99.9 numfs=3\n");
+	cr_assert_eq(engine_reload(eng, "test"), -EINVAL);
+	cr_assert_eq(engine_config(eng)->n_entries, 1);
+	cr_assert_geq(engine_config_errors(eng)->n, 1);
+	run_until(NULL, 100);
+	cr_assert(dev2_vfio(), "the device stays where the good config put it");
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	cr_assert_eq(engine_reload(eng, "fixed"), 0);
+	cr_assert_eq(engine_config_errors(eng)->n, 0, "fixing the file clears the errors");
+	cr_assert(run_until(dev3_vfio, 5000));
+}
+
+Test(engine, missing_file_is_an_empty_desired_state)
+{
+	eng = make_engine(&kops, 10000);
+	cr_assert_eq(engine_start(eng), 0);
+	cr_assert(engine_config(eng)->missing);
+	cr_assert_eq(engine_config(eng)->n_entries, 0);
+}
+
+Test(engine, burst_of_events_gives_one_or_a_few_passes)
+{
+	unsigned long before;
+
+	write_conf("DEFAULT id=8086:10d3\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	run_until(NULL, 300);
+	before = engine_counters(eng)->passes;
+	for (int i = 0; i < 128; i++)
+		engine_device_event(eng, "change", "0000:00:04.0");
+	run_until(NULL, 300);
+	cr_assert_leq(engine_counters(eng)->passes - before, 3, "%lu passes for 128 events",
+		      engine_counters(eng)->passes - before);
+	cr_assert_eq(engine_counters(eng)->events - 0, 128);
+}
+
+Test(engine, backoff_doubles_from_one_second_to_five_minutes)
+{
+	cr_assert_eq(engine_backoff_ms(1), 1000);
+	cr_assert_eq(engine_backoff_ms(2), 2000);
+	cr_assert_eq(engine_backoff_ms(3), 4000);
+	cr_assert_eq(engine_backoff_ms(9), 256000);
+	cr_assert_eq(engine_backoff_ms(10), 300000);
+	cr_assert_eq(engine_backoff_ms(1000), 300000);
+}
+
+Test(engine, failing_bind_is_retried_with_backoff_not_spun)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, "0000:00:02.0", EBUSY, -1);
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_failed, 5000));
+	long long now = util_wall_ms();
+	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	cr_assert_eq(d->last_errno, EBUSY);
+	cr_assert(strstr(d->last_error, "Device or resource busy"), "%s", d->last_error);
+	cr_assert_gt(d->retry_at_ms, now + 500);
+	cr_assert_leq(d->retry_at_ms, now + 1000);
+	unsigned long passes = engine_counters(eng)->passes;
+	run_until(NULL, 400);
+	cr_assert_leq(engine_counters(eng)->passes - passes, 1, "no spinning while backing off");
+	cr_assert(dev2_e1000e(), "a failed unbind leaves the device on its driver");
+}
+
+Test(engine, device_rebound_by_hand_is_taken_back)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_vfio, 5000));
+	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "e1000e"), 0);
+	engine_device_event(eng, "bind", "0000:00:02.0");
+	cr_assert(run_until(dev2_vfio, 5000));
+}
+
+Test(engine, hotplugged_device_matching_a_line_is_bound_on_arrival)
+{
+	write_conf("DEFAULT id=8086:10d3\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	run_until(NULL, 200);
+	add_nic("0000:00:09.0", 9);
+	engine_device_event(eng, "add", "0000:00:09.0");
+	cr_assert(run_until(dev9_vfio, 5000));
+}
+
+Test(engine, restarted_daemon_remembers_original_drivers)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_vfio, 5000));
+	engine_free(eng);
+	write_conf("");
+	eng = make_engine(&kops, 10000);
+	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+	engine_start(eng);
+	cr_assert(run_until(dev2_e1000e, 5000));
+}
+
+Test(engine, dry_run_writes_nothing)
+{
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	struct engine_opts o = {
+		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "n",
+		.run_dir = NULL, .dry_run = true, .coalesce_ms = 10,
+		.sysfs = &sysfs_ops_deny, .modules = &modules_ops_none,
+	};
+	unsigned writes = fakesys_write_count(fs);
+
+	eng = engine_new(base, &o);
+	engine_start(eng);
+	run_until(NULL, 200);
+	cr_assert_eq(fakesys_write_count(fs), writes);
+	cr_assert(dev2_e1000e());
+	cr_assert_eq(engine_plan(eng)->n_actions, 2, "it still plans both binds");
+}
+
+/* A sysfs door that hangs every write for one device until released, as a
+ * driver whose remove() sleeps in the kernel would. */
+static int hang_pipe[2];
+static int hanging_write(void *ud, const char *path, const char *buf, size_t len)
+{
+	if (strstr(path, "0000:00:02.0") || (len >= 12 && strncmp(buf, "0000:00:02.0", 12) == 0)) {
+		struct pollfd p = { hang_pipe[0], POLLIN, 0 };
+
+		poll(&p, 1, 20000);
+	}
+	return kops.write(ud, path, buf, len);
+}
+
+static bool dev2_stuck(void)
+{
+	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+
+	return d && engine_dev_stuck(eng, d, util_wall_ms());
+}
+
+Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
+{
+	struct sysfs_ops hang = { hanging_write, NULL };
+
+	cr_assert_eq(pipe(hang_pipe), 0);
+	hang.ud = kops.ud;
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	eng = make_engine(&hang, 100);
+	engine_start(eng);
+	cr_assert(run_until(dev3_vfio, 5000), "the other device moves meanwhile");
+	cr_assert(run_until(dev2_stuck, 5000), "the hung device is reported stuck");
+	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	cr_assert_gt(d->in_flight_since_ms, 0);
+	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
+	cr_assert(run_until(dev2_vfio, 5000), "released, it completes");
+	close(hang_pipe[0]);
+	close(hang_pipe[1]);
+}
