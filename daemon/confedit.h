@@ -1,0 +1,63 @@
+/* confedit.h: changing the desired state on behalf of `add` and `remove`.
+ *
+ * Two ways, chosen by the request's "runtime" flag:
+ *  - the config FILE: every other line, comment, blank and line end stays
+ *    byte for byte; the new text is validated with config_parse() before
+ *    anything is written, then written to a temp file in the same directory,
+ *    fsync'd, renamed over the file and the directory fsync'd, so a crash
+ *    leaves the old file or the new one, never half of one;
+ *  - the config in MEMORY (runtime): a copy of the config in force with the
+ *    entry added or removed, for engine_apply_config(); the file is untouched.
+ *
+ * Lines match when their NODE word and their selector are equal (the options
+ * do not matter): `add` of a line whose node and selector already have a line
+ * replaces that line in place instead of making two lines that disagree. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* -EROFS when the file cannot be rewritten in place: a read-only mount, an
+ * unwritable directory, or a Kubernetes ConfigMap (the file is a symlink into
+ * the volume's `..data` directory, which the kubelet owns and rewrites). A
+ * missing file in a writable directory is fine (0). */
+int confedit_check_writable(const char *path);
+
+/* Do entries a and b have the same NODE word and an equal selector? */
+bool confedit_entry_same_target(const struct cfg_entry *a, const struct cfg_entry *b);
+bool confedit_selector_equal(const struct cfg_selector *a, const struct cfg_selector *b);
+
+/* Pure text edits (the file's bytes in, new bytes out, caller frees *out).
+ * text may be NULL with len 0 (a missing file). line is one entry without a
+ * line end; the file's own line end (LF or CRLF, from its first line) is used.
+ * add: *replaced tells whether a line with the same node and selector was
+ * rewritten in place (the first such; later duplicates are removed).
+ * remove: node NULL matches any node; *removed counts the lines dropped.
+ * Returns 0, -EINVAL when line does not parse, -ENOMEM. */
+int confedit_text_add(const char *text, size_t len, const char *line, char **out,
+		      size_t *out_len, bool *replaced);
+int confedit_text_remove(const char *text, size_t len, const char *node,
+			 const struct cfg_selector *sel, char **out, size_t *out_len,
+			 unsigned *removed);
+
+/* File edits. On a config that would be invalid afterwards: -EINVAL, errs
+ * filled and the file untouched. -EROFS as confedit_check_writable() says;
+ * remove on a missing file: -ENOENT. */
+int confedit_file_add(const char *path, const char *line, bool *replaced,
+		      struct cfg_errors *errs);
+int confedit_file_remove(const char *path, const char *node, const struct cfg_selector *sel,
+			 unsigned *removed, struct cfg_errors *errs);
+
+/* Write text to path atomically (temp file, fsync, rename, fsync dir); the
+ * file keeps its mode and owner. 0 or -errno (-EROFS for a read-only place). */
+int confedit_write_atomic(const char *path, const char *text, size_t len);
+
+/* Runtime edits: a new config (caller owns; hand it to engine_apply_config)
+ * made from c with the entry added (replacing one with the same target; a new
+ * one is numbered after the last line) or the matching entries removed. */
+int confedit_config_add(const struct config *c, const char *line, struct config **out,
+			bool *replaced, char *msg, size_t msgsize);
+int confedit_config_remove(const struct config *c, const char *node,
+			   const struct cfg_selector *sel, struct config **out, unsigned *removed);

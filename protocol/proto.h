@@ -1,0 +1,278 @@
+/* proto.h: the one definition of the control-socket wire format, shared by
+ * vfiobindd (daemon/server.c) and vfiobind (client/). doc/protocol.md is the
+ * prose version of this file; keep them together.
+ *
+ * Transport: a Unix stream socket (PROTO_DEFAULT_SOCKET). Each side writes one
+ * JSON object per line, terminated by '\n', at most PROTO_MAX_LINE bytes.
+ *
+ *   request  {"v":1,"id":<int|string>,"cmd":"<name>","args":{...}}   args optional
+ *   reply    {"v":1,"id":<same>,"ok":true,"result":{...}}
+ *            {"v":1,"id":<same|null>,"ok":false,
+ *             "error":{"code":"<stable code>","message":"<human>",...}}
+ *   event    {"v":1,"id":<watch id>,"event":{"kind":..,"device":..,"state":..,
+ *             "message":..,"time":..}}                  (after a `watch` reply)
+ *
+ * A request with an unknown top-level field is refused (bad-request), so a
+ * typo never silently means something else; unknown fields inside "args" are
+ * refused by each command for the same reason. Replies may grow new fields:
+ * clients must ignore fields they do not know. PROTO_VERSION changes only when
+ * an existing field changes meaning. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define PROTO_VERSION 1
+#define PROTO_DEFAULT_SOCKET "/run/vfiobind/vfiobind.sock"
+#define PROTO_MAX_LINE (64 * 1024)	/* bytes per line, '\n' excluded */
+#define PROTO_MAX_DEPTH 32		/* JSON nesting accepted */
+#define PROTO_MAX_ID_LEN 256		/* a string id longer than this is refused */
+
+/* Top-level fields. */
+#define PROTO_F_V "v"
+#define PROTO_F_ID "id"
+#define PROTO_F_CMD "cmd"
+#define PROTO_F_ARGS "args"
+#define PROTO_F_OK "ok"
+#define PROTO_F_RESULT "result"
+#define PROTO_F_ERROR "error"
+#define PROTO_F_EVENT "event"
+/* Inside "error". */
+#define PROTO_F_CODE "code"
+#define PROTO_F_MESSAGE "message"
+#define PROTO_F_ERRORS "errors"		/* config-invalid: [{file,line,message}] */
+#define PROTO_F_FILE "file"
+#define PROTO_F_LINE "line"
+
+/* Request "args" fields (which command takes which: doc/protocol.md). */
+#define PROTO_A_DEVICES "devices"	/* status: [BDF...] */
+#define PROTO_A_SELECTOR "selector"	/* devices: "id=8086:10d3", "0000:03:00.1", ... */
+#define PROTO_A_LINE "line"		/* add: "NODE DEVICE [key=value...]" */
+#define PROTO_A_NODE "node"		/* add, remove: NODE word (default DEFAULT) */
+#define PROTO_A_DEVICE "device"		/* add, remove: selector text */
+#define PROTO_A_OPTIONS "options"	/* add: {"driver":"vfio-pci","numvfs":4,...} */
+#define PROTO_A_RUNTIME "runtime"	/* add, remove: memory only, file untouched */
+#define PROTO_A_CONFIG "config"		/* plan: proposed config text */
+
+/* Result fields. */
+#define PROTO_R_DAEMON_VERSION "version"
+#define PROTO_R_PROTOCOL "protocol"
+#define PROTO_R_NODE "node"
+#define PROTO_R_SYSFS_ROOT "sysfs_root"
+#define PROTO_R_DRY_RUN "dry_run"
+#define PROTO_R_CONFIG_PATH "config_path"
+#define PROTO_R_PONG "pong"
+#define PROTO_R_DEVICES "devices"	/* status, devices: [entries] */
+#define PROTO_R_SUMMARY "summary"	/* status */
+#define PROTO_R_SOURCE "source"		/* config */
+#define PROTO_R_ENTRIES "entries"	/* config: [{line,text}] */
+#define PROTO_R_TEXT "text"
+#define PROTO_R_RUNTIME_MODIFIED "runtime_modified"
+#define PROTO_R_LOADED_AT "loaded_at"	/* ms since the epoch */
+#define PROTO_R_MISSING "missing"	/* config: the file does not exist */
+#define PROTO_R_REJECTED "rejected"	/* config: {source, errors:[...]} */
+#define PROTO_R_ADDED "added"		/* add: canonical text of the new line */
+#define PROTO_R_REMOVED "removed"	/* remove: count of lines removed */
+#define PROTO_R_RELOADED "reloaded"	/* add, remove, reload: config applied */
+#define PROTO_R_ACTIONS "actions"	/* plan, reconcile */
+#define PROTO_R_STATUSES "statuses"	/* plan */
+#define PROTO_R_CONVERGED "converged"	/* reconcile: every claim converged */
+
+/* A status entry (status "devices", plan "statuses"). */
+#define PROTO_S_DEVICE "device"
+#define PROTO_S_LINE "line"		/* "file:line", null when none */
+#define PROTO_S_DESIRED "desired"	/* driver, "" when being restored */
+#define PROTO_S_CURRENT "current"	/* driver, "" when none */
+#define PROTO_S_STATE "state"		/* converged|pending|blocked|error|absent|stuck */
+#define PROTO_S_REASON "reason"
+#define PROTO_S_LAST_ERROR "last_error"	/* {errno, message} or null */
+#define PROTO_S_ERRNO "errno"
+#define PROTO_S_RETRY_AT "retry_at"	/* ms since the epoch, null none */
+#define PROTO_S_ORIGINAL_DRIVER "original_driver"
+#define PROTO_S_IOMMU_GROUP "iommu_group"
+#define PROTO_S_GROUP_VIABLE "group_viable"
+#define PROTO_S_VENDOR_DEVICE "vendor_device"	/* "8086:10d3" */
+#define PROTO_S_IFNAMES "ifnames"
+#define PROTO_S_LAST_TRANSITION "last_transition"
+#define PROTO_S_IN_FLIGHT_SINCE "in_flight_since"
+#define PROTO_S_FAILURES "failures"
+#define PROTO_S_NUMVFS "numvfs"		/* pf claims */
+#define PROTO_S_PF "pf"
+#define PROTO_S_VF_INDEX "vf_index"
+
+/* A devices entry (beside device, iommu_group, ifnames, pf, vf_index above). */
+#define PROTO_D_VENDOR "vendor"		/* "8086" */
+#define PROTO_D_DEVICE_ID "device_id"	/* "10d3" */
+#define PROTO_D_CLASS "class"		/* "0x020000" */
+#define PROTO_D_DRIVER "driver"
+#define PROTO_D_DRIVER_OVERRIDE "driver_override"
+#define PROTO_D_NUMA_NODE "numa_node"
+#define PROTO_D_SRIOV_TOTALVFS "sriov_totalvfs"
+#define PROTO_D_SRIOV_NUMVFS "sriov_numvfs"
+#define PROTO_D_MANAGED "managed"
+#define PROTO_D_CLAIMED "claimed"	/* "file:line" of the winning line, null */
+
+/* An action (plan, reconcile). */
+#define PROTO_X_KIND "kind"		/* bind|restore|set-numvfs */
+#define PROTO_X_TEXT "text"
+#define PROTO_X_DRIVER "driver"
+
+/* An event (watch). */
+#define PROTO_E_KIND "kind"		/* device|pass|config|action */
+#define PROTO_E_DEVICE "device"
+#define PROTO_E_STATE "state"
+#define PROTO_E_MESSAGE "message"
+#define PROTO_E_TIME "time"		/* ms since the epoch */
+#define PROTO_E_ERRNO "errno"
+
+/* Commands. admin: needs uid 0 or the configured admin group. */
+enum proto_cmd {
+	PROTO_CMD_PING = 0,
+	PROTO_CMD_VERSION,
+	PROTO_CMD_STATUS,
+	PROTO_CMD_DEVICES,
+	PROTO_CMD_CONFIG,
+	PROTO_CMD_ADD,
+	PROTO_CMD_REMOVE,
+	PROTO_CMD_RELOAD,
+	PROTO_CMD_RECONCILE,
+	PROTO_CMD_PLAN,
+	PROTO_CMD_WATCH,
+	PROTO_CMD__MAX,
+};
+
+struct proto_cmd_info {
+	enum proto_cmd cmd;
+	const char *name;
+	bool admin;
+	const char *summary;	/* one line, for --help */
+};
+
+/* Table indexed by enum proto_cmd. */
+extern const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX];
+
+const char *proto_cmd_name(enum proto_cmd cmd);	/* NULL when out of range */
+/* The command with this name: its enum value (>= 0), or -ENOENT. */
+int proto_cmd_from_name(const char *name);
+bool proto_cmd_admin(enum proto_cmd cmd);
+
+/* Error codes; the strings are stable (scripts match on them). */
+enum proto_error {
+	PROTO_OK = 0,
+	PROTO_ERR_PARSE,		/* "parse-error": not JSON, or not an object */
+	PROTO_ERR_BAD_REQUEST,		/* "bad-request": missing/wrong-typed/unknown field */
+	PROTO_ERR_BAD_VERSION,		/* "bad-version" */
+	PROTO_ERR_UNKNOWN_COMMAND,	/* "unknown-command" */
+	PROTO_ERR_TOO_LARGE,		/* "too-large": line over PROTO_MAX_LINE; closes */
+	PROTO_ERR_PERMISSION_DENIED,	/* "permission-denied" */
+	PROTO_ERR_BAD_DEVICE,		/* "bad-device": fails the BDF/selector grammar */
+	PROTO_ERR_NOT_FOUND,		/* "not-found" */
+	PROTO_ERR_CONFIG_INVALID,	/* "config-invalid": error.errors lists why */
+	PROTO_ERR_CONFIG_READONLY,	/* "config-readonly": try "runtime": true */
+	PROTO_ERR_BUSY,			/* "busy": too many clients; closes */
+	PROTO_ERR_TIMEOUT,		/* "timeout" */
+	PROTO_ERR_INTERNAL,		/* "internal" */
+	PROTO_ERR__MAX,
+};
+
+/* "parse-error", ...; "ok" for PROTO_OK; NULL when out of range. */
+const char *proto_error_name(enum proto_error code);
+/* The code with this name (>= 0), or -ENOENT. A client should treat an
+ * unknown code from a newer daemon as PROTO_ERR_INTERNAL. */
+int proto_error_from_name(const char *name);
+/* A sensible code for a negative errno from the daemon's own functions:
+ * -EROFS -> config-readonly, -EPERM/-EACCES -> permission-denied,
+ * -ENOENT/-ENODEV -> not-found, -EINVAL -> bad-request, -ETIMEDOUT ->
+ * timeout, -EBUSY/-EAGAIN -> busy, anything else -> internal. */
+enum proto_error proto_error_from_errno(int err);
+
+/* Why a line could not be decoded, and what the reply should echo. */
+struct proto_err {
+	enum proto_error code;
+	char message[256];
+	json_object *id;	/* the request's id when it could be read, else NULL
+				   (the reply then carries "id":null); owned */
+};
+
+void proto_err_clear(struct proto_err *err);
+
+/* A decoded, validated request. root owns everything below it. */
+struct proto_request {
+	json_object *root;
+	json_object *id;	/* borrowed from root: int or string */
+	enum proto_cmd cmd;
+	json_object *args;	/* borrowed from root: an object, or NULL when absent */
+};
+
+void proto_request_clear(struct proto_request *req);
+
+/* Decode one line (without its '\n'; len bytes, NUL not required). Checks:
+ * valid JSON and nothing after it, an object, "v" an int equal to
+ * PROTO_VERSION, "id" an int or a string of at most PROTO_MAX_ID_LEN, "cmd" a
+ * known command name, "args" an object when present, no other top-level
+ * field. Returns 0 and fills req, or -EINVAL and fills err (err->id set when
+ * the id could be read so the error reply can echo it). */
+int proto_decode_request(const char *line, size_t len, struct proto_request *req,
+			 struct proto_err *err);
+
+/* A decoded reply or event line (client side). root owns everything. */
+struct proto_reply {
+	json_object *root;
+	json_object *id;		/* borrowed; may be a json null */
+	bool is_event;			/* an event line of a watch stream */
+	bool ok;
+	json_object *result;		/* ok: an object (empty when absent) */
+	json_object *event;		/* is_event: the event object */
+	json_object *error;		/* !ok: the whole error object */
+	enum proto_error code;		/* !ok: PROTO_ERR_INTERNAL for an unknown code */
+	const char *code_name;		/* !ok: the code as sent */
+	const char *message;		/* !ok: the human message ("" when absent) */
+};
+
+void proto_reply_clear(struct proto_reply *rep);
+
+/* Decode a reply or event line. Unknown fields are ignored (forward
+ * compatibility). Returns 0, or -EINVAL with err filled (parse-error,
+ * bad-version, bad-request for a malformed shape). */
+int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
+		       struct proto_err *err);
+
+/* Builders: each returns a new object (caller puts it), NULL on ENOMEM.
+ * id is borrowed (a new reference is taken); NULL means a json null. */
+json_object *proto_request_new(enum proto_cmd cmd, json_object *id, json_object *args);
+/* Convenience: integer id. args is taken over (may be NULL). */
+json_object *proto_request_new_int(enum proto_cmd cmd, int64_t id, json_object *args);
+/* result is taken over (NULL: an empty object). */
+json_object *proto_reply_ok(json_object *id, json_object *result);
+json_object *proto_reply_error(json_object *id, enum proto_error code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+json_object *proto_reply_verror(json_object *id, enum proto_error code, const char *fmt,
+				va_list ap) __attribute__((format(printf, 3, 0)));
+/* The error reply for a failed decode. */
+json_object *proto_reply_from_err(const struct proto_err *err);
+/* An event line for watch subscribers; device/state/message may be NULL
+ * (then omitted); err 0 is omitted. kind: "device", "pass", "config", "action". */
+json_object *proto_event_new(json_object *id, const char *kind, const char *device,
+			     const char *state, const char *message, int err,
+			     long long time_ms);
+
+/* Serialize obj as one plain JSON line ending in '\n' (malloc'd, NUL
+ * terminated; *len excludes the NUL when len is not NULL). NULL on ENOMEM. */
+char *proto_encode_line(json_object *obj, size_t *len);
+
+/* Typed access to request args, for command handlers. Each returns 0 (and
+ * *out, or leaves *out untouched when the key is absent and !required),
+ * -ENOENT when required and absent, -EINVAL when present with a wrong type.
+ * args may be NULL (no args given). */
+int proto_args_string(json_object *args, const char *key, bool required, const char **out);
+int proto_args_bool(json_object *args, const char *key, bool required, bool *out);
+int proto_args_int(json_object *args, const char *key, bool required, int64_t *out);
+int proto_args_array(json_object *args, const char *key, bool required, json_object **out);
+int proto_args_object(json_object *args, const char *key, bool required, json_object **out);
+/* Refuse keys not in allowed (NULL-terminated): 0, or -EINVAL and *bad names
+ * the first unknown key (borrowed from obj). */
+int proto_args_check(json_object *args, const char *const *allowed, const char **bad);
