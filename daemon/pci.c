@@ -435,7 +435,8 @@ int pci_scan(const char *root, struct pci_state **out)
 		pci_state_free(st);
 		return r;
 	}
-	qsort(st->devs, st->n, sizeof(*st->devs), cmp_dev);
+	if (st->n) /* qsort(NULL, 0) is undefined */
+		qsort(st->devs, st->n, sizeof(*st->devs), cmp_dev);
 	/* After sorting, so VF lookups can bsearch. */
 	for (size_t i = 0; i < st->n; i++)
 		if (st->devs[i].sriov_numvfs > 0)

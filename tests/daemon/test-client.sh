@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# test-client.sh: the vfiobind client against a fake daemon. socat listens on a
+# temporary socket and runs a tiny responder per connection that logs the
+# request line and answers with a canned reply chosen by the command name, so
+# these tests pin the client's side of the protocol (request shape, exit
+# codes, --json, error text) without vfiobindd and without touching /sys.
+#
+# VFIOBIND: the client binary (default: $VFIOBIND_BUILDDIR/client/vfiobind,
+# which AM_TESTS_ENVIRONMENT sets for `make check`).
+# Exit 77 (skipped) when socat is not installed.
+set -u
+
+VFIOBIND=${VFIOBIND:-${VFIOBIND_BUILDDIR:-.}/client/vfiobind}
+command -v socat >/dev/null 2>&1 || { echo "SKIP: socat not installed"; exit 77; }
+[ -x "$VFIOBIND" ] || { echo "FAIL: no client binary at $VFIOBIND"; exit 1; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vfiobind-client.XXXXXX")
+sock=$dir/vfiobind.sock
+socat_pid=
+cleanup() {
+	[ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+export VFIOBIND_SOCKET=$sock NO_COLOR= TZ=UTC
+
+# The responder: one request line in, the file reply.CMD (or reply.default)
+# out with @ID@ replaced by the request's id, then the connection closes.
+cat >"$dir/respond" <<'EOF'
+#!/bin/sh
+IFS= read -r req || exit 0
+printf '%s\n' "$req" >>"$DIR/requests"
+id=$(printf '%s' "$req" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+cmd=$(printf '%s' "$req" | sed -n 's/.*"cmd":"\([a-z]*\)".*/\1/p')
+f=$DIR/reply.$cmd
+[ -f "$f" ] || f=$DIR/reply.default
+[ -f "$DIR/delay" ] && sleep "$(cat "$DIR/delay")"
+sed "s/@ID@/$id/g" "$f"
+EOF
+chmod +x "$dir/respond"
+
+start_server() {
+	DIR=$dir socat UNIX-LISTEN:"$sock",fork EXEC:"$dir/respond" 2>/dev/null &
+	socat_pid=$!
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && return 0
+		sleep 0.05
+	done
+	echo "FAIL: socat did not create $sock"
+	exit 1
+}
+
+# reply CMD JSON-RESULT-OR-ERROR-LINE...: the canned lines for CMD.
+reply() {
+	local cmd=$1
+	shift
+	printf '%s\n' "$@" >"$dir/reply.$cmd"
+}
+ok() { printf '{"v":1,"id":@ID@,"ok":true,"result":%s}' "$1"; }
+err() { printf '{"v":1,"id":@ID@,"ok":false,"error":%s}' "$1"; }
+
+failures=0
+tests=0
+# run NAME WANT-EXIT ARGS...: run the client, keep stdout/stderr in $out/$errout.
+run() {
+	local name=$1 want=$2
+	shift 2
+	: >"$dir/requests"
+	out=$("$VFIOBIND" "$@" 2>"$dir/stderr")
+	rc=$?
+	errout=$(cat "$dir/stderr")
+	tests=$((tests + 1))
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL: $name: exit $rc, want $want"
+		echo "  stdout: $out"
+		echo "  stderr: $errout"
+		failures=$((failures + 1))
+		return 1
+	fi
+	echo "ok: $name"
+}
+expect() { # expect NAME ACTUAL WANTED
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1"
+		echo "  got:  $2"
+		echo "  want: $3"
+		failures=$((failures + 1))
+	fi
+}
+contains() { # contains NAME HAYSTACK NEEDLE
+	case "$2" in
+	*"$3"*) ;;
+	*) echo "FAIL: $1: no \"$3\" in:"; echo "$2"; failures=$((failures + 1)) ;;
+	esac
+}
+requests() { cat "$dir/requests"; }
+
+# --- the daemon is not there
+run unreachable_is_exit_3 3 status
+expect unreachable_message "$errout" \
+	"vfiobind: cannot reach vfiobindd at $sock: No such file or directory (is vfiobindd running?)"
+run version_prints_the_client_even_when_unreachable 3 version
+contains version_client_line "$out" "client: vfiobind "
+
+start_server
+
+# --- usage errors never reach the daemon
+run unknown_command_is_exit_2 2 frobnicate
+run bad_bdf_is_exit_2 2 status 0000:03:00.9
+run add_without_device_is_exit_2 2 add
+run add_bad_pair_is_exit_2 2 add 03:00.1 driver
+run status_takes_no_runtime 2 status --runtime
+run plan_missing_file_is_exit_2 2 plan "$dir/no-such-file"
+expect usage_errors_send_nothing "$(requests)" ""
+
+# --- help
+run help_command 0 help status
+contains help_usage "$out" "Usage: vfiobind status [DEVICE...]"
+run command_help_option 0 add --help
+contains help_exit_codes "$out" "3  vfiobindd cannot be reached"
+
+# --- status
+converged='{"devices":[{"device":"0000:03:00.1","line":"/etc/vfiobind.conf:3","desired":"vfio-pci","current":"vfio-pci","state":"converged","reason":"","last_error":null,"retry_at":null}],"summary":{"converged":1,"pending":0,"blocked":0,"error":0,"absent":0,"stuck":0,"passes":4,"binds":1,"restores":0,"failures":0,"reloads":0}}'
+reply status "$(ok "$converged")"
+run status_all_converged_is_exit_0 0 status 03:00.1
+expect status_sends_canonical_bdfs "$(requests)" \
+	'{"v":1,"id":1,"cmd":"status","args":{"devices":["0000:03:00.1"]}}'
+contains status_table "$out" "0000:03:00.1  converged  vfio-pci  vfio-pci  /etc/vfiobind.conf:3"
+contains status_summary "$out" "1 converged"
+run status_json 0 --json status
+expect status_json_is_the_result_exactly "$out" "$converged"
+run status_json_after_command 0 status --json
+expect status_json_option_after_the_command "$out" "$converged"
+
+blocked='{"devices":[{"device":"0000:03:00.1","state":"converged","current":"vfio-pci","desired":"vfio-pci"},{"device":"0000:04:00.0","state":"blocked","current":"igb","desired":"vfio-pci","reason":"IOMMU group 7 also holds 0000:04:00.1"}]}'
+reply status "$(ok "$blocked")"
+run status_blocked_is_exit_1 1 status
+contains status_blocked_summary "$out" "1 converged, 1 blocked"
+run status_blocked_json_still_exit_1 1 --json status
+expect status_blocked_json "$out" "$blocked"
+
+# --- error replies
+reply devices "$(err '{"code":"permission-denied","message":"not allowed"}')"
+run error_reply_is_exit_1 1 devices
+expect error_reply_message "$errout" "vfiobind: permission-denied: not allowed"
+reply reload "$(err '{"code":"config-invalid","message":"2 bad lines","errors":[{"file":"/etc/vfiobind.conf","line":3,"message":"bad device \"0000:zz\""},{"file":"/etc/vfiobind.conf","line":7,"message":"unknown key foo"}]}')"
+run config_invalid_is_exit_1 1 reload
+expect config_invalid_lines "$errout" 'vfiobind: config-invalid: 2 bad lines
+/etc/vfiobind.conf:3: bad device "0000:zz"
+/etc/vfiobind.conf:7: unknown key foo'
+reply ping '{"v":1,"id":null,"ok":false,"error":{"code":"parse-error","message":"not JSON"}}'
+run null_id_error_is_exit_1 1 ping
+expect null_id_error_message "$errout" "vfiobind: parse-error: not JSON"
+reply ping '{"v":1,"id":99,"ok":true,"result":{}}'
+run wrong_id_is_exit_1 1 ping
+reply ping 'this is not json'
+run garbage_reply_is_exit_1 1 ping
+
+# --- add, remove, plan: what goes on the wire
+reply add "$(ok '{"added":"DEFAULT 0000:03:00.1 driver=vfio-pci","reloaded":true}')"
+run add_builds_the_line 0 add 03:00.1 driver=vfio-pci --runtime
+expect add_request "$(requests)" \
+	'{"v":1,"id":1,"cmd":"add","args":{"line":"DEFAULT 0000:03:00.1 driver=vfio-pci","runtime":true}}'
+run add_with_node 0 add --node 'worker-*' id=8086:10d3 numvfs=4
+expect add_node_request "$(requests)" \
+	'{"v":1,"id":1,"cmd":"add","args":{"line":"worker-* id=8086:10d3 numvfs=4","runtime":false}}'
+reply remove "$(ok '{"removed":0}')"
+run remove_nothing_is_exit_1 1 remove --node n1 0000:03:00.1
+expect remove_request "$(requests)" \
+	'{"v":1,"id":1,"cmd":"remove","args":{"device":"0000:03:00.1","node":"n1","runtime":false}}'
+reply plan "$(ok '{"actions":[{"kind":"bind","device":"0000:03:00.1","text":"bind to vfio-pci"}],"statuses":[]}')"
+printf 'DEFAULT 03:00.1\n# "quoted" / slash\n' >"$dir/proposed.conf"
+run plan_from_stdin 0 plan - <"$dir/proposed.conf"
+expect plan_request "$(requests)" \
+	'{"v":1,"id":1,"cmd":"plan","args":{"config":"DEFAULT 03:00.1\n# \"quoted\" / slash\n"}}'
+contains plan_actions "$out" "bind    0000:03:00.1  bind to vfio-pci"
+
+# --- watch: events until the daemon closes
+reply watch "$(ok '{}')" \
+	'{"v":1,"id":@ID@,"event":{"kind":"device","device":"0000:03:00.1","state":"pending","message":"unbinding from igb","time":0}}' \
+	'{"v":1,"id":@ID@,"event":{"kind":"device","device":"0000:03:00.1","state":"converged","message":"bound to vfio-pci","time":1000}}'
+run watch_exits_0_when_the_daemon_closes 0 watch
+expect watch_lines "$out" '1970-01-01 00:00:00 device 0000:03:00.1 pending   unbinding from igb
+1970-01-01 00:00:01 device 0000:03:00.1 converged bound to vfio-pci'
+run watch_json 0 --json watch
+expect watch_json_lines "$out" '{"kind":"device","device":"0000:03:00.1","state":"pending","message":"unbinding from igb","time":0}
+{"kind":"device","device":"0000:03:00.1","state":"converged","message":"bound to vfio-pci","time":1000}'
+
+# --- a daemon that does not answer
+reply ping "$(ok '{"pong":true}')"
+echo 3 >"$dir/delay"
+run timeout_is_exit_3 3 --timeout 0.3 ping
+contains timeout_message "$errout" "no reply from vfiobindd"
+rm -f "$dir/delay"
+run ping_answers 0 ping
+
+echo "$tests runs, $failures failures"
+[ "$failures" -eq 0 ]
