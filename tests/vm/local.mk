@@ -1,0 +1,33 @@
+# Real-kernel tests in a QEMU guest (tests/vm/README.md).  Included from the
+# top Makefile.am.  Not part of "make check": "make check-vm" needs QEMU, a
+# downloaded Debian kernel and a few minutes; it exits 77 (skipped) when they
+# cannot be had, unless VFIOBIND_VM_REQUIRED=1.
+VM_TEST_FILES = \
+	%D%/README.md \
+	%D%/lib.sh \
+	%D%/prepare.sh \
+	%D%/vm.sh \
+	%D%/run-all.sh \
+	%D%/shell.sh \
+	%D%/guest/init \
+	%D%/guest/runner.sh \
+	%D%/guest/lib.sh \
+	%D%/scenarios/00-smoke.sh \
+	%D%/scenarios/01-hotplug.sh \
+	%D%/scenarios/02-sriov.sh \
+	%D%/scenarios/10-daemon-once.sh \
+	%D%/scenarios/11-daemon-watch.sh
+
+EXTRA_DIST += $(VM_TEST_FILES)
+
+# The guest sees the build tree read-only at the same path, so the binaries
+# built here run there unchanged.
+check-vm: all
+	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/run-all.sh"
+
+# Interactive demo VM.
+vm-shell: all
+	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/shell.sh"
+
+# No ".PHONY:" here: the top Makefile.am declares .PHONY inside a conditional,
+# and automake -Werror rejects a second, unconditional one.
