@@ -58,10 +58,14 @@ struct client {
 /* Which per-command options a command takes (beyond --help, --json, --no-color). */
 #define CMD_OPT_NODE (1u << 0)
 #define CMD_OPT_RUNTIME (1u << 1)
+/* Runs without the daemon and parses its own options: exec gets every word
+ * from the command name on (argv[0] is "check"), nothing parsed. */
+#define CMD_OPT_LOCAL (1u << 2)
 
 struct cmd_entry {
 	const char *name;
 	enum proto_cmd cmd;	/* its summary comes from proto_cmds[] */
+	const char *summary;	/* CMD_OPT_LOCAL commands: the summary (no protocol cmd) */
 	const char *usage;	/* after "vfiobind NAME " */
 	const char *help;	/* what it prints and how it exits; may be NULL */
 	unsigned opts;		/* CMD_OPT_* */
@@ -81,6 +85,7 @@ extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_check_entry;
 
 /* conn.c: the socket, one JSON object per line each way. Low level: 0 or
  * -errno. */

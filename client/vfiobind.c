@@ -28,6 +28,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_watch_entry,
 	&cmd_version_entry,
 	&cmd_ping_entry,
+	&cmd_check_entry,
 };
 
 enum {
@@ -49,6 +50,11 @@ static const struct cmd_entry *cmd_find(const char *name)
 	return NULL;
 }
 
+static const char *cmd_summary(const struct cmd_entry *e)
+{
+	return e->summary ? e->summary : proto_cmds[e->cmd].summary;
+}
+
 static void main_help(FILE *f)
 {
 	fprintf(f,
@@ -59,8 +65,7 @@ static void main_help(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name,
-			proto_cmds[cmd_table[i]->cmd].summary);
+		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_summary(cmd_table[i]));
 	fprintf(f, "  %-10s %s\n", "help", "help on a command");
 	fprintf(f,
 		"\n"
@@ -79,9 +84,11 @@ static void main_help(FILE *f)
 static void cmd_help(FILE *f, const struct cmd_entry *e)
 {
 	fprintf(f, "Usage: vfiobind %s%s%s\n\n%s.\n", e->name, e->usage[0] ? " " : "", e->usage,
-		proto_cmds[e->cmd].summary);
+		cmd_summary(e));
 	if (e->help)
 		fprintf(f, "\n%s", e->help);
+	if (e->opts & CMD_OPT_LOCAL)
+		return; /* its help lists its own options */
 	fprintf(f, "\nOptions:\n");
 	if (e->opts & CMD_OPT_NODE)
 		fprintf(f, "  -n, --node NODE   the config line's node word (default %s)\n",
@@ -273,6 +280,8 @@ int main(int argc, char **argv)
 	e = cmd_find(argv[0]);
 	if (!e)
 		return client_usage_error(NULL, "unknown command '%s'", argv[0]);
+	if (e->opts & CMD_OPT_LOCAL)
+		return e->exec(&c, argc, argv);
 	r = parse_options(&c, e, argc, argv, &no_color);
 	if (r >= 0)
 		return r;

@@ -15,6 +15,16 @@
 
 #define ONCE_MAX_ROUNDS 4	/* --once re-plans while VFs appear */
 
+struct engine_waiter {
+	unsigned long after_pass;	/* settled only once passes > this */
+	engine_settled_fn fn;
+	void *ud;
+	struct plan_action *done;
+	bool *ok;
+	size_t n_done;
+	struct engine_waiter *next;
+};
+
 struct engine {
 	struct event_base *base;
 	struct engine_opts o;
@@ -34,7 +44,8 @@ struct engine {
 	size_t n_devs, cap_devs;
 	struct engine_counters ctr;
 
-	struct event *pass_ev, *resync_ev, *retry_ev;
+	struct event *pass_ev, *resync_ev, *retry_ev, *settle_ev;
+	struct engine_waiter *waiters;
 	bool pass_full;
 	bool pass_scheduled;
 
@@ -448,6 +459,115 @@ static void maybe_ready(struct engine *e)
 		e->ready_fn(e->ready_ud);
 }
 
+/* --- waiting for a pass to settle (reconcile requests) --------------------- */
+
+static void waiter_free(struct engine_waiter *w)
+{
+	free(w->done);
+	free(w->ok);
+	free(w);
+}
+
+static void waiters_note(struct engine *e, const struct plan_action *a, bool ok)
+{
+	for (struct engine_waiter *w = e->waiters; w; w = w->next) {
+		struct plan_action *d = realloc(w->done, (w->n_done + 1) * sizeof(*d));
+		bool *o;
+
+		if (!d)
+			continue;
+		w->done = d;
+		o = realloc(w->ok, (w->n_done + 1) * sizeof(*o));
+		if (!o)
+			continue;
+		w->ok = o;
+		w->done[w->n_done] = *a;
+		w->ok[w->n_done++] = ok;
+	}
+}
+
+/* Settled: no pass pending and nothing in flight except stuck actions. */
+static bool settled(struct engine *e, long long now, long long *recheck_ms)
+{
+	*recheck_ms = 0;
+	if (e->pass_scheduled)
+		return false;
+	for (size_t i = 0; i < e->n_devs; i++) {
+		const struct engine_dev *d = &e->devs[i];
+
+		if (d->in_flight && !engine_dev_stuck(e, d, now)) {
+			*recheck_ms = d->in_flight_since_ms + e->o.stuck_ms + 1 - now;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool plan_converged(const struct plan *p)
+{
+	for (size_t i = 0; p && i < p->n_statuses; i++)
+		if (p->statuses[i].state != PLAN_CONVERGED)
+			return false;
+	return true;
+}
+
+static void check_settled(struct engine *e)
+{
+	struct engine_waiter **pp = &e->waiters;
+	long long now = util_wall_ms(), recheck = 0;
+
+	if (!e->waiters || !settled(e, now, &recheck)) {
+		if (e->waiters && recheck > 0) {
+			struct timeval tv = { recheck / 1000, (recheck % 1000) * 1000 };
+
+			/* A hung action must not hold a reconcile reply for ever. */
+			evtimer_add(e->settle_ev, &tv);
+		}
+		return;
+	}
+	while (*pp) {
+		struct engine_waiter *w = *pp;
+
+		if (e->ctr.passes <= w->after_pass) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->fn(w->ud, w->done, w->ok, w->n_done, plan_converged(e->plan));
+		waiter_free(w);
+	}
+}
+
+static void on_settle_check(evutil_socket_t fd, short what, void *arg)
+{
+	check_settled(arg);
+}
+
+struct engine_waiter *engine_wait_settled(struct engine *e, engine_settled_fn fn, void *ud)
+{
+	struct engine_waiter *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->after_pass = e->ctr.passes;
+	w->fn = fn;
+	w->ud = ud;
+	w->next = e->waiters;
+	e->waiters = w;
+	return w;
+}
+
+void engine_wait_cancel(struct engine *e, struct engine_waiter *w)
+{
+	for (struct engine_waiter **pp = &e->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			waiter_free(w);
+			return;
+		}
+	}
+}
+
 static void run_pass(struct engine *e)
 {
 	struct plan *p = NULL;
@@ -473,6 +593,7 @@ static void run_pass(struct engine *e)
 	     e->ctr.passes, p->n_actions);
 	arm_retry(e, now);
 	maybe_ready(e);
+	check_settled(e);
 }
 
 static void on_pass(evutil_socket_t fd, short what, void *arg)
@@ -500,8 +621,8 @@ void engine_request_pass(struct engine *e, bool full, const char *why)
 
 /* --- results ------------------------------------------------------------- */
 
-static void note_success(struct engine *e, const struct plan_action *a,
-			 const struct bind_result *res, long long when)
+/* Outcomes are logged by the binder; here only the managed set follows. */
+static void note_success(struct engine *e, const struct plan_action *a, long long when)
 {
 	struct managed_dev *m;
 
@@ -513,14 +634,10 @@ static void note_success(struct engine *e, const struct plan_action *a,
 			util_strlcpy(m->driver, a->driver, sizeof(m->driver));
 			m->since_ms = when;
 		}
-		log_info("%s: bound to %s (was %s)", a->bdf, a->driver,
-			 res->driver_before[0] ? res->driver_before : "no driver");
 		break;
 	case PLAN_ACT_RESTORE:
 		e->ctr.restores++;
 		managed_remove(&e->managed, a->bdf);
-		log_info("%s: given back, now on %s", a->bdf,
-			 res->driver_after[0] ? res->driver_after : "no driver");
 		break;
 	case PLAN_ACT_SET_NUMVFS: {
 		const struct managed_pf *p = managed_find_pf(&e->managed, a->bdf);
@@ -528,7 +645,6 @@ static void note_success(struct engine *e, const struct plan_action *a,
 		e->ctr.numvfs_changes++;
 		if (p && p->original_numvfs == a->numvfs)
 			managed_remove_pf(&e->managed, a->bdf);
-		log_info("%s: %d VF(s)", a->bdf, a->numvfs);
 		break;
 	}
 	}
@@ -545,7 +661,7 @@ static void finish_job(struct engine *e, struct worker_job *job)
 		d->in_flight_since_ms = 0;
 	}
 	if (job->rc == 0) {
-		note_success(e, a, &job->res, now);
+		note_success(e, a, now);
 		if (d) {
 			d->failures = 0;
 			d->last_errno = 0;
@@ -563,8 +679,11 @@ static void finish_job(struct engine *e, struct worker_job *job)
 				     sizeof(d->last_error));
 			d->retry_at_ms = now + engine_backoff_ms(d->failures);
 		}
-		log_error("%s (retry in %llds)", job->res.msg[0] ? job->res.msg : strerror(-job->rc),
-			  d ? (d->retry_at_ms - now) / 1000 : 0);
+		/* The binder logged the failure itself; add when it is tried again. */
+		if (d)
+			log_warning("%s: %s failed %d time%s, retry in %llds", a->bdf,
+				    plan_action_name(a->kind), d->failures, d->failures == 1 ? "" : "s",
+				    (d->retry_at_ms - now) / 1000);
 		emit(e, ENGINE_EV_ACTION, a->bdf, "failed", -job->rc, "%s",
 		     job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
@@ -581,6 +700,7 @@ static void on_job_done(struct worker_job *job, void *ud)
 	struct engine *e = ud;
 
 	finish_job(e, job);
+	waiters_note(e, &job->action, job->rc == 0);
 	free(job);
 	if (!e->stopping)
 		engine_request_pass(e, false, "action finished");
@@ -681,7 +801,8 @@ int engine_start(struct engine *e)
 {
 	e->pass_ev = evtimer_new(e->base, on_pass, e);
 	e->retry_ev = evtimer_new(e->base, on_retry, e);
-	if (!e->pass_ev || !e->retry_ev)
+	e->settle_ev = evtimer_new(e->base, on_settle_check, e);
+	if (!e->pass_ev || !e->retry_ev || !e->settle_ev)
 		return -ENOMEM;
 	if (!e->o.dry_run) {
 		e->workers = worker_pool_new(e->base, e->o.workers, &e->bctx, on_job_done, e);
@@ -722,10 +843,19 @@ void engine_free(struct engine *e)
 		event_free(e->pass_ev);
 	if (e->retry_ev)
 		event_free(e->retry_ev);
+	if (e->settle_ev)
+		event_free(e->settle_ev);
+	while (e->waiters) {
+		struct engine_waiter *w = e->waiters;
+
+		e->waiters = w->next;
+		waiter_free(w);
+	}
 	if (e->resync_ev)
 		event_free(e->resync_ev);
 	config_free(e->config);
 	free(e->config_text);
+	free(e->proc_root);
 	cfg_errors_clear(&e->rejected);
 	pci_state_free(e->pci);
 	plan_free(e->plan);
@@ -735,20 +865,11 @@ void engine_free(struct engine *e)
 	free(e->sysfs_root);
 	free(e->node_name);
 	free(e->run_dir);
-	free(e->proc_root);
 	pthread_mutex_destroy(&e->modules_lock);
 	free(e);
 }
 
 /* --- --once ---------------------------------------------------------------- */
-
-static bool all_converged(const struct plan *p)
-{
-	for (size_t i = 0; i < p->n_statuses; i++)
-		if (p->statuses[i].state != PLAN_CONVERGED)
-			return false;
-	return true;
-}
 
 static void print_plan(const struct plan *p)
 {
@@ -823,7 +944,7 @@ int engine_run_once(struct engine *e)
 			note_statuses(e);
 		}
 	}
-	return all_converged(e->plan) && !failed_any ? 0 : 1;
+	return plan_converged(e->plan) && !failed_any ? 0 : 1;
 }
 
 /* --- views ------------------------------------------------------------------ */

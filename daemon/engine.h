@@ -114,6 +114,15 @@ bool engine_config_runtime_modified(const struct engine *e);
 long long engine_config_loaded_ms(const struct engine *e);
 /* stuck = in flight longer than opts.stuck_ms at wall time now_ms */
 bool engine_dev_stuck(const struct engine *e, const struct engine_dev *d, long long now_ms);
+/* Call fn once a pass has run after this call and its work has settled: no
+ * pass pending and nothing in flight (or only stuck actions). done lists the
+ * actions that finished meanwhile, ok[i] whether each succeeded. */
+struct engine_waiter;
+typedef void (*engine_settled_fn)(void *ud, const struct plan_action *done, const bool *ok,
+				  size_t n_done, bool converged);
+struct engine_waiter *engine_wait_settled(struct engine *e, engine_settled_fn fn, void *ud);
+void engine_wait_cancel(struct engine *e, struct engine_waiter *w);
+
 /* Plan what config c would do now, without doing it (caller frees). */
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out);
 

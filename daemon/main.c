@@ -207,6 +207,7 @@ static int check_config(const struct options *o)
 		cfg_errors_clear(&errs);
 		return 1;
 	}
+	cfg_errors_clear(&errs); /* the parser names its source even on success */
 	if (c->missing)
 		printf("%s: no such file (empty desired state)\n", o->config);
 	else

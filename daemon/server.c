@@ -53,6 +53,10 @@ struct server_client {
 	bool closing;			/* flush the output, then free */
 	bool paused;			/* reading stopped: output over the cap */
 	json_object *watch_id;		/* set: a watch subscriber */
+	json_object *deferred_id;	/* set: a reply is owed (SERVER_DEFERRED) */
+	bool deferring;			/* set by the handler during dispatch */
+	void (*cancel)(void *ud);
+	void *cancel_ud;
 	bool want_watch;		/* set by the handler during dispatch */
 	char errmsg[512];
 	json_object *errfields;		/* extra fields for the error object */
@@ -102,6 +106,38 @@ void server_client_error_field(struct server_client *c, const char *key, json_ob
 		json_object_object_add(c->errfields, key, val);
 	else
 		json_object_put(val);
+}
+
+void server_client_defer(struct server_client *c, void (*cancel)(void *ud), void *ud)
+{
+	c->deferring = true;
+	c->cancel = cancel;
+	c->cancel_ud = ud;
+}
+
+static bool client_send(struct server_client *c, json_object *obj);
+
+void server_client_resume(struct server_client *c, json_object *result)
+{
+	json_object *id = c->deferred_id;
+
+	c->deferred_id = NULL;
+	c->cancel = NULL;
+	if (!client_send(c, proto_reply_ok(id, result))) {
+		json_object_put(id);
+		return;
+	}
+	json_object_put(id);
+	if (c->closing) {
+		/* The peer half-closed while waiting: close once this is out. */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			client_free(c);
+		return;
+	}
+	if (!c->paused) {
+		bufferevent_enable(c->bev, EV_READ);
+		client_read(c); /* requests that queued while we waited */
+	}
 }
 
 void server_client_watch(struct server_client *c)
@@ -188,6 +224,7 @@ static bool dispatch(struct server_client *c, const struct proto_request *req)
 	json_object_put(c->errfields);
 	c->errfields = NULL;
 	c->want_watch = false;
+	c->deferring = false;
 	if (!cmd || !cmd->handler) {
 		r = server_client_error(c, PROTO_ERR_UNKNOWN_COMMAND, "command \"%s\" not available",
 					proto_cmd_name(req->cmd));
@@ -197,6 +234,11 @@ static bool dispatch(struct server_client *c, const struct proto_request *req)
 					proto_cmd_name(req->cmd));
 	} else {
 		r = cmd->handler(c, req->args, &result);
+	}
+	if (r == SERVER_DEFERRED && c->deferring) {
+		c->deferred_id = json_object_get(req->id);
+		bufferevent_disable(c->bev, EV_READ);
+		return true;
 	}
 	if (r == 0) {
 		reply = proto_reply_ok(req->id, result);
@@ -269,7 +311,7 @@ static void client_read(struct server_client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
-	while (!c->closing && !c->paused) {
+	while (!c->closing && !c->paused && !c->deferred_id) {
 		size_t len;
 		char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 		bool alive;
@@ -315,6 +357,8 @@ static void on_write(struct bufferevent *bev, void *ud)
 	}
 	if (c->paused && left <= c->server->o.max_output / 2) {
 		c->paused = false;
+		if (c->deferred_id)
+			return; /* reading resumes with the owed reply */
 		bufferevent_enable(bev, EV_READ);
 		client_read(c); /* lines that arrived while paused */
 	}
@@ -336,7 +380,7 @@ static void on_event(struct bufferevent *bev, short what, void *ud)
 			return;
 	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->watch_id &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+	    (c->deferred_id || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
 		/* Half-closed: the replies still go out, then we close. */
 		c->closing = true;
 		if (c->idle_timer)
@@ -350,6 +394,9 @@ static void client_free(struct server_client *c)
 {
 	struct server *s = c->server;
 
+	if (c->deferred_id && c->cancel)
+		c->cancel(c->cancel_ud);
+	json_object_put(c->deferred_id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->n_clients--;
 	if (c->idle_timer)

@@ -69,6 +69,13 @@ int server_client_error(struct server_client *c, enum proto_error code, const ch
 	__attribute__((format(printf, 3, 4)));
 /* Add a field to the error object (e.g. "errors" for config-invalid); takes val. */
 void server_client_error_field(struct server_client *c, const char *key, json_object *val);
+/* A handler returning SERVER_DEFERRED replies later with server_client_resume();
+ * meanwhile the client's further requests wait (replies stay in order). If
+ * the client goes away first, cancel(ud) runs instead. */
+#define SERVER_DEFERRED 1000
+void server_client_defer(struct server_client *c, void (*cancel)(void *ud), void *ud);
+void server_client_resume(struct server_client *c, json_object *result);
+
 /* Make c a watch subscriber: after the ok reply it receives event lines. */
 void server_client_watch(struct server_client *c);
 

@@ -32,10 +32,12 @@
 #include <fnmatch.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,7 +93,16 @@ struct fakesys {
 	size_t nids;
 	int next_group;
 	bool iommu_on;
-	unsigned writes, new_id_writes;
+	unsigned writes, new_id_writes;	/* this process's, not kept in the tree */
+	/* The model is kept in ROOT/.fakesys so another process (the daemon
+	 * built with tests/daemon/fake-backend.c) can attach to the same fake
+	 * kernel; see fk_begin(). */
+	bool attached;			/* fakesys_attach(): free keeps the tree */
+	bool dirty;			/* model changed since last saved */
+	unsigned depth;			/* nesting of fk_begin() */
+	int lock_fd;			/* ROOT/.fakesys.lock, flock'd while in use */
+	struct stat seen;		/* ROOT/.fakesys as last loaded or saved */
+	pthread_mutex_t mu;		/* recursive: daemon worker threads */
 };
 
 /* ---- paths and small file helpers ---- */
@@ -158,6 +169,254 @@ static void fk_domain_dir(const struct fdev *d, char out[32])
 	snprintf(out, 32, "pci%04x:00", d->addr.domain);
 }
 
+/* ---- the model, kept in the tree for other processes ----
+ *
+ * ROOT/.fakesys holds what the tree cannot say (struct fdev, the loadable
+ * modules, new_id IDs, armed faults), one record a line, "-" for an empty
+ * word. Every entry point runs between fk_begin() and fk_end(): the first
+ * takes ROOT/.fakesys.lock and reloads the file when another process replaced
+ * it since we last saw it, the second saves the model (write + rename, so a
+ * reader never sees half a file) when this call changed it. So the test
+ * process and a daemon attached to the same tree share one fake kernel. */
+
+#define FK_STATE ".fakesys"
+#define FK_LOCK ".fakesys.lock"
+
+static const char *fk_word(const char *s)
+{
+	return *s ? s : "-";
+}
+
+static void fk_unword(char *s)
+{
+	if (strcmp(s, "-") == 0)
+		*s = '\0';
+}
+
+static bool fk_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void fk_save_records(const struct fakesys *fs, FILE *f)
+{
+	fprintf(f, "# fake kernel model (tests/lib/fakesys.c)\niommu %d\nnext_group %d\n",
+		fs->iommu_on, fs->next_group);
+	for (size_t i = 0; i < fs->ndevs; i++) {
+		const struct fdev *d = &fs->devs[i];
+
+		fprintf(f, "dev %s %04x %04x %06x %s %s %04x %d %d %d %d %d %s\n", d->bdf,
+			d->vendor, d->device, d->class_code, fk_word(d->native),
+			fk_word(d->vf_driver), d->vf_device, d->totalvfs, d->numvfs, d->autoprobe,
+			d->group, d->numa_node, fk_word(d->physfn));
+	}
+	for (size_t i = 0; i < fs->nmods; i++)
+		fprintf(f, "mod %s %s\n", fs->mods[i].name, fk_word(fs->mods[i].alias));
+	for (size_t i = 0; i < fs->nids; i++)
+		fprintf(f, "id %s %04x %04x\n", fs->ids[i].driver, fs->ids[i].vendor,
+			fs->ids[i].device);
+	for (size_t i = 0; i < fs->nfaults; i++)
+		fprintf(f, "fault %d %s %d %d\n", (int)fs->faults[i].kind,
+			fk_word(fs->faults[i].bdf), fs->faults[i].err, fs->faults[i].count);
+}
+
+static int fk_save(struct fakesys *fs)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	FILE *f;
+	int r;
+
+	if ((r = fk_path(fs, tmp, FK_STATE ".%d", (int)getpid())) < 0 ||
+	    (r = fk_path(fs, path, FK_STATE)) < 0)
+		return r;
+	if (!(f = fopen(tmp, "we")))
+		return -errno;
+	fk_save_records(fs, f);
+	r = ferror(f) ? -EIO : 0;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	fs->dirty = false;
+	return stat(path, &fs->seen) < 0 ? -errno : 0;
+}
+
+static int fk_load_dev(struct fakesys *fs, const char *line)
+{
+	struct fdev d = { 0 };
+	unsigned vendor, device, vf_device;
+
+	if (sscanf(line, "dev %15s %x %x %x %63s %63s %x %d %d %d %d %d %15s", d.bdf, &vendor,
+		   &device, &d.class_code, d.native, d.vf_driver, &vf_device, &d.totalvfs,
+		   &d.numvfs, &d.autoprobe, &d.group, &d.numa_node, d.physfn) != 13 ||
+	    bdf_parse_full(d.bdf, &d.addr) < 0)
+		return -EINVAL;
+	d.vendor = (uint16_t)vendor;
+	d.device = (uint16_t)device;
+	d.vf_device = (uint16_t)vf_device;
+	fk_unword(d.native);
+	fk_unword(d.vf_driver);
+	fk_unword(d.physfn);
+	if (fs->ndevs == fs->capdevs) {
+		size_t cap = fs->capdevs ? fs->capdevs * 2 : 64;
+		struct fdev *n = realloc(fs->devs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		fs->devs = n;
+		fs->capdevs = cap;
+	}
+	fs->devs[fs->ndevs++] = d;
+	return 0;
+}
+
+static int fk_load_line(struct fakesys *fs, const char *line)
+{
+	int n, kind;
+
+	if (!*line || *line == '#')
+		return 0;
+	if (sscanf(line, "iommu %d", &n) == 1) {
+		fs->iommu_on = n != 0;
+		return 0;
+	}
+	if (sscanf(line, "next_group %d", &fs->next_group) == 1)
+		return 0;
+	if (strncmp(line, "dev ", 4) == 0)
+		return fk_load_dev(fs, line);
+	if (strncmp(line, "mod ", 4) == 0) {
+		struct fmodule *m = realloc(fs->mods, (fs->nmods + 1) * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		fs->mods = m;
+		m = &fs->mods[fs->nmods];
+		if (sscanf(line, "mod %63s %255s", m->name, m->alias) != 2)
+			return -EINVAL;
+		fk_unword(m->alias);
+		fs->nmods++;
+		return 0;
+	}
+	if (strncmp(line, "id ", 3) == 0) {
+		unsigned v, d;
+
+		if (fs->nids == FK_MAX_IDS ||
+		    sscanf(line, "id %63s %x %x", fs->ids[fs->nids].driver, &v, &d) != 3)
+			return -EINVAL;
+		fs->ids[fs->nids].vendor = (uint16_t)v;
+		fs->ids[fs->nids++].device = (uint16_t)d;
+		return 0;
+	}
+	if (strncmp(line, "fault ", 6) == 0) {
+		struct ffault *f = &fs->faults[fs->nfaults];
+
+		if (fs->nfaults == FK_MAX_FAULTS ||
+		    sscanf(line, "fault %d %15s %d %d", &kind, f->bdf, &f->err, &f->count) != 4)
+			return -EINVAL;
+		f->kind = (enum fakesys_fault)kind;
+		fk_unword(f->bdf);
+		fs->nfaults++;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Replace the model with the file's. */
+static int fk_load(struct fakesys *fs, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	if ((r = util_read_file(path, 64 << 20, &text, NULL)) < 0)
+		return r;
+	fs->ndevs = fs->nmods = fs->nids = fs->nfaults = 0;
+	fs->next_group = 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if ((r = fk_load_line(fs, line)) < 0)
+			return r;
+	return 0;
+}
+
+/* Reload when another process saved a newer model. */
+static int fk_sync(struct fakesys *fs)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if ((r = fk_path(fs, path, FK_STATE)) < 0)
+		return r;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fk_same_file(&st, &fs->seen))
+		return 0;
+	if ((r = fk_load(fs, path)) < 0)
+		return r;
+	fs->seen = st;
+	return 0;
+}
+
+static void fk_begin(struct fakesys *fs)
+{
+	pthread_mutex_lock(&fs->mu);
+	if (fs->depth++ > 0)
+		return;
+	if (fs->lock_fd >= 0)
+		flock(fs->lock_fd, LOCK_EX);
+	if (fk_sync(fs) < 0)
+		fprintf(stderr, "fakesys: cannot reload %s/" FK_STATE "\n", fs->root);
+}
+
+/* End an entry point that returned r; a failed save fails the call. */
+static int fk_end(struct fakesys *fs, int r)
+{
+	if (--fs->depth == 0) {
+		int s = fs->dirty ? fk_save(fs) : 0;
+
+		if (r == 0)
+			r = s;
+		if (fs->lock_fd >= 0)
+			flock(fs->lock_fd, LOCK_UN);
+	}
+	pthread_mutex_unlock(&fs->mu);
+	return r;
+}
+
+/* A zeroed model with its recursive mutex (the daemon's worker threads
+ * write concurrently) and no lock file yet. */
+static struct fakesys *fk_alloc(void)
+{
+	struct fakesys *fs = calloc(1, sizeof(*fs));
+	pthread_mutexattr_t a;
+
+	if (!fs)
+		return NULL;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&fs->mu, &a);
+	pthread_mutexattr_destroy(&a);
+	fs->lock_fd = -1;
+	fs->iommu_on = true;
+	return fs;
+}
+
+static int fk_open_lock(struct fakesys *fs)
+{
+	char p[PATH_MAX];
+	int r;
+
+	if ((r = fk_path(fs, p, FK_LOCK)) < 0)
+		return r;
+	fs->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	return fs->lock_fd < 0 ? -errno : 0;
+}
+
 /* ---- in-memory model ---- */
 
 static struct fdev *fk_find(const struct fakesys *fs, const char *bdf)
@@ -209,8 +468,10 @@ static bool fk_fault_hit(struct fakesys *fs, enum fakesys_fault kind, const char
 			continue;
 		if (f->bdf[0] && (!bdf || strcmp(f->bdf, bdf) != 0))
 			continue;
-		if (f->count > 0)
+		if (f->count > 0) {
 			f->count--;
+			fs->dirty = true;
+		}
 		if (err)
 			*err = f->err;
 		return true;
@@ -359,6 +620,7 @@ static struct fdev *fk_append(struct fakesys *fs)
 		fs->capdevs = cap;
 	}
 	memset(&fs->devs[fs->ndevs], 0, sizeof(fs->devs[0]));
+	fs->dirty = true;
 	return &fs->devs[fs->ndevs++];
 }
 
@@ -406,12 +668,11 @@ struct fakesys *fakesys_new(void)
 	static const char *const dirs[] = { "devices", "bus", "bus/pci", "bus/pci/devices",
 					    "bus/pci/drivers", "kernel", "kernel/iommu_groups" };
 	const char *tmp = getenv("TMPDIR");
-	struct fakesys *fs = calloc(1, sizeof(*fs));
+	struct fakesys *fs = fk_alloc();
 	char p[PATH_MAX];
 
 	if (!fs)
 		return NULL;
-	fs->iommu_on = true;
 	/* tmpfs when we can: a tree of 4096 functions is ~170k syscalls, four
 	 * times slower on a disk-backed /tmp */
 	if (!tmp || !*tmp)
@@ -425,7 +686,8 @@ struct fakesys *fakesys_new(void)
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (fk_path(fs, p, "%s", dirs[i]) < 0 || fk_mkdir(p) < 0)
 			goto fail;
-	if (fk_path(fs, p, "bus/pci/drivers_probe") < 0 || fk_put(p, "", 0) < 0)
+	if (fk_path(fs, p, "bus/pci/drivers_probe") < 0 || fk_put(p, "", 0) < 0 ||
+	    fk_open_lock(fs) < 0 || fk_save(fs) < 0)
 		goto fail;
 	return fs;
 fail:
@@ -433,11 +695,46 @@ fail:
 	return NULL;
 }
 
+struct fakesys *fakesys_attach(const char *root)
+{
+	struct fakesys *fs;
+	char p[PATH_MAX];
+	int r;
+
+	if (!root || !*root || strlen(root) >= sizeof(fs->root)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(fs = fk_alloc()))
+		return NULL;
+	fs->attached = true;
+	util_strlcpy(fs->root, root, sizeof(fs->root));
+	fs->rootlen = strlen(fs->root);
+	/* only a tree fakesys_new() made has the model: never the real /sys */
+	if ((r = fk_path(fs, p, FK_STATE)) < 0 || (r = access(p, R_OK) < 0 ? -errno : 0) < 0 ||
+	    (r = fk_open_lock(fs)) < 0) {
+		fakesys_free(fs);
+		errno = -r;
+		return NULL;
+	}
+	fk_begin(fs);
+	if ((r = fk_end(fs, fk_sync(fs))) < 0) {
+		fakesys_free(fs);
+		errno = -r;
+		return NULL;
+	}
+	return fs;
+}
+
 void fakesys_free(struct fakesys *fs)
 {
 	if (!fs)
 		return;
-	fk_rmtree(fs->root);
+	if (!fs->attached && fs->rootlen)
+		fk_rmtree(fs->root);
+	if (fs->lock_fd >= 0)
+		close(fs->lock_fd);
+	pthread_mutex_destroy(&fs->mu);
 	free(fs->devs);
 	free(fs->mods);
 	free(fs);
@@ -465,13 +762,14 @@ int fakesys_add_driver(struct fakesys *fs, const char *name)
 	return 0;
 }
 
-int fakesys_add_module(struct fakesys *fs, const char *name, const char *alias)
+static int fk_add_module(struct fakesys *fs, const char *name, const char *alias)
 {
 	struct fmodule *n = realloc(fs->mods, (fs->nmods + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
 	fs->mods = n;
+	fs->dirty = true;
 	n = &fs->mods[fs->nmods++];
 	util_strlcpy(n->name, name, sizeof(n->name));
 	util_strlcpy(n->alias, alias ? alias : "", sizeof(n->alias));
@@ -495,7 +793,7 @@ static void fk_spec_to_dev(const struct fakesys_dev *s, struct fdev *d)
 	d->numa_node = s->numa_node;
 }
 
-int fakesys_add_device(struct fakesys *fs, const struct fakesys_dev *spec)
+static int fk_add_device(struct fakesys *fs, const struct fakesys_dev *spec)
 {
 	struct fdev *d;
 	int r;
@@ -538,6 +836,7 @@ static void fk_remove_one(struct fakesys *fs, struct fdev *d)
 	if (fk_path(fs, p, "devices/%s/%s", dom, d->bdf) == 0)
 		fk_rmtree(p);
 	*d = fs->devs[--fs->ndevs];
+	fs->dirty = true;
 }
 
 /* Remove the VFs of pf (their links from pf first). */
@@ -551,12 +850,13 @@ static void fk_remove_vfs(struct fakesys *fs, struct fdev *pf)
 		if (fk_path(fs, p, "bus/pci/devices/%s/virtfn%d", pfbdf, i) == 0)
 			unlink(p);
 	pf->numvfs = 0;
+	fs->dirty = true;
 	for (size_t i = fs->ndevs; i-- > 0;)
 		if (strcmp(fs->devs[i].physfn, pfbdf) == 0)
 			fk_remove_one(fs, &fs->devs[i]);
 }
 
-int fakesys_remove_device(struct fakesys *fs, const char *bdf)
+static int fk_remove_device(struct fakesys *fs, const char *bdf)
 {
 	struct fdev *d = bdf ? fk_find(fs, bdf) : NULL;
 	char p[PATH_MAX];
@@ -583,7 +883,7 @@ int fakesys_remove_device(struct fakesys *fs, const char *bdf)
 	return 0;
 }
 
-int fakesys_set_driver(struct fakesys *fs, const char *bdf, const char *driver)
+static int fk_set_driver(struct fakesys *fs, const char *bdf, const char *driver)
 {
 	struct fdev *d = bdf ? fk_find(fs, bdf) : NULL;
 	char cur[FK_NAME_MAX];
@@ -601,7 +901,7 @@ int fakesys_set_driver(struct fakesys *fs, const char *bdf, const char *driver)
 	return fk_link_driver(fs, d, driver);
 }
 
-int fakesys_set_iommu(struct fakesys *fs, bool on)
+static int fk_set_iommu(struct fakesys *fs, bool on)
 {
 	int r = 0;
 
@@ -611,15 +911,17 @@ int fakesys_set_iommu(struct fakesys *fs, bool on)
 		for (size_t i = 0; i < fs->ndevs; i++)
 			fk_group_unlink(fs, &fs->devs[i]);
 		fs->iommu_on = false;
+		fs->dirty = true;
 		return 0;
 	}
 	fs->iommu_on = true;
+	fs->dirty = true;
 	for (size_t i = 0; i < fs->ndevs && r == 0; i++)
 		r = fk_group_link(fs, &fs->devs[i]);
 	return r;
 }
 
-int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname)
+static int fk_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname)
 {
 	char p[PATH_MAX];
 	int r;
@@ -635,6 +937,57 @@ int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname)
 		return 0;
 	if ((r = fk_mkdir(p)) < 0 ||
 	    (r = fk_path(fs, p, "bus/pci/devices/%s/net/%s", bdf, ifname)) < 0)
+		return r;
+	return fk_mkdir(p);
+}
+
+/* Block devices: DEVDIR/RELPATH/{dev,holders/} and ROOT/class/block/NAME
+ * linking to it, NAME being RELPATH's last component (as the kernel lays out
+ * nvme/nvme0/nvme0n1, virtio1/block/vda, a partition inside its disk). */
+static int fk_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
+			const char *majmin)
+{
+	char p[PATH_MAX], link[PATH_MAX], rel[PATH_MAX], *slash;
+	const char *name = strrchr(relpath, '/') ? strrchr(relpath, '/') + 1 : relpath;
+	int r;
+
+	if (!bdf || !fk_find(fs, bdf))
+		return -ENODEV;
+	if (!*name || relpath[0] == '/' || strstr(relpath, ".."))
+		return -EINVAL;
+	util_strlcpy(rel, relpath, sizeof(rel));
+	for (slash = rel;; slash++) {
+		bool last = !(slash = strchr(slash, '/'));
+
+		if (!last)
+			*slash = '\0';
+		if ((r = fk_path(fs, p, "bus/pci/devices/%s/%s", bdf, rel)) < 0 ||
+		    (r = fk_mkdir(p)) < 0)
+			return r;
+		if (last)
+			break;
+		*slash = '/';
+	}
+	if ((r = fk_path(fs, link, "bus/pci/devices/%s/%s/dev", bdf, rel)) < 0 ||
+	    (r = fk_putf(link, "%s\n", majmin)) < 0 ||
+	    (r = fk_path(fs, link, "bus/pci/devices/%s/%s/holders", bdf, rel)) < 0 ||
+	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class")) < 0 ||
+	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class/block")) < 0 ||
+	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class/block/%s", name)) < 0)
+		return r;
+	unlink(link);
+	return symlink(p, link) < 0 ? -errno : 0;
+}
+
+/* A holder (dm-0, md0) on a block device made by fakesys_add_block. */
+int fakesys_add_holder(struct fakesys *fs, const char *block, const char *holder)
+{
+	char p[PATH_MAX];
+	int r;
+
+	if (strchr(block, '/') || strchr(holder, '/'))
+		return -EINVAL;
+	if ((r = fk_path(fs, p, "class/block/%s/holders/%s", block, holder)) < 0)
 		return r;
 	return fk_mkdir(p);
 }
@@ -663,22 +1016,19 @@ char *fakesys_driver(const struct fakesys *fs, const char *bdf)
 
 /* ---- public: faults and counters ---- */
 
-void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count)
+static void fk_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err,
+		     int count)
 {
 	struct ffault *x;
 
 	if (fs->nfaults == FK_MAX_FAULTS)
 		return;
+	fs->dirty = true;
 	x = &fs->faults[fs->nfaults++];
 	x->kind = f;
 	util_strlcpy(x->bdf, bdf ? bdf : "", sizeof(x->bdf));
 	x->err = err < 0 ? err : -err;
 	x->count = count;
-}
-
-void fakesys_clear_faults(struct fakesys *fs)
-{
-	fs->nfaults = 0;
 }
 
 unsigned fakesys_write_count(const struct fakesys *fs)
@@ -761,6 +1111,7 @@ static int fk_new_id(struct fakesys *fs, const char *driver, const char *val)
 			return -EEXIST;
 	if (fs->nids == FK_MAX_IDS)
 		return -ENOSPC;
+	fs->dirty = true;
 	util_strlcpy(fs->ids[fs->nids].driver, driver, FK_NAME_MAX);
 	fs->ids[fs->nids].vendor = (uint16_t)vendor;
 	fs->ids[fs->nids++].device = (uint16_t)device;
@@ -857,6 +1208,7 @@ static int fk_enable_vfs(struct fakesys *fs, const char *pfbdf, int n)
 {
 	int r = 0;
 
+	fs->dirty = true;
 	for (int i = 0; i < n && r == 0; i++) {
 		r = fk_create_vf(fs, pfbdf, i);
 		fk_find(fs, pfbdf)->numvfs = i + (r == 0);
@@ -903,7 +1255,8 @@ static int fk_write_numvfs(struct fakesys *fs, struct fdev *pf, const char *path
 	return fk_putf(path, "%d\n", fk_find(fs, bdf)->numvfs);
 }
 
-static int fk_write_autoprobe(struct fdev *d, const char *path, const char *val)
+static int fk_write_autoprobe(struct fakesys *fs, struct fdev *d, const char *path,
+			      const char *val)
 {
 	char *end;
 	unsigned long v;
@@ -913,6 +1266,7 @@ static int fk_write_autoprobe(struct fdev *d, const char *path, const char *val)
 	if (errno || end == val || *end)
 		return -EINVAL;
 	d->autoprobe = v != 0;
+	fs->dirty = true;
 	return fk_putf(path, "%d\n", d->autoprobe);
 }
 
@@ -973,14 +1327,14 @@ static int fk_dispatch(struct fakesys *fs, const char *path, const char *rel, co
 		if (strcmp(attr, "sriov_numvfs") == 0)
 			return fk_write_numvfs(fs, d, path, val);
 		if (strcmp(attr, "sriov_drivers_autoprobe") == 0)
-			return fk_write_autoprobe(d, path, val);
+			return fk_write_autoprobe(fs, d, path, val);
 	}
 	return fk_put(path, buf, len);
 }
 
-static int fk_kernel_write(void *ud, const char *path, const char *buf, size_t len)
+static int fk_kernel_write_one(struct fakesys *fs, const char *path, const char *buf,
+			       size_t len)
 {
-	struct fakesys *fs = ud;
 	char real[PATH_MAX], realroot[PATH_MAX];
 	struct stat st;
 
@@ -996,6 +1350,14 @@ static int fk_kernel_write(void *ud, const char *path, const char *buf, size_t l
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	return fk_dispatch(fs, path, path + fs->rootlen + 1, buf, len);
+}
+
+static int fk_kernel_write(void *ud, const char *path, const char *buf, size_t len)
+{
+	struct fakesys *fs = ud;
+
+	fk_begin(fs);
+	return fk_end(fs, fk_kernel_write_one(fs, path, buf, len));
 }
 
 struct sysfs_ops fakesys_kernel_ops(struct fakesys *fs)
@@ -1032,9 +1394,8 @@ static void fk_attach(struct fakesys *fs, const char *driver)
 	}
 }
 
-static int fk_module_load(void *ud, const char *name, char *err, size_t errsize)
+static int fk_module_load_one(struct fakesys *fs, const char *name, char *err, size_t errsize)
 {
-	struct fakesys *fs = ud;
 	int e, r;
 
 	if (fk_fault_hit(fs, FAKESYS_FAULT_MODULE, NULL, &e)) {
@@ -1063,6 +1424,14 @@ static int fk_module_load(void *ud, const char *name, char *err, size_t errsize)
 	return -ENOENT;
 }
 
+static int fk_module_load(void *ud, const char *name, char *err, size_t errsize)
+{
+	struct fakesys *fs = ud;
+
+	fk_begin(fs);
+	return fk_end(fs, fk_module_load_one(fs, name, err, errsize));
+}
+
 struct modules_ops fakesys_modules_ops(struct fakesys *fs)
 {
 	return (struct modules_ops){ .load = fk_module_load, .ud = fs };
@@ -1070,7 +1439,7 @@ struct modules_ops fakesys_modules_ops(struct fakesys *fs)
 
 /* ---- scale ---- */
 
-int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver)
+static int fk_populate(struct fakesys *fs, unsigned n, const char *driver)
 {
 	struct fakesys_dev spec;
 	char bdf[BDF_BUFSZ];
@@ -1089,4 +1458,71 @@ int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver)
 			return r;
 	}
 	return 0;
+}
+
+/* ---- public entry points that use the model: each one between fk_begin()
+ * and fk_end(), so it sees and saves the model another process shares ---- */
+
+int fakesys_add_module(struct fakesys *fs, const char *name, const char *alias)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_add_module(fs, name, alias));
+}
+
+int fakesys_add_device(struct fakesys *fs, const struct fakesys_dev *d)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_add_device(fs, d));
+}
+
+int fakesys_remove_device(struct fakesys *fs, const char *bdf)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_remove_device(fs, bdf));
+}
+
+int fakesys_set_driver(struct fakesys *fs, const char *bdf, const char *driver)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_set_driver(fs, bdf, driver));
+}
+
+int fakesys_set_iommu(struct fakesys *fs, bool on)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_set_iommu(fs, on));
+}
+
+int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_set_ifname(fs, bdf, ifname));
+}
+
+int fakesys_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
+		      const char *majmin)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_add_block(fs, bdf, relpath, majmin));
+}
+
+void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count)
+{
+	fk_begin(fs);
+	fk_fault(fs, f, bdf, err, count);
+	fk_end(fs, 0);
+}
+
+void fakesys_clear_faults(struct fakesys *fs)
+{
+	fk_begin(fs);
+	fs->nfaults = 0;
+	fs->dirty = true;
+	fk_end(fs, 0);
+}
+
+int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_populate(fs, n, driver));
 }

@@ -11,6 +11,14 @@
  *   ROOT/bus/pci/drivers/NAME/{bind,unbind,new_id,remove_id,BDF -> device}
  *   ROOT/bus/pci/drivers_probe
  *   ROOT/kernel/iommu_groups/N/devices/BDF -> device
+ *   ROOT/class/block/NAME -> a block device under its BDF (fakesys_add_block)
+ *   ROOT/.fakesys, ROOT/.fakesys.lock: the fake kernel's own memory (native
+ *       drivers, SR-IOV capacity, modules, new_id IDs, armed faults), kept
+ *       up to date by every call so another process can fakesys_attach()
+ *
+ * Two processes may share one fake kernel (a test and the daemon built with
+ * tests/daemon/fake-backend.c): each call reloads the model when the other
+ * changed it, and the fake kernel is safe to call from several threads.
  */
 #pragma once
 
@@ -42,7 +50,11 @@ struct fakesys_dev {
 void fakesys_dev_init(struct fakesys_dev *d, const char *bdf, const char *driver, int group);
 
 struct fakesys *fakesys_new(void);
-void fakesys_free(struct fakesys *fs);	/* removes the whole tree */
+/* The fake kernel of a tree fakesys_new() made (in another process): NULL
+ * with errno set when root has no ROOT/.fakesys (the real /sys never has). */
+struct fakesys *fakesys_attach(const char *root);
+/* Removes the whole tree, unless fs came from fakesys_attach(). */
+void fakesys_free(struct fakesys *fs);
 const char *fakesys_root(const struct fakesys *fs);
 
 /* Register a driver (bus/pci/drivers/NAME). A module of that name also
@@ -59,6 +71,15 @@ int fakesys_set_driver(struct fakesys *fs, const char *bdf, const char *driver);
 int fakesys_set_iommu(struct fakesys *fs, bool on);
 /* Add an interface under a device's net/ (or remove it with NULL). */
 int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname);
+
+/* Add a block device under a device's directory: relpath is where the
+ * kernel puts it ("nvme/nvme0/nvme0n1", "virtio1/block/vda", a partition as
+ * "nvme/nvme0/nvme0n1/nvme0n1p1"); writes its dev ("259:0") and links
+ * ROOT/class/block/NAME to it. */
+int fakesys_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
+		      const char *majmin);
+/* Give a block device a holder (ROOT/class/block/BLOCK/holders/HOLDER). */
+int fakesys_add_holder(struct fakesys *fs, const char *block, const char *holder);
 
 /* Read ROOT/relpath into a static-per-call malloc'd string (caller frees),
  * trailing newline removed; NULL when absent. */
@@ -82,7 +103,8 @@ enum fakesys_fault {
 void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count);
 void fakesys_clear_faults(struct fakesys *fs);
 
-/* Count of writes the fake kernel saw (all files), and to new_id in particular. */
+/* Count of writes this process's fake kernel saw (all files), and to new_id
+ * in particular (not shared with an attached process). */
 unsigned fakesys_write_count(const struct fakesys *fs);
 unsigned fakesys_new_id_writes(const struct fakesys *fs);
 

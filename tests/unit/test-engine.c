@@ -127,6 +127,10 @@ static bool on(const char *bdf, const char *driver)
 
 static bool dev2_vfio(void) { return on("0000:00:02.0", "vfio-pci"); }
 static bool dev2_e1000e(void) { return on("0000:00:02.0", "e1000e"); }
+static bool dev2_given_back(void)
+{
+	return dev2_e1000e() && !managed_find(engine_managed(eng), "0000:00:02.0");
+}
 static bool dev3_vfio(void) { return on("0000:00:03.0", "vfio-pci"); }
 static bool dev9_vfio(void) { return on("0000:00:09.0", "vfio-pci"); }
 static bool dev2_failed(void)
@@ -157,8 +161,7 @@ Test(engine, removed_line_gives_the_device_back_to_its_driver)
 	cr_assert(run_until(dev2_vfio, 5000));
 	write_conf("# nothing\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
-	cr_assert(run_until(dev2_e1000e, 5000));
-	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+	cr_assert(run_until(dev2_given_back, 5000), "back on e1000e and no longer managed");
 }
 
 Test(engine, invalid_config_keeps_the_last_good_one_in_force)
@@ -322,6 +325,58 @@ Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
 	cr_assert_gt(d->in_flight_since_ms, 0);
 	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
 	cr_assert(run_until(dev2_vfio, 5000), "released, it completes");
+	close(hang_pipe[0]);
+	close(hang_pipe[1]);
+}
+
+static int settled_calls;
+static size_t settled_done;
+static bool settled_ok, settled_converged;
+static void on_settled(void *ud, const struct plan_action *done, const bool *ok, size_t n,
+		       bool converged)
+{
+	(void)ud;
+	settled_calls++;
+	settled_done = n;
+	settled_ok = n && ok[0] && strcmp(done[0].bdf, "0000:00:02.0") == 0;
+	settled_converged = converged;
+}
+static bool settled_once(void) { return settled_calls > 0; }
+
+Test(engine, reconcile_waiter_fires_after_the_pass_work_settles)
+{
+	write_conf("");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	run_until(NULL, 100);
+	write_conf("DEFAULT 0000:00:02.0\n");
+	engine_reload(eng, "test");
+	settled_calls = 0;
+	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
+	engine_request_pass(eng, true, "test");
+	cr_assert(run_until(settled_once, 5000));
+	cr_assert_eq(settled_calls, 1);
+	cr_assert_eq(settled_done, 1, "the bind it waited for is listed");
+	cr_assert(settled_ok);
+	cr_assert(settled_converged);
+	cr_assert(dev2_vfio());
+}
+
+Test(engine, reconcile_waiter_does_not_wait_for_a_stuck_action)
+{
+	struct sysfs_ops hang = { hanging_write, NULL };
+
+	cr_assert_eq(pipe(hang_pipe), 0);
+	hang.ud = kops.ud;
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&hang, 100);
+	settled_calls = 0;
+	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
+	engine_start(eng);
+	cr_assert(run_until(settled_once, 5000), "settles once the action counts as stuck");
+	cr_assert_not(settled_converged);
+	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
+	cr_assert(run_until(dev2_vfio, 5000));
 	close(hang_pipe[0]);
 	close(hang_pipe[1]);
 }
