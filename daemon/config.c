@@ -958,5 +958,9 @@ int config_format_entry(const struct cfg_entry *e, char *buf, size_t size)
 		r = append(buf, size, &off, " group=all");
 	if (r == 0 && e->force)
 		r = append(buf, size, &off, " force=yes");
+	/* Canonical text can be longer than what was written (03:00.0 gains its
+	 * domain); text the parser would refuse is refused here already. */
+	if (r == 0 && off > CFG_LINE_MAX)
+		r = -ENAMETOOLONG;
 	return r;
 }

@@ -27,6 +27,20 @@ const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX] = {
 	[PROTO_CMD_WATCH] = { PROTO_CMD_WATCH, "watch", false, "stream events" },
 };
 
+
+/* Client text quoted in an error message (and so in the daemon's log): at
+ * most 64 bytes, control and non-ASCII bytes shown as '?', so a client can
+ * neither forge log lines nor leave half a UTF-8 character behind. */
+static const char *printable(const char *in, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i < 64 && i + 1 < size; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 static const char *const error_names[PROTO_ERR__MAX] = {
 	[PROTO_OK] = "ok",
 	[PROTO_ERR_PARSE] = "parse-error",
@@ -218,6 +232,7 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 {
 	json_object *root, *id, *cmd, *args = NULL;
 	const char *bad, *name;
+	char quoted[80];
 	int r, c;
 
 	memset(req, 0, sizeof(*req));
@@ -261,13 +276,16 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 		goto fail;
 	}
 	if (proto_args_check(root, request_fields, &bad) < 0) {
-		r = fail(err, PROTO_ERR_BAD_REQUEST, "unknown field \"%.64s\"", bad);
+		r = fail(err, PROTO_ERR_BAD_REQUEST, "unknown field \"%s\"",
+			 printable(bad, quoted, sizeof(quoted)));
 		goto fail;
 	}
 	name = json_object_get_string(cmd);
-	c = proto_cmd_from_name(name);
+	/* "ping\u0000junk" must not pass for "ping": compare whole strings. */
+	c = strlen(name) == (size_t)json_object_get_string_len(cmd) ? proto_cmd_from_name(name) : -1;
 	if (c < 0) {
-		r = fail(err, PROTO_ERR_UNKNOWN_COMMAND, "unknown command \"%.64s\"", name);
+		r = fail(err, PROTO_ERR_UNKNOWN_COMMAND, "unknown command \"%s\"",
+			 printable(name, quoted, sizeof(quoted)));
 		goto fail;
 	}
 
@@ -555,9 +573,15 @@ int proto_args_string(json_object *args, const char *key, bool required, const c
 	json_object *v;
 	int r = args_get(args, key, required, json_type_string, &v);
 
-	if (r == 0)
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		/* An embedded NUL would silently cut the value short: refuse it. */
+		if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+			return -EINVAL;
 		*out = json_object_get_string(v);
-	return r < 0 ? r : 0;
+	}
+	return 0;
 }
 
 int proto_args_bool(json_object *args, const char *key, bool required, bool *out)

@@ -382,3 +382,36 @@ Test(proto, args_helpers_check_types)
 	cr_assert_str_eq(bad, "n");
 	json_object_put(a);
 }
+
+Test(proto, command_with_embedded_nul_is_unknown)
+{
+	static const char line[] = "{\"v\":1,\"id\":1,\"cmd\":\"ping\\u0000junk\"}";
+	struct proto_request req;
+	struct proto_err err = { 0 };
+
+	cr_assert_lt(proto_decode_request(line, sizeof(line) - 1, &req, &err), 0);
+	cr_assert_eq(err.code, PROTO_ERR_UNKNOWN_COMMAND);
+	cr_assert_null(strchr(err.message, '\x01'));
+	proto_err_clear(&err);
+}
+
+Test(proto, client_text_in_errors_is_made_printable)
+{
+	static const char line[] = "{\"v\":1,\"id\":1,\"cmd\":\"x\\n<3>forged\\u00e9\"}";
+	struct proto_request req;
+	struct proto_err err = { 0 };
+
+	cr_assert_lt(proto_decode_request(line, sizeof(line) - 1, &req, &err), 0);
+	cr_assert_null(strchr(err.message, '\n'), "%s", err.message);
+	cr_assert(strstr(err.message, "x?<3>forged??"), "%s", err.message);
+	proto_err_clear(&err);
+}
+
+Test(proto, string_argument_with_embedded_nul_is_refused)
+{
+	json_object *args = json_tokener_parse("{\"line\":\"DEFAULT 0000:00:02.0\\u0000junk\"}");
+	const char *v = NULL;
+
+	cr_assert_lt(proto_args_string(args, "line", true, &v), 0);
+	json_object_put(args);
+}
