@@ -44,7 +44,8 @@ struct engine {
 	size_t n_devs, cap_devs;
 	struct engine_counters ctr;
 
-	struct event *pass_ev, *resync_ev, *retry_ev, *settle_ev;
+	struct event *pass_ev, *resync_ev, *retry_ev, *settle_ev, *inuse_ev;
+	bool inuse_seen;		/* the last pass found devices in use */
 	struct engine_waiter *waiters;
 	bool pass_full;
 	bool pass_scheduled;
@@ -279,7 +280,8 @@ static int rescan(struct engine *e)
  * those devices only and plan again with them, so an interface carrying the
  * operator's connection or a mounted disk comes out `blocked` with the
  * reason, and is bound on the first pass after the reason goes away. */
-static int compute_plan(struct engine *e, const struct config *c, struct plan **out)
+static int compute_plan(struct engine *e, const struct config *c, struct plan **out,
+			bool *inuse_found)
 {
 	struct plan_input in = {
 		.config = c,
@@ -300,6 +302,8 @@ static int compute_plan(struct engine *e, const struct config *c, struct plan **
 		plan_free(first);
 		return r;
 	}
+	if (inuse_found)
+		*inuse_found = in.n_inuse > 0;
 	if (in.n_inuse == 0) {
 		*out = first;
 		return 0;
@@ -578,7 +582,7 @@ static void run_pass(struct engine *e)
 	if (full && rescan(e) < 0 && !e->pci)
 		return;
 	forget_vanished(e);
-	if (compute_plan(e, e->config, &p) < 0) {
+	if (compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
 		log_error("planner failed: out of memory");
 		return;
 	}
@@ -592,6 +596,13 @@ static void run_pass(struct engine *e)
 	emit(e, ENGINE_EV_PASS, NULL, full ? "full" : "partial", 0, "pass %lu: %zu action(s)",
 	     e->ctr.passes, p->n_actions);
 	arm_retry(e, now);
+	if (e->inuse_seen) {
+		/* An address removed or a disk unmounted raises no PCI event:
+		 * look again soon, but only while something is held back. */
+		struct timeval tv = { ENGINE_INUSE_RECHECK_S, 0 };
+
+		evtimer_add(e->inuse_ev, &tv);
+	}
 	maybe_ready(e);
 	check_settled(e);
 }
@@ -738,6 +749,11 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	engine_request_pass(arg, false, "retry");
 }
 
+static void on_inuse_recheck(evutil_socket_t fd, short what, void *arg)
+{
+	engine_request_pass(arg, false, "in-use re-check");
+}
+
 static void on_resync(evutil_socket_t fd, short what, void *arg)
 {
 	struct engine *e = arg;
@@ -802,7 +818,8 @@ int engine_start(struct engine *e)
 	e->pass_ev = evtimer_new(e->base, on_pass, e);
 	e->retry_ev = evtimer_new(e->base, on_retry, e);
 	e->settle_ev = evtimer_new(e->base, on_settle_check, e);
-	if (!e->pass_ev || !e->retry_ev || !e->settle_ev)
+	e->inuse_ev = evtimer_new(e->base, on_inuse_recheck, e);
+	if (!e->pass_ev || !e->retry_ev || !e->settle_ev || !e->inuse_ev)
 		return -ENOMEM;
 	if (!e->o.dry_run) {
 		e->workers = worker_pool_new(e->base, e->o.workers, &e->bctx, on_job_done, e);
@@ -845,6 +862,8 @@ void engine_free(struct engine *e)
 		event_free(e->retry_ev);
 	if (e->settle_ev)
 		event_free(e->settle_ev);
+	if (e->inuse_ev)
+		event_free(e->inuse_ev);
 	while (e->waiters) {
 		struct engine_waiter *w = e->waiters;
 
@@ -903,7 +922,7 @@ int engine_run_once(struct engine *e)
 		forget_vanished(e);
 		plan_free(e->plan);
 		e->plan = NULL;
-		if (compute_plan(e, e->config, &e->plan) < 0)
+		if (compute_plan(e, e->config, &e->plan, NULL) < 0)
 			return -ENOMEM;
 		note_statuses(e);
 		if (e->o.dry_run) {
@@ -938,7 +957,7 @@ int engine_run_once(struct engine *e)
 	if (!e->o.dry_run) {
 		struct plan *p = NULL;
 
-		if (rescan(e) == 0 && compute_plan(e, e->config, &p) == 0) {
+		if (rescan(e) == 0 && compute_plan(e, e->config, &p, NULL) == 0) {
 			plan_free(e->plan);
 			e->plan = p;
 			note_statuses(e);
@@ -966,5 +985,5 @@ const struct engine_dev *engine_dev_info(const struct engine *e, const char *bdf
 
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
 {
-	return compute_plan(e, c, out);
+	return compute_plan(e, c, out, NULL);
 }

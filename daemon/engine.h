@@ -23,6 +23,8 @@ struct engine;
 
 #define ENGINE_BACKOFF_MIN_MS 1000LL
 #define ENGINE_BACKOFF_MAX_MS (5LL * 60 * 1000)
+/* While a device is held back because it is in use, look again this often. */
+#define ENGINE_INUSE_RECHECK_S 5
 
 struct engine_opts {
 	const char *config_path;

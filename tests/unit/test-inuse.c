@@ -407,6 +407,26 @@ Test(inuse_gather, engine_blocks_an_in_use_nic_and_binds_it_once_the_address_is_
 	event_base_free(base);
 }
 
+Test(inuse_gather, in_use_device_is_rechecked_without_any_event, .timeout = 30)
+{
+	struct engine *eng;
+
+	put("net/ifaddrs", "eth0 up 10.0.0.5/24\n");
+	eng = make_engine("worker-0 0000:01:00.0\n", false);
+	cr_assert_not_null(eng);
+	cr_assert_eq(engine_start(eng), 0);
+	run_loop_ms(100);
+	cr_assert_eq(engine_dev_info(eng, "0000:01:00.0")->state, PLAN_BLOCKED);
+	/* No udev event, no request: the address goes away and the in-use
+	 * re-check timer alone brings the next pass. */
+	put("net/ifaddrs", "eth0 up\n");
+	for (int i = 0; i < 2 * ENGINE_INUSE_RECHECK_S * 10 && !nic_on_vfio(); i++)
+		run_loop_ms(100);
+	cr_assert(nic_on_vfio());
+	engine_free(eng);
+	event_base_free(base);
+}
+
 Test(inuse_gather, force_yes_takes_an_in_use_nic)
 {
 	struct engine *eng;
