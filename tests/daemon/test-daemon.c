@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon-harness.h"
@@ -117,4 +118,43 @@ Test(daemon, sigterm_exits_cleanly_and_removes_the_socket)
 	harness_stop(&d);
 	cr_assert(harness_log_has(&d, "shutting down"));
 	cr_assert_neq(access(d.sock, F_OK), 0, "socket removed on exit");
+}
+
+/* The kubelet updates a ConfigMap volume by writing a new timestamped
+ * directory and renaming a ..data_tmp symlink over ..data; the config path is
+ * a symlink into ..data. The daemon must follow that swap. */
+static void configmap_version(const char *dir, const char *version, const char *text)
+{
+	char path[256], link_tmp[256], link[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/..%s", dir, version);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/..%s/vfiobind.conf", dir, version);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(link_tmp, sizeof(link_tmp), "%s/..data_tmp", dir);
+	snprintf(link, sizeof(link), "%s/..data", dir);
+	snprintf(path, sizeof(path), "..%s", version);
+	cr_assert_eq(symlink(path, link_tmp), 0);
+	cr_assert_eq(rename(link_tmp, link), 0);
+}
+
+Test(daemon, follows_a_kubelet_configmap_data_swap)
+{
+	const char *extra[] = { "--dry-run", NULL };
+	char cm[96];
+
+	snprintf(cm, sizeof(cm), "%s/configmap", d.dir);
+	cr_assert_eq(mkdir(cm, 0755), 0);
+	configmap_version(cm, "2026_11_25_09_00_00.1", "DEFAULT 0000:00:02.0\n");
+	snprintf(d.conf, sizeof(d.conf), "%s/vfiobind.conf", cm);
+	cr_assert_eq(symlink("..data/vfiobind.conf", d.conf), 0);
+	harness_start(&d, fs, extra);
+	cr_assert(harness_wait_log(&d, "dry-run: would bind 0000:00:02.0", 5000));
+	configmap_version(cm, "2026_11_25_09_05_00.2", "DEFAULT 0000:00:03.0\n");
+	cr_assert(harness_wait_log(&d, "dry-run: would bind 0000:00:03.0", 5000),
+		  "the ..data swap was not picked up");
 }
