@@ -234,8 +234,17 @@ int client_call(struct client *c, enum proto_cmd cmd, json_object *args,
 		return client_oom(NULL);
 	r = conn_send(c->conn, req);
 	json_object_put(req);
-	if (r == 0)
+	if (r == 0) {
 		r = conn_recv(c->conn, c->timeout_ms, rep, &err);
+	} else if (r == -EPIPE || r == -ECONNRESET) {
+		/* A daemon that refused us (busy) wrote why, then closed before
+		 * our request went out: its reply is still there to read. */
+		int sent = r;
+
+		r = conn_recv(c->conn, c->timeout_ms, rep, &err);
+		if (r == 0)
+			r = sent;
+	}
 	if (r <= 0) {
 		r = client_conn_failed(c, r, &err);
 		proto_err_clear(&err);

@@ -53,8 +53,14 @@ void harness_write_conf(struct daemon_run *d, const char *text)
 
 void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra)
 {
+	harness_start_prog(d, "daemon/vfiobindd", fs, extra);
+}
+
+void harness_start_prog(struct daemon_run *d, const char *prog, struct fakesys *fs,
+			const char *const *extra)
+{
 	const char *argv[40] = {
-		harness_bin("daemon/vfiobindd"), "--sysfs-root", fakesys_root(fs), "--config",
+		harness_bin(prog), "--sysfs-root", fakesys_root(fs), "--config",
 		d->conf, "--run-dir", d->dir, "--socket", d->sock, "--udev-source", "none",
 		"--log-level", "debug", "--node-name", "worker-0",
 	};
@@ -77,33 +83,60 @@ void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *
 
 int harness_run(const char *const *argv, char **out)
 {
-	int p[2], status;
-	pid_t pid;
+	return harness_run2(argv, out, NULL);
+}
+
+/* Read fd to its end into a malloc'd string. */
+static char *slurp(int fd)
+{
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
 	ssize_t n;
 
+	cr_assert_not_null(buf);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0 || (n < 0 && errno == EINTR)) {
+		len += n > 0 ? (size_t)n : 0;
+		if (len + 1 >= cap)
+			cr_assert_not_null(buf = realloc(buf, cap *= 2));
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int harness_run2(const char *const *argv, char **out, char **err)
+{
+	int p[2], e[2], status;
+	char *obuf, *ebuf;
+	pid_t pid;
+
 	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(pipe(e), 0);
 	pid = fork();
+	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		dup2(p[1], 1);
+		dup2(e[1], 2);
 		close(p[0]);
+		close(e[0]);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
+	close(e[1]);
+	/* stderr is small (an error line or two): read stdout first, then it */
+	obuf = slurp(p[0]);
+	ebuf = slurp(e[0]);
 	close(p[0]);
+	close(e[0]);
 	waitpid(pid, &status, 0);
 	if (out)
-		*out = buf;
+		*out = obuf;
 	else
-		free(buf);
+		free(obuf);
+	if (err)
+		*err = ebuf;
+	else
+		free(ebuf);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -21,8 +21,14 @@ void harness_init(struct daemon_run *d);
 void harness_write_conf(struct daemon_run *d, const char *text);
 /* Start vfiobindd on fs's root with extra args (NULL-terminated). */
 void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra);
+/* The same with another daemon binary (a build path for harness_bin(), e.g.
+ * "tests/daemon/vfiobindd-fake", the daemon on the fake kernel). */
+void harness_start_prog(struct daemon_run *d, const char *prog, struct fakesys *fs,
+			const char *const *extra);
 /* Run a command to completion, capturing stdout into out (malloc'd). */
 int harness_run(const char *const *argv, char **out);
+/* The same, capturing stderr into err too (either may be NULL: discarded). */
+int harness_run2(const char *const *argv, char **out, char **err);
 /* Wait until the log contains needle (ms timeout). */
 bool harness_wait_log(struct daemon_run *d, const char *needle, int ms);
 bool harness_log_has(struct daemon_run *d, const char *needle);
