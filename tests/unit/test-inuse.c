@@ -244,7 +244,7 @@ static void fake_teardown(void)
 	log_set_sink(NULL, NULL);
 }
 
-TestSuite(inuse_gather, .init = fake_setup, .fini = fake_teardown);
+TestSuite(inuse_gather, .init = fake_setup, .fini = fake_teardown, .timeout = 60);
 
 static const char *gathered_reason(const char *bdf)
 {
@@ -407,7 +407,7 @@ Test(inuse_gather, engine_blocks_an_in_use_nic_and_binds_it_once_the_address_is_
 	event_base_free(base);
 }
 
-Test(inuse_gather, in_use_device_is_rechecked_without_any_event, .timeout = 30)
+Test(inuse_gather, in_use_device_is_rechecked_without_any_event)
 {
 	struct engine *eng;
 
