@@ -48,18 +48,6 @@ static void res_init(struct bind_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Driver names become path components: only the characters kernel driver
- * names use, and never "." or "..". */
-static bool driver_name_ok(const char *s)
-{
-	size_t n;
-
-	if (!s || !*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
-	return s[n] == '\0' && n < PCI_DRIVER_MAX;
-}
-
 /* ---- the sysfs writes, one helper per kind ---- */
 
 static int write_attr(const struct bind_ctx *ctx, const char *bdf, const char *attr,
@@ -191,7 +179,7 @@ static int check_args(const char *bdf, const char *driver, struct bind_result *r
 {
 	if (!bdf_is_canonical(bdf))
 		return res_set(res, -EINVAL, "invalid PCI address \"%.32s\"", bdf ? bdf : "");
-	if (driver && !driver_name_ok(driver))
+	if (driver && !pci_driver_name_valid(driver))
 		return res_set(res, -EINVAL, "%s: invalid driver name \"%.64s\"", bdf, driver);
 	return 0;
 }

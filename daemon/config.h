@@ -2,7 +2,8 @@
  *
  * Pure: config_parse() takes text and returns data or a list of errors; it
  * never touches the file system, the clock or globals. Reading and rewriting
- * the file is conffile.c's job.
+ * the file is conffile.c's job. The parser is config.c; the objects and
+ * their canonical text are config-format.c.
  *
  * Grammar, one entry per line ('#' starts a comment, blank lines ignored,
  * any run of spaces or tabs separates words):
@@ -23,6 +24,7 @@
 
 #include "bdf.h"
 
+#define CFG_LINE_MAX 4096	/* bytes per line, without the line end */
 #define CFG_DRIVER_MAX 64
 #define CFG_IFNAME_MAX 16 /* IFNAMSIZ */
 #define CFG_NODE_MAX 256

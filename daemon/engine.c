@@ -1,4 +1,7 @@
-/* engine.c: the daemon's state and its reconcile passes (see engine.h). */
+/* engine.c: the daemon's state and its reconcile passes (see engine.h): the
+ * lifecycle, config reloads, passes, dispatch to the workers and their
+ * results. The --once path is engine-once.c; reconcile waiters are
+ * engine-wait.c; what they share with this file is engine-private.h. */
 #include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
@@ -6,63 +9,12 @@
 #include <string.h>
 
 #include "conffile.h"
-#include "engine.h"
+#include "engine-private.h"
 #include "inuse.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
 #include "worker.h"
-
-#define ONCE_MAX_ROUNDS 4	/* --once re-plans while VFs appear */
-
-struct engine_waiter {
-	unsigned long after_pass;	/* settled only once passes > this */
-	engine_settled_fn fn;
-	void *ud;
-	struct plan_action *done;
-	bool *ok;
-	size_t n_done;
-	struct engine_waiter *next;
-};
-
-struct engine {
-	struct event_base *base;
-	struct engine_opts o;
-	char *config_path, *sysfs_root, *node_name, *run_dir;
-	char *proc_root;		/* in-use facts; NULL: none (fake sysfs trees) */
-
-	struct config *config;		/* in force; never NULL after start */
-	char *config_text;		/* text it came from, to skip no-op reloads */
-	struct cfg_errors rejected;	/* errors of a newer file kept out */
-	bool runtime_modified;
-	long long loaded_ms;
-
-	struct pci_state *pci;
-	struct plan *plan;
-	struct managed_set managed;
-	struct engine_dev *devs;
-	size_t n_devs, cap_devs;
-	struct engine_counters ctr;
-
-	struct event *pass_ev, *resync_ev, *retry_ev, *settle_ev, *inuse_ev;
-	bool inuse_seen;		/* the last pass found devices in use */
-	struct engine_waiter *waiters;
-	bool pass_full;
-	bool pass_scheduled;
-
-	struct bind_ctx bctx;
-	struct modules_ops locked_modules;	/* serialises libkmod across threads */
-	pthread_mutex_t modules_lock;
-	struct worker_pool *workers;
-
-	engine_event_fn ev_fn;
-	void *ev_ud;
-	void (*ready_fn)(void *ud);
-	void *ready_ud;
-	bool ready;
-	bool iommu_warned;
-	bool stopping;
-};
 
 static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
 		 const char *state, int err, const char *fmt, ...) _printf_(6, 7);
@@ -105,7 +57,7 @@ static int locked_load(void *ud, const char *name, char *err, size_t errsize)
 
 /* --- per-device runtime facts ------------------------------------------ */
 
-static struct engine_dev *dev_get(struct engine *e, const char *bdf, bool create)
+struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create)
 {
 	for (size_t i = 0; i < e->n_devs; i++)
 		if (strcmp(e->devs[i].bdf, bdf) == 0)
@@ -227,7 +179,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 
 /* --- passes --------------------------------------------------------------- */
 
-static void save_state(struct engine *e)
+void engine_save_state(struct engine *e)
 {
 	if (e->run_dir && !e->o.dry_run)
 		state_save(e->run_dir, &e->managed);
@@ -235,13 +187,13 @@ static void save_state(struct engine *e)
 
 /* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
  * with their PF's count): if they come back they are new functions. */
-static void forget_vanished(struct engine *e)
+void engine_forget_vanished(struct engine *e)
 {
 	bool changed = false;
 
 	for (size_t i = 0; i < e->managed.n_devs;) {
 		const char *bdf = e->managed.devs[i].bdf;
-		struct engine_dev *d = dev_get(e, bdf, false);
+		struct engine_dev *d = engine_dev_get(e, bdf, false);
 
 		if (!pci_find(e->pci, bdf) && !(d && d->in_flight)) {
 			log_info("%s: gone, no longer managed", bdf);
@@ -260,10 +212,10 @@ static void forget_vanished(struct engine *e)
 		i++;
 	}
 	if (changed)
-		save_state(e);
+		engine_save_state(e);
 }
 
-static int rescan(struct engine *e)
+int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;
 	int r = pci_scan(e->sysfs_root, &st);
@@ -280,7 +232,7 @@ static int rescan(struct engine *e)
  * those devices only and plan again with them, so an interface carrying the
  * operator's connection or a mounted disk comes out `blocked` with the
  * reason, and is bound on the first pass after the reason goes away. */
-static int compute_plan(struct engine *e, const struct config *c, struct plan **out,
+int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
 			bool *inuse_found)
 {
 	struct plan_input in = {
@@ -317,7 +269,7 @@ static int compute_plan(struct engine *e, const struct config *c, struct plan **
 /* --- end of in-use safety --------------------------------------------------- */
 
 /* Record state changes of every planned device, with a log line and event. */
-static void note_statuses(struct engine *e)
+void engine_note_statuses(struct engine *e)
 {
 	long long now = util_wall_ms();
 
@@ -327,7 +279,7 @@ static void note_statuses(struct engine *e)
 
 		if (s->pf_claim)
 			continue;
-		d = dev_get(e, s->bdf, true);
+		d = engine_dev_get(e, s->bdf, true);
 		if (!d)
 			continue;
 		if (d->state != s->state || strcmp(d->reason, s->reason) != 0) {
@@ -361,7 +313,7 @@ static void note_statuses(struct engine *e)
 
 /* A RESTORE of a device already back on its original driver with no
  * override needs no sysfs writes: just stop managing it. */
-static bool restore_is_noop(struct engine *e, const struct plan_action *a)
+bool engine_restore_is_noop(struct engine *e, const struct plan_action *a)
 {
 	const struct managed_dev *m = managed_find(&e->managed, a->bdf);
 	const struct pci_dev *d = pci_find(e->pci, a->bdf);
@@ -372,7 +324,7 @@ static bool restore_is_noop(struct engine *e, const struct plan_action *a)
 
 /* Before touching a device, write down where it came from, so that a crash
  * between unbind and probe still lets a restarted daemon give it back. */
-static void record_intent(struct engine *e, const struct plan_action *a)
+void engine_record_intent(struct engine *e, const struct plan_action *a)
 {
 	struct managed_dev m = { 0 };
 	const struct pci_dev *d;
@@ -385,7 +337,7 @@ static void record_intent(struct engine *e, const struct plan_action *a)
 		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
 		p.original_numvfs = a->current_numvfs;
 		managed_add_pf(&e->managed, &p);
-		save_state(e);
+		engine_save_state(e);
 		return;
 	}
 	if (a->kind != PLAN_ACT_BIND || managed_find(&e->managed, a->bdf))
@@ -398,14 +350,12 @@ static void record_intent(struct engine *e, const struct plan_action *a)
 		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
 	m.since_ms = util_wall_ms();
 	managed_add(&e->managed, &m);
-	save_state(e);
+	engine_save_state(e);
 }
-
-static void finish_job(struct engine *e, struct worker_job *job);
 
 static void dispatch(struct engine *e, const struct plan_action *a, long long now)
 {
-	struct engine_dev *d = dev_get(e, a->bdf, true);
+	struct engine_dev *d = engine_dev_get(e, a->bdf, true);
 	struct worker_job *job;
 	char text[512];
 
@@ -416,17 +366,17 @@ static void dispatch(struct engine *e, const struct plan_action *a, long long no
 		log_info("dry-run: would %s", text);
 		return;
 	}
-	if (a->kind == PLAN_ACT_RESTORE && restore_is_noop(e, a)) {
+	if (a->kind == PLAN_ACT_RESTORE && engine_restore_is_noop(e, a)) {
 		log_info("%s: already back on %s, no longer managed", a->bdf, a->current);
 		managed_remove(&e->managed, a->bdf);
-		save_state(e);
+		engine_save_state(e);
 		return;
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return;
 	job->action = *a;
-	record_intent(e, a);
+	engine_record_intent(e, a);
 	log_info("%s", text);
 	d->in_flight = true;
 	d->in_flight_since_ms = now;
@@ -463,115 +413,6 @@ static void maybe_ready(struct engine *e)
 		e->ready_fn(e->ready_ud);
 }
 
-/* --- waiting for a pass to settle (reconcile requests) --------------------- */
-
-static void waiter_free(struct engine_waiter *w)
-{
-	free(w->done);
-	free(w->ok);
-	free(w);
-}
-
-static void waiters_note(struct engine *e, const struct plan_action *a, bool ok)
-{
-	for (struct engine_waiter *w = e->waiters; w; w = w->next) {
-		struct plan_action *d = realloc(w->done, (w->n_done + 1) * sizeof(*d));
-		bool *o;
-
-		if (!d)
-			continue;
-		w->done = d;
-		o = realloc(w->ok, (w->n_done + 1) * sizeof(*o));
-		if (!o)
-			continue;
-		w->ok = o;
-		w->done[w->n_done] = *a;
-		w->ok[w->n_done++] = ok;
-	}
-}
-
-/* Settled: no pass pending and nothing in flight except stuck actions. */
-static bool settled(struct engine *e, long long now, long long *recheck_ms)
-{
-	*recheck_ms = 0;
-	if (e->pass_scheduled)
-		return false;
-	for (size_t i = 0; i < e->n_devs; i++) {
-		const struct engine_dev *d = &e->devs[i];
-
-		if (d->in_flight && !engine_dev_stuck(e, d, now)) {
-			*recheck_ms = d->in_flight_since_ms + e->o.stuck_ms + 1 - now;
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool plan_converged(const struct plan *p)
-{
-	for (size_t i = 0; p && i < p->n_statuses; i++)
-		if (p->statuses[i].state != PLAN_CONVERGED)
-			return false;
-	return true;
-}
-
-static void check_settled(struct engine *e)
-{
-	struct engine_waiter **pp = &e->waiters;
-	long long now = util_wall_ms(), recheck = 0;
-
-	if (!e->waiters || !settled(e, now, &recheck)) {
-		if (e->waiters && recheck > 0) {
-			struct timeval tv = { recheck / 1000, (recheck % 1000) * 1000 };
-
-			/* A hung action must not hold a reconcile reply for ever. */
-			evtimer_add(e->settle_ev, &tv);
-		}
-		return;
-	}
-	while (*pp) {
-		struct engine_waiter *w = *pp;
-
-		if (e->ctr.passes <= w->after_pass) {
-			pp = &w->next;
-			continue;
-		}
-		*pp = w->next;
-		w->fn(w->ud, w->done, w->ok, w->n_done, plan_converged(e->plan));
-		waiter_free(w);
-	}
-}
-
-static void on_settle_check(evutil_socket_t fd, short what, void *arg)
-{
-	check_settled(arg);
-}
-
-struct engine_waiter *engine_wait_settled(struct engine *e, engine_settled_fn fn, void *ud)
-{
-	struct engine_waiter *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		return NULL;
-	w->after_pass = e->ctr.passes;
-	w->fn = fn;
-	w->ud = ud;
-	w->next = e->waiters;
-	e->waiters = w;
-	return w;
-}
-
-void engine_wait_cancel(struct engine *e, struct engine_waiter *w)
-{
-	for (struct engine_waiter **pp = &e->waiters; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			waiter_free(w);
-			return;
-		}
-	}
-}
-
 static void run_pass(struct engine *e)
 {
 	struct plan *p = NULL;
@@ -579,16 +420,16 @@ static void run_pass(struct engine *e)
 	bool full = e->pass_full || !e->pci;
 
 	e->pass_full = false;
-	if (full && rescan(e) < 0 && !e->pci)
+	if (full && engine_rescan(e) < 0 && !e->pci)
 		return;
-	forget_vanished(e);
-	if (compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
+	engine_forget_vanished(e);
+	if (engine_compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
 		log_error("planner failed: out of memory");
 		return;
 	}
 	plan_free(e->plan);
 	e->plan = p;
-	note_statuses(e);
+	engine_note_statuses(e);
 	for (size_t i = 0; i < p->n_actions; i++)
 		dispatch(e, &p->actions[i], now);
 	dev_prune(e);
@@ -604,7 +445,7 @@ static void run_pass(struct engine *e)
 		evtimer_add(e->inuse_ev, &tv);
 	}
 	maybe_ready(e);
-	check_settled(e);
+	engine_check_settled(e);
 }
 
 static void on_pass(evutil_socket_t fd, short what, void *arg)
@@ -661,10 +502,10 @@ static void note_success(struct engine *e, const struct plan_action *a, long lon
 	}
 }
 
-static void finish_job(struct engine *e, struct worker_job *job)
+void engine_finish_job(struct engine *e, struct worker_job *job)
 {
 	const struct plan_action *a = &job->action;
-	struct engine_dev *d = dev_get(e, a->bdf, true);
+	struct engine_dev *d = engine_dev_get(e, a->bdf, true);
 	long long now = util_wall_ms();
 
 	if (d) {
@@ -698,7 +539,7 @@ static void finish_job(struct engine *e, struct worker_job *job)
 		emit(e, ENGINE_EV_ACTION, a->bdf, "failed", -job->rc, "%s",
 		     job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
-	save_state(e);
+	engine_save_state(e);
 	/* VF counts add and remove functions: rescan; else re-read one device. */
 	if (a->kind == PLAN_ACT_SET_NUMVFS)
 		e->pass_full = true;
@@ -710,8 +551,8 @@ static void on_job_done(struct worker_job *job, void *ud)
 {
 	struct engine *e = ud;
 
-	finish_job(e, job);
-	waiters_note(e, &job->action, job->rc == 0);
+	engine_finish_job(e, job);
+	engine_waiters_note(e, &job->action, job->rc == 0);
 	free(job);
 	if (!e->stopping)
 		engine_request_pass(e, false, "action finished");
@@ -734,7 +575,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	pci_state_refresh(e->pci, e->sysfs_root, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
-	info = dev_get(e, bdf, false);
+	info = engine_dev_get(e, bdf, false);
 	if (m && d && !(info && info->in_flight) && strcmp(action, "bind") == 0 &&
 	    strcmp(d->driver, m->driver) != 0)
 		log_warning("%s: rebound to %s behind vfiobindd's back; taking it back to %s",
@@ -752,6 +593,11 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 static void on_inuse_recheck(evutil_socket_t fd, short what, void *arg)
 {
 	engine_request_pass(arg, false, "in-use re-check");
+}
+
+static void on_settle_check(evutil_socket_t fd, short what, void *arg)
+{
+	engine_check_settled(arg);
 }
 
 static void on_resync(evutil_socket_t fd, short what, void *arg)
@@ -847,7 +693,7 @@ void engine_shutdown(struct engine *e, int timeout_ms)
 		worker_pool_free(e->workers, timeout_ms);
 		e->workers = NULL;
 	}
-	save_state(e);
+	engine_save_state(e);
 }
 
 void engine_free(struct engine *e)
@@ -864,12 +710,7 @@ void engine_free(struct engine *e)
 		event_free(e->settle_ev);
 	if (e->inuse_ev)
 		event_free(e->inuse_ev);
-	while (e->waiters) {
-		struct engine_waiter *w = e->waiters;
-
-		e->waiters = w->next;
-		waiter_free(w);
-	}
+	engine_waiters_free(e);
 	if (e->resync_ev)
 		event_free(e->resync_ev);
 	config_free(e->config);
@@ -888,84 +729,6 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-/* --- --once ---------------------------------------------------------------- */
-
-static void print_plan(const struct plan *p)
-{
-	char text[512];
-
-	for (size_t i = 0; i < p->n_actions; i++)
-		if (plan_format_action(&p->actions[i], text, sizeof(text)) >= 0)
-			printf("%s\n", text);
-	for (size_t i = 0; i < p->n_statuses; i++) {
-		const struct plan_status *s = &p->statuses[i];
-
-		if (s->state == PLAN_BLOCKED || s->state == PLAN_ERROR || s->state == PLAN_ABSENT)
-			printf("# %s: %s: %s\n", s->bdf, plan_state_name(s->state), s->reason);
-	}
-	fflush(stdout);
-}
-
-int engine_run_once(struct engine *e)
-{
-	bool failed_any = false;
-	int r;
-
-	r = engine_reload(e, "--once");
-	if (r < 0)
-		return r;
-	for (int round = 0; round < ONCE_MAX_ROUNDS; round++) {
-		bool acted = false;
-
-		if (rescan(e) < 0)
-			return -EIO;
-		forget_vanished(e);
-		plan_free(e->plan);
-		e->plan = NULL;
-		if (compute_plan(e, e->config, &e->plan, NULL) < 0)
-			return -ENOMEM;
-		note_statuses(e);
-		if (e->o.dry_run) {
-			print_plan(e->plan);
-			break;
-		}
-		for (size_t i = 0; i < e->plan->n_actions; i++) {
-			const struct plan_action *a = &e->plan->actions[i];
-			struct engine_dev *d = dev_get(e, a->bdf, true);
-			struct worker_job job = { .action = *a };
-			char text[512];
-
-			/* One try per device per run: --once never loops on a failure. */
-			if (!d || d->failures)
-				continue;
-			if (a->kind == PLAN_ACT_RESTORE && restore_is_noop(e, a)) {
-				managed_remove(&e->managed, a->bdf);
-				save_state(e);
-				continue;
-			}
-			plan_format_action(a, text, sizeof(text));
-			log_info("%s", text);
-			record_intent(e, a);
-			worker_run_job(&e->bctx, &job);
-			finish_job(e, &job);
-			failed_any |= job.rc < 0;
-			acted = true;
-		}
-		if (!acted)
-			break;
-	}
-	if (!e->o.dry_run) {
-		struct plan *p = NULL;
-
-		if (rescan(e) == 0 && compute_plan(e, e->config, &p, NULL) == 0) {
-			plan_free(e->plan);
-			e->plan = p;
-			note_statuses(e);
-		}
-	}
-	return plan_converged(e->plan) && !failed_any ? 0 : 1;
-}
-
 /* --- views ------------------------------------------------------------------ */
 
 const struct config *engine_config(const struct engine *e) { return e->config; }
@@ -980,10 +743,10 @@ long long engine_config_loaded_ms(const struct engine *e) { return e->loaded_ms;
 
 const struct engine_dev *engine_dev_info(const struct engine *e, const char *bdf)
 {
-	return dev_get((struct engine *)e, bdf, false);
+	return engine_dev_get((struct engine *)e, bdf, false);
 }
 
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
 {
-	return compute_plan(e, c, out, NULL);
+	return engine_compute_plan(e, c, out, NULL);
 }

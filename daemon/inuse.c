@@ -19,24 +19,6 @@
 
 /* --- facts as a data structure -------------------------------------------- */
 
-/* Make room for one more element in *v (n used, *cap allocated). */
-static int grow(void *vp, size_t n, size_t *cap, size_t elem)
-{
-	void **v = vp;
-	size_t c;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 8;
-	p = realloc(*v, c * elem);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 /* Capacities are not kept in the public struct: arrays grow in powers of
  * two from 8, so the capacity follows from the count. */
 static size_t cap_of(size_t n)
@@ -54,7 +36,7 @@ static size_t cap_of(size_t n)
 #define PUSH(arr, count)                                                            \
 	({                                                                          \
 		size_t _cap = cap_of(count);                                        \
-		grow(&(arr), (count), &_cap, sizeof(*(arr))) < 0 ? NULL             \
+		util_grow(&(arr), (count), &_cap, sizeof(*(arr))) < 0 ? NULL        \
 			: memset(&(arr)[(count)++], 0, sizeof(*(arr)));             \
 	})
 

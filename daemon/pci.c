@@ -27,27 +27,6 @@
 
 /* ---- small readers relative to a directory fd ---- */
 
-/* Read one attribute with one read(): sysfs hands the whole value to the first
- * read of a fresh open. Returns the length (newline stripped) or -errno. */
-static int attr_read_at(int dfd, const char *name, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return (int)n;
-}
-
 /* Parse a whole string as a number in [min, max]; 0 or -EINVAL/-ERANGE. */
 static int parse_long(const char *s, int base, long min, long max, long *out)
 {
@@ -69,7 +48,7 @@ static int attr_long_at(int dfd, const char *name, int base, long min, long max,
 	char buf[32];
 	int r;
 
-	r = attr_read_at(dfd, name, buf, sizeof(buf));
+	r = util_read_attr_at(dfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	return parse_long(buf, base, min, max, out);
@@ -84,24 +63,6 @@ static int attr_int_or_none(int dfd, const char *name)
 	if (attr_long_at(dfd, name, 10, -1, INT_MAX, &v) < 0)
 		return -1;
 	return (int)v;
-}
-
-/* Last component of a symlink's target, read relative to dfd. */
-static int link_base_at(int dfd, const char *name, char *buf, size_t size)
-{
-	char target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	n = readlinkat(dfd, name, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (util_strlcpy(buf, base, size) >= size)
-		return -ENAMETOOLONG;
-	return (int)strlen(buf);
 }
 
 static bool is_dot(const char *name)
@@ -169,15 +130,15 @@ static void read_driver_fields(int dfd, struct pci_dev *d)
 	char group[16];
 	long v;
 
-	if (link_base_at(dfd, "driver", d->driver, sizeof(d->driver)) < 0)
+	if (util_read_link_base_at(dfd, "driver", d->driver, sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
 	/* The kernel prints an unset override as "(null)". */
-	if (attr_read_at(dfd, "driver_override", d->driver_override,
+	if (util_read_attr_at(dfd, "driver_override", d->driver_override,
 			 sizeof(d->driver_override)) < 0 ||
 	    strcmp(d->driver_override, "(null)") == 0)
 		d->driver_override[0] = '\0';
 	d->iommu_group = -1;
-	if (link_base_at(dfd, "iommu_group", group, sizeof(group)) >= 0 &&
+	if (util_read_link_base_at(dfd, "iommu_group", group, sizeof(group)) >= 0 &&
 	    parse_long(group, 10, 0, INT_MAX, &v) == 0)
 		d->iommu_group = (int)v;
 }
@@ -193,7 +154,7 @@ static void read_sriov(int dfd, struct pci_dev *d)
 		d->sriov_numvfs = attr_int_or_none(dfd, "sriov_numvfs");
 		d->sriov_autoprobe = attr_int_or_none(dfd, "sriov_drivers_autoprobe");
 	}
-	if (link_base_at(dfd, "physfn", d->physfn, sizeof(d->physfn)) < 0) {
+	if (util_read_link_base_at(dfd, "physfn", d->physfn, sizeof(d->physfn)) < 0) {
 		d->physfn[0] = '\0';
 	} else if (!bdf_is_canonical(d->physfn)) {
 		log_debug("pci: %s: ignoring physfn with odd name '%s'", d->bdf, d->physfn);
@@ -345,7 +306,8 @@ static void link_vfs(struct pci_state *st, int devices_dfd, const struct pci_dev
 
 	for (int i = 0; i < pf->sriov_numvfs && i < PCI_VF_MAX; i++) {
 		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf->bdf, i) < 0 ||
-		    link_base_at(devices_dfd, rel, vf, sizeof(vf)) < 0 || !bdf_is_canonical(vf))
+		    util_read_link_base_at(devices_dfd, rel, vf, sizeof(vf)) < 0 ||
+		    !bdf_is_canonical(vf))
 			continue;
 		v = find_mut(st, vf);
 		if (v && strcmp(v->physfn, pf->bdf) == 0)
@@ -364,7 +326,7 @@ static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf)
 		return -1;
 	for (int i = 0; i < numvfs; i++) {
 		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
-		    link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
+		    util_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
 		    strcmp(name, vf) == 0)
 			return i;
 	}
@@ -584,7 +546,9 @@ static int device_read(const char *root, const char *bdf, const char *name, bool
 	dfd = open_device(root, bdf);
 	if (dfd < 0)
 		return dfd;
-	return link ? link_base_at(dfd, name, buf, size) : attr_read_at(dfd, name, buf, size);
+	if (link)
+		return util_read_link_base_at(dfd, name, buf, size);
+	return util_read_attr_at(dfd, name, buf, size);
 }
 
 int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size)
@@ -599,8 +563,8 @@ int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size)
 }
 
 /* Driver names end up in paths (bus/pci/drivers/NAME/bind): accept only the
- * characters kernel driver names use. */
-static bool driver_name_valid(const char *s)
+ * characters kernel driver names use, and never "." or "..". */
+bool pci_driver_name_valid(const char *s)
 {
 	size_t n = 0;
 
@@ -621,7 +585,7 @@ bool pci_driver_registered(const char *root, const char *driver)
 	char rel[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 
-	if (!driver_name_valid(driver) ||
+	if (!pci_driver_name_valid(driver) ||
 	    util_fmt(rel, sizeof(rel), "/bus/pci/drivers/%s", driver) < 0)
 		return false;
 	fd = open_dir(root, rel, O_PATH);

@@ -66,6 +66,9 @@ struct pci_state *pci_state_dup(const struct pci_state *st);
 
 /* Lazily read attributes the planner never needs. */
 int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size);
+/* Is s usable as a driver name in a sysfs path: 1 to PCI_DRIVER_MAX - 1 of
+ * [A-Za-z0-9_.-], and not "." or ".."? */
+bool pci_driver_name_valid(const char *s);
 /* Is a driver with this name registered (ROOT/bus/pci/drivers/NAME)? */
 bool pci_driver_registered(const char *root, const char *driver);
 /* Current driver of one device ("" when none): 0 or -errno. */

@@ -366,29 +366,13 @@ static int group_offender(const struct pci_state *pci, const struct dplan *dp, s
 
 /* ---- output ---- */
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 static struct plan_status *add_status(struct builder *b, const char *bdf, enum plan_state state,
 				      unsigned line)
 {
 	struct plan *p = b->p;
 	struct plan_status *s;
 
-	if (grow((void **)&p->statuses, &b->cap_statuses, p->n_statuses, sizeof(*s)) < 0)
+	if (util_grow(&p->statuses, p->n_statuses, &b->cap_statuses, sizeof(*s)) < 0)
 		return NULL;
 	s = &p->statuses[p->n_statuses++];
 	memset(s, 0, sizeof(*s));
@@ -406,7 +390,7 @@ static struct plan_action *add_action(struct builder *b, enum plan_action_kind k
 	struct plan *p = b->p;
 	struct plan_action *a;
 
-	if (grow((void **)&p->actions, &b->cap_actions, p->n_actions, sizeof(*a)) < 0)
+	if (util_grow(&p->actions, p->n_actions, &b->cap_actions, sizeof(*a)) < 0)
 		return NULL;
 	a = &p->actions[p->n_actions++];
 	memset(a, 0, sizeof(*a));
@@ -749,6 +733,14 @@ void plan_free(struct plan *p)
 	free(p);
 }
 
+bool plan_converged(const struct plan *p)
+{
+	for (size_t i = 0; p && i < p->n_statuses; i++)
+		if (p->statuses[i].state != PLAN_CONVERGED)
+			return false;
+	return true;
+}
+
 const char *plan_state_name(enum plan_state s)
 {
 	static const char *const names[] = {
@@ -795,85 +787,4 @@ int plan_format_action(const struct plan_action *a, char *buf, size_t size)
 				a->current_numvfs, a->numvfs, a->line);
 	}
 	return -EINVAL;
-}
-
-/* ---- managed set ---- */
-
-/* Both arrays hold records that start with their BDF, so one set of array
- * operations serves both. Removal keeps the order, so the persisted state
- * file stays stable; adding a BDF already present replaces its record. */
-_Static_assert(offsetof(struct managed_dev, bdf) == 0, "record starts with its BDF");
-_Static_assert(offsetof(struct managed_pf, bdf) == 0, "record starts with its BDF");
-
-static void *rec_find(void *v, size_t n, size_t size, const char *bdf)
-{
-	for (size_t i = 0; v && i < n; i++) {
-		char *r = (char *)v + i * size;
-
-		if (streq(r, bdf))
-			return r;
-	}
-	return NULL;
-}
-
-static int rec_add(void **v, size_t *n, size_t *cap, size_t size, const void *rec)
-{
-	void *old = rec_find(*v, *n, size, rec);
-
-	if (!old) {
-		if (grow(v, cap, *n, size) < 0)
-			return -ENOMEM;
-		old = (char *)*v + (*n)++ * size;
-	}
-	memcpy(old, rec, size);
-	return 0;
-}
-
-static void rec_remove(void *v, size_t *n, size_t size, const char *bdf)
-{
-	char *r = rec_find(v, *n, size, bdf);
-	size_t i;
-
-	if (!r)
-		return;
-	i = (size_t)(r - (char *)v) / size;
-	memmove(r, r + size, (*n - i - 1) * size);
-	(*n)--;
-}
-
-struct managed_dev *managed_find(const struct managed_set *m, const char *bdf)
-{
-	return m ? rec_find(m->devs, m->n_devs, sizeof(*m->devs), bdf) : NULL;
-}
-
-struct managed_pf *managed_find_pf(const struct managed_set *m, const char *bdf)
-{
-	return m ? rec_find(m->pfs, m->n_pfs, sizeof(*m->pfs), bdf) : NULL;
-}
-
-int managed_add(struct managed_set *m, const struct managed_dev *d)
-{
-	return rec_add((void **)&m->devs, &m->n_devs, &m->cap_devs, sizeof(*d), d);
-}
-
-int managed_add_pf(struct managed_set *m, const struct managed_pf *p)
-{
-	return rec_add((void **)&m->pfs, &m->n_pfs, &m->cap_pfs, sizeof(*p), p);
-}
-
-void managed_remove(struct managed_set *m, const char *bdf)
-{
-	rec_remove(m->devs, &m->n_devs, sizeof(*m->devs), bdf);
-}
-
-void managed_remove_pf(struct managed_set *m, const char *bdf)
-{
-	rec_remove(m->pfs, &m->n_pfs, sizeof(*m->pfs), bdf);
-}
-
-void managed_clear(struct managed_set *m)
-{
-	free(m->devs);
-	free(m->pfs);
-	memset(m, 0, sizeof(*m));
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "managed.h"
 #include "pci.h"
 
 enum plan_state {
@@ -40,28 +41,6 @@ enum plan_action_kind {
 	PLAN_ACT_BIND = 0,	/* move bdf to driver */
 	PLAN_ACT_RESTORE,	/* clear override, back to the kernel's choice */
 	PLAN_ACT_SET_NUMVFS,	/* write sriov_numvfs (0 first when changing) */
-};
-
-/* A device the daemon has moved; persisted in the run dir across restarts. */
-struct managed_dev {
-	char bdf[BDF_BUFSZ];
-	char original_driver[PCI_DRIVER_MAX];	/* before vfiobindd took it, "" none */
-	char driver[PCI_DRIVER_MAX];		/* where vfiobindd put it */
-	char ifname[PCI_IFNAME_MAX];		/* first interface name it had, "" none */
-	long long since_ms;			/* wall clock of the take */
-};
-
-/* A PF whose VF count the daemon changed. */
-struct managed_pf {
-	char bdf[BDF_BUFSZ];
-	int original_numvfs;
-};
-
-struct managed_set {
-	struct managed_dev *devs;
-	size_t n_devs, cap_devs;
-	struct managed_pf *pfs;
-	size_t n_pfs, cap_pfs;
 };
 
 /* Why a device must not be unbound now (in use), found by inuse.c. */
@@ -126,16 +105,10 @@ int plan_resolve(const struct config *c, const char *node_name, const struct pci
 		 const struct pci_state *pci, const struct managed_set *managed,
 		 const struct cfg_entry **winner, const struct cfg_entry **other);
 
+/* Is every status in p converged? A NULL plan counts as converged. */
+bool plan_converged(const struct plan *p);
 const char *plan_state_name(enum plan_state s);
 const char *plan_action_name(enum plan_action_kind k);
 /* One log/dry-run line: "bind 0000:03:00.1: igb -> vfio-pci (line 3)". */
 int plan_format_action(const struct plan_action *a, char *buf, size_t size);
 
-/* Managed set helpers (pure data structure operations). */
-struct managed_dev *managed_find(const struct managed_set *m, const char *bdf);
-struct managed_pf *managed_find_pf(const struct managed_set *m, const char *bdf);
-int managed_add(struct managed_set *m, const struct managed_dev *d);
-int managed_add_pf(struct managed_set *m, const struct managed_pf *p);
-void managed_remove(struct managed_set *m, const char *bdf);
-void managed_remove_pf(struct managed_set *m, const char *bdf);
-void managed_clear(struct managed_set *m);

@@ -34,14 +34,16 @@ int util_fmt(char *buf, size_t size, const char *fmt, ...)
 	return (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int util_read_attr(const char *path, char *buf, size_t size)
+/* One open and one read(): sysfs hands the whole value to the first read of a
+ * fresh open, and pci.c's scan depends on this staying one syscall pair. */
+int util_read_attr_at(int dfd, const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
 	if (size == 0)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	do
@@ -53,6 +55,11 @@ int util_read_attr(const char *path, char *buf, size_t size)
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	return (int)n;
+}
+
+int util_read_attr(const char *path, char *buf, size_t size)
+{
+	return util_read_attr_at(AT_FDCWD, path, buf, size);
 }
 
 int util_read_long(const char *path, int base, long *out)
@@ -72,13 +79,13 @@ int util_read_long(const char *path, int base, long *out)
 	return 0;
 }
 
-int util_read_link_base(const char *path, char *buf, size_t size)
+int util_read_link_base_at(int dfd, const char *path, char *buf, size_t size)
 {
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	n = readlink(path, target, sizeof(target) - 1);
+	n = readlinkat(dfd, path, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
@@ -87,6 +94,11 @@ int util_read_link_base(const char *path, char *buf, size_t size)
 	if (util_strlcpy(buf, base, size) >= size)
 		return -ENAMETOOLONG;
 	return (int)strlen(buf);
+}
+
+int util_read_link_base(const char *path, char *buf, size_t size)
+{
+	return util_read_link_base_at(AT_FDCWD, path, buf, size);
 }
 
 char *util_strstrip(char *s)
@@ -142,6 +154,23 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len)
 	buf = NULL;
 	if (len)
 		*len = used;
+	return 0;
+}
+
+int util_grow(void *vp, size_t n, size_t *cap, size_t elem)
+{
+	void **v = vp;
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 8;
+	p = realloc(*v, c * elem);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
 	return 0;
 }
 

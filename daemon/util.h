@@ -35,6 +35,9 @@ int util_fmt(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
 /* Read a small file (a sysfs attribute) into buf, NUL-terminated, with one
  * trailing newline removed. Returns the length or -errno. */
 int util_read_attr(const char *path, char *buf, size_t size);
+/* The same, with a relative path resolved against the directory fd dfd
+ * (AT_FDCWD for the current directory). */
+int util_read_attr_at(int dfd, const char *path, char *buf, size_t size);
 
 /* Parse an integer attribute ("0x8086", "12", "-1"). Returns 0 or -errno. */
 int util_read_long(const char *path, int base, long *out);
@@ -42,6 +45,8 @@ int util_read_long(const char *path, int base, long *out);
 /* Last path component of a symlink's target ("../../../bus/pci/drivers/igb" ->
  * "igb"). Returns the length or -errno (-ENOENT when there is no link). */
 int util_read_link_base(const char *path, char *buf, size_t size);
+/* The same, with a relative path resolved against the directory fd dfd. */
+int util_read_link_base_at(int dfd, const char *path, char *buf, size_t size);
 
 /* Remove trailing and leading white space in place; returns s. */
 char *util_strstrip(char *s);
@@ -49,6 +54,11 @@ char *util_strstrip(char *s);
 /* Read a whole file into a malloc'd, NUL-terminated buffer (len excludes the
  * NUL). Refuses files larger than max with -EFBIG. */
 int util_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* Make room for one more element in the array *vp (a T ** passed as void *:
+ * n used, *cap allocated, elem bytes each). Capacity doubles from 8; on
+ * failure the array is left as it was. 0 or -ENOMEM. */
+int util_grow(void *vp, size_t n, size_t *cap, size_t elem);
 
 /* Monotonic and wall clocks in milliseconds (the shell reads them; the pure
  * core takes times as arguments). */

@@ -33,7 +33,7 @@ targets=${*:-"bdf config proto"}
 sources() {
 	case $1 in
 	bdf) echo "protocol/bdf.c" ;;
-	config) echo "daemon/config.c daemon/util.c protocol/bdf.c" ;;
+	config) echo "daemon/config.c daemon/config-format.c daemon/util.c protocol/bdf.c" ;;
 	proto) echo "protocol/proto.c" ;;
 	esac
 }

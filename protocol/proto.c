@@ -148,7 +148,9 @@ static int fail(struct proto_err *err, enum proto_error code, const char *fmt, .
 	return -EINVAL;
 }
 
-/* Parse exactly one JSON value spanning the whole of line. */
+/* Parse exactly one JSON value spanning the whole of line: the first step of
+ * both decoders, so it also starts err afresh. err is set, not cleared with
+ * proto_err_clear(): a caller's fresh struct may hold anything in id. */
 static json_object *parse_line(const char *line, size_t len, struct proto_err *err)
 {
 	struct json_tokener *tok;
@@ -156,6 +158,11 @@ static json_object *parse_line(const char *line, size_t len, struct proto_err *e
 	enum json_tokener_error jerr;
 	size_t used;
 
+	if (err) {
+		err->id = NULL;
+		err->code = PROTO_OK;
+		err->message[0] = '\0';
+	}
 	if (len > PROTO_MAX_LINE) {
 		fail(err, PROTO_ERR_TOO_LARGE, "line longer than %d bytes", PROTO_MAX_LINE);
 		return NULL;
@@ -236,11 +243,6 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	int r, c;
 
 	memset(req, 0, sizeof(*req));
-	if (err) {
-		err->id = NULL;
-		err->code = PROTO_OK;
-		err->message[0] = '\0';
-	}
 	root = parse_line(line, len, err);
 	if (!root)
 		return -EINVAL;
@@ -375,11 +377,6 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	if (err) {
-		err->id = NULL;
-		err->code = PROTO_OK;
-		err->message[0] = '\0';
-	}
 	root = parse_line(line, len, err);
 	if (!root)
 		return -EINVAL;

@@ -1,0 +1,88 @@
+/* managed.c: the managed set's array operations (managed.h). Pure data
+ * structure code: no I/O, no clock. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "managed.h"
+#include "util.h"
+
+/* Both arrays hold records that start with their BDF, so one set of array
+ * operations serves both. Removal keeps the order, so the persisted state
+ * file stays stable; adding a BDF already present replaces its record. */
+_Static_assert(offsetof(struct managed_dev, bdf) == 0, "record starts with its BDF");
+_Static_assert(offsetof(struct managed_pf, bdf) == 0, "record starts with its BDF");
+
+static void *rec_find(void *v, size_t n, size_t size, const char *bdf)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		char *r = (char *)v + i * size;
+
+		if (strcmp(r, bdf) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int rec_add(void **v, size_t *n, size_t *cap, size_t size, const void *rec)
+{
+	void *old = rec_find(*v, *n, size, rec);
+
+	if (!old) {
+		if (util_grow(v, *n, cap, size) < 0)
+			return -ENOMEM;
+		old = (char *)*v + (*n)++ * size;
+	}
+	memcpy(old, rec, size);
+	return 0;
+}
+
+static void rec_remove(void *v, size_t *n, size_t size, const char *bdf)
+{
+	char *r = rec_find(v, *n, size, bdf);
+	size_t i;
+
+	if (!r)
+		return;
+	i = (size_t)(r - (char *)v) / size;
+	memmove(r, r + size, (*n - i - 1) * size);
+	(*n)--;
+}
+
+struct managed_dev *managed_find(const struct managed_set *m, const char *bdf)
+{
+	return m ? rec_find(m->devs, m->n_devs, sizeof(*m->devs), bdf) : NULL;
+}
+
+struct managed_pf *managed_find_pf(const struct managed_set *m, const char *bdf)
+{
+	return m ? rec_find(m->pfs, m->n_pfs, sizeof(*m->pfs), bdf) : NULL;
+}
+
+int managed_add(struct managed_set *m, const struct managed_dev *d)
+{
+	return rec_add((void **)&m->devs, &m->n_devs, &m->cap_devs, sizeof(*d), d);
+}
+
+int managed_add_pf(struct managed_set *m, const struct managed_pf *p)
+{
+	return rec_add((void **)&m->pfs, &m->n_pfs, &m->cap_pfs, sizeof(*p), p);
+}
+
+void managed_remove(struct managed_set *m, const char *bdf)
+{
+	rec_remove(m->devs, &m->n_devs, sizeof(*m->devs), bdf);
+}
+
+void managed_remove_pf(struct managed_set *m, const char *bdf)
+{
+	rec_remove(m->pfs, &m->n_pfs, sizeof(*m->pfs), bdf);
+}
+
+void managed_clear(struct managed_set *m)
+{
+	free(m->devs);
+	free(m->pfs);
+	memset(m, 0, sizeof(*m));
+}
