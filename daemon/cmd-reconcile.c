@@ -1,5 +1,5 @@
 /* cmd-reconcile.c: `reconcile`: a full pass now (rescan every device, plan,
- * act). The reply waits until the pass's work has settled (actions finished,
+ * act), retrying at once devices that wait out a backoff. The reply waits until the pass's work has settled (actions finished,
  * or stuck past --stuck-timeout) and lists what was done. */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,7 +58,7 @@ static int cmd_reconcile(struct server_client *c, json_object *args, json_object
 		return -ENOMEM;
 	}
 	server_client_defer(c, on_cancel, w);
-	engine_request_pass(e, true, "client request");
+	engine_reconcile_now(e, "client request");
 	return SERVER_DEFERRED;
 }
 
