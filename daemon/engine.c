@@ -558,6 +558,13 @@ static void on_job_done(struct worker_job *job, void *ud)
 		engine_request_pass(e, false, "action finished");
 }
 
+void engine_reconcile_now(struct engine *e, const char *why)
+{
+	for (size_t i = 0; i < e->n_devs; i++)
+		e->devs[i].retry_at_ms = 0;
+	engine_request_pass(e, true, why);
+}
+
 void engine_device_event(struct engine *e, const char *action, const char *bdf)
 {
 	const struct managed_dev *m;
@@ -576,10 +583,22 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = engine_dev_get(e, bdf, false);
-	if (m && d && !(info && info->in_flight) && strcmp(action, "bind") == 0 &&
-	    strcmp(d->driver, m->driver) != 0)
-		log_warning("%s: rebound to %s behind vfiobindd's back; taking it back to %s",
-			    bdf, d->driver, m->driver);
+	/* Someone moved a device we had converged. With real udev the unbind
+	 * event usually comes first, so any event may be the one that shows it;
+	 * leaving `converged` at once makes the warning one per episode. Our own
+	 * actions are in flight, and a failed bind was never converged. */
+	if (m && d && info && !info->in_flight && info->state == PLAN_CONVERGED &&
+	    strcmp(d->driver, m->driver) != 0) {
+		if (d->driver[0])
+			log_warning("%s: moved to %s behind vfiobindd's back; taking it back to %s",
+				    bdf, d->driver, m->driver);
+		else
+			log_warning("%s: unbound behind vfiobindd's back; taking it back to %s", bdf,
+				    m->driver);
+		info->state = PLAN_PENDING;
+		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
+		info->last_transition_ms = util_wall_ms();
+	}
 	engine_request_pass(e, false, action);
 }
 

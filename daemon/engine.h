@@ -92,6 +92,9 @@ int engine_reload(struct engine *e, const char *why);
 int engine_apply_config(struct engine *e, struct config *c);
 /* Ask for a pass; full = rescan every device first. Coalesced. */
 void engine_request_pass(struct engine *e, bool full, const char *why);
+/* An operator's "do it now": a full pass that also retries devices waiting
+ * out a backoff (their failure count is kept, so the next delay still grows). */
+void engine_reconcile_now(struct engine *e, const char *why);
 /* A udev (or injected) event for one device: refresh it, then a pass. */
 void engine_device_event(struct engine *e, const char *action, const char *bdf);
 /* Start: initial load, scan and pass, and timers. */
