@@ -38,6 +38,11 @@ static int plan_exec(struct client *c, int argc, char **argv)
 		}
 		r = client_args_add(&args, PROTO_A_CONFIG, json_object_new_string(text));
 		free(text);
+		/* so that errors read FILE:LINE: message */
+		if (r >= 0)
+			r = client_args_add(&args, PROTO_A_SOURCE,
+					    json_object_new_string(strcmp(argv[0], "-") ? argv[0]
+										 : "(stdin)"));
 		if (r < 0)
 			return client_oom(args);
 	}

@@ -7,10 +7,12 @@
 #include "server.h"
 #include "util.h"
 
-static int plan_config(struct server_client *c, const char *text, struct config **out)
+/* source names the text in errors (FILE:LINE: message), as the client's FILE. */
+static int plan_config(struct server_client *c, const char *text, const char *source,
+		       struct config **out)
 {
 	struct cfg_errors errs = { 0 };
-	int r = config_parse("(proposed)", text, strlen(text), out, &errs);
+	int r = config_parse(source, text, strlen(text), out, &errs);
 
 	if (r == -EINVAL)
 		r = server_config_error(c, &errs, "proposed config");
@@ -22,11 +24,11 @@ static int plan_config(struct server_client *c, const char *text, struct config 
 
 static int cmd_plan(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_CONFIG, NULL };
+	static const char *const allowed[] = { PROTO_A_CONFIG, PROTO_A_SOURCE, NULL };
 	struct engine *e = server_client_engine(c);
 	struct config *proposed = NULL;
 	struct plan *p = NULL;
-	const char *text = NULL;
+	const char *text = NULL, *source = NULL;
 	json_object *actions, *statuses, *res;
 	long long now = util_wall_ms();
 	int r;
@@ -37,8 +39,12 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	r = proto_args_string(args, PROTO_A_CONFIG, false, &text);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_CONFIG, r, "a string (config text)");
+	r = proto_args_string(args, PROTO_A_SOURCE, false, &source);
+	if (r < 0 || (source && (!*source || strlen(source) > 255)))
+		return server_args_error(c, PROTO_A_SOURCE, r < 0 ? r : -EINVAL,
+					 "a file name of 1 to 255 bytes");
 	if (text) {
-		r = plan_config(c, text, &proposed);
+		r = plan_config(c, text, source ? source : "(proposed)", &proposed);
 		if (r)
 			return r;
 	}

@@ -57,6 +57,7 @@
 #define PROTO_A_OPTIONS "options"	/* add: {"driver":"vfio-pci","numvfs":4,...} */
 #define PROTO_A_RUNTIME "runtime"	/* add, remove: memory only, file untouched */
 #define PROTO_A_CONFIG "config"		/* plan: proposed config text */
+#define PROTO_A_SOURCE "source"		/* plan: the proposed text's file name, for errors */
 
 /* Result fields. */
 #define PROTO_R_DAEMON_VERSION "version"
