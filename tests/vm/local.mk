@@ -16,7 +16,16 @@ VM_TEST_FILES = \
 	%D%/scenarios/01-hotplug.sh \
 	%D%/scenarios/02-sriov.sh \
 	%D%/scenarios/10-daemon-once.sh \
-	%D%/scenarios/11-daemon-watch.sh
+	%D%/scenarios/11-daemon-watch.sh \
+	%D%/scenarios/20-daemon-converge.sh \
+	%D%/scenarios/21-daemon-hotplug.sh \
+	%D%/scenarios/22-daemon-sriov.sh \
+	%D%/scenarios/23-daemon-crash.sh \
+	%D%/scenarios/24-daemon-modload.sh \
+	%D%/scenarios/25-daemon-group.sh \
+	%D%/demo.sh \
+	%D%/demo-guest.sh \
+	%D%/demo.conf
 
 EXTRA_DIST += $(VM_TEST_FILES)
 

@@ -9,7 +9,12 @@
 # VFIOBIND_BUILDDIR, VMTEST_PROFILE and VMTEST_NICS, VMTEST_NVME,
 # VMTEST_VIRTIO, VMTEST_ROOTPORTS.
 
-vm_say() { printf '[%s %s] %s\n' "${VMTEST_NAME:-vm}" "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+# (No exec: under TCG every program run from the 9p root costs tens of ms.)
+vm_say() {
+	local up _
+	read -r up _ </proc/uptime
+	printf '[%s %s] %s\n' "${VMTEST_NAME:-vm}" "$up" "$*"
+}
 vm_fail() {
 	vm_say "FAIL: $*"
 	exit 1
@@ -168,3 +173,159 @@ VM_BDF_NVME=0000:00:10.0
 VM_BDF_VIRTIO=0000:00:11.0
 # Not to be bound: the guest's own root file system lives on these.
 VM_BDF_9P_FIRST=0000:00:12.0
+
+# --- vfiobindd in the guest ------------------------------------------------
+# vfb_init: the daemon's files in the scenario's work dir: VFB_CFG (config),
+# VFB_RUN (run dir: lock, state.json), VFB_SOCK, VFB_LOG (in $VMTEST_OUT, so
+# it is on the host after the run).  Skips when the daemon is not built.
+vfb_init() {
+	[[ -x $VFIOBINDD ]] || vm_skip "$VFIOBINDD is not built"
+	[[ -x $VFIOBIND ]] || vm_skip "$VFIOBIND is not built"
+	VFB_CFG=$VMTEST_WORKDIR/vfiobind.conf
+	VFB_RUN=$VMTEST_WORKDIR/run
+	VFB_SOCK=$VFB_RUN/vfiobind.sock
+	VFB_LOG=$VMTEST_OUT/daemon.log
+	VFB_PID=""
+	mkdir -p "$VFB_RUN"
+	: >"$VFB_LOG"
+}
+
+# vfb_start [OPTION...]: starts vfiobindd in the background (log appended to
+# VFB_LOG), sets VFB_PID, waits for its socket.  Real udev, node "vmtest".
+vfb_start() {
+	rm -f "$VFB_SOCK"
+	printf '==== vfiobindd start at %s\n' "$(cut -d' ' -f1 /proc/uptime)" >>"$VFB_LOG"
+	"$VFIOBINDD" --config "$VFB_CFG" --run-dir "$VFB_RUN" --socket "$VFB_SOCK" \
+		--node-name vmtest --log-level debug "$@" >>"$VFB_LOG" 2>&1 &
+	VFB_PID=$!
+	vm_wait 30 vfb_ready || {
+		vm_say "vfiobindd did not open $VFB_SOCK"
+		return 1
+	}
+}
+
+# vfb_ready: the daemon runs and its socket answers.
+vfb_ready() {
+	kill -0 "$VFB_PID" 2>/dev/null && [[ -S $VFB_SOCK ]] && vfb ping >/dev/null 2>&1
+}
+
+# vfb_stop: SIGTERM, then waits (bounded) for the daemon to exit.
+vfb_stop() {
+	[[ -n $VFB_PID ]] || return 0
+	kill "$VFB_PID" 2>/dev/null || true
+	vm_wait 15 vfb_gone "$VFB_PID" || kill -9 "$VFB_PID" 2>/dev/null || true
+	wait "$VFB_PID" 2>/dev/null || true
+	VFB_PID=""
+}
+vfb_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# vfb ARGS...: the client against this daemon.
+vfb() { "$VFIOBIND" --socket "$VFB_SOCK" --no-color "$@"; }
+
+# vfb_converged: "vfiobind status" exits 0 (every listed device converged).
+vfb_converged() { vfb status >/dev/null 2>&1; }
+
+# vfb_show ARGS...: runs the client, prints its output (stdout and stderr)
+# indented, keeps it in VFB_OUT and its status in VFB_RC, returns that status.
+vfb_show() {
+	VFB_RC=0
+	VFB_OUT=$(vfb "$@" 2>&1) || VFB_RC=$?
+	vm_say "\$ vfiobind $* (rc=$VFB_RC)"
+	vm_indent "$VFB_OUT"
+	return "$VFB_RC"
+}
+
+# vm_indent TEXT: prints TEXT with each line indented (builtins only).
+vm_indent() {
+	local l
+	while IFS= read -r l; do
+		printf '    %s\n' "$l"
+	done <<<"$1"
+}
+
+# re_match REGEX STRING: bash =~, for vm_check and vm_wait.
+re_match() { [[ $2 =~ $1 ]]; }
+
+# file_has REGEX FILE: some line of FILE matches REGEX (bash =~, no exec).
+file_has() {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ $1 ]] && return 0
+	done <"$2"
+	return 1
+}
+
+# vfb_log_has REGEX: some line of the daemon's log matches (bash =~).
+vfb_log_has() { file_has "$1" "$VFB_LOG"; }
+
+# vfb_log_mark: remembers the log's length; vfb_log_new_has REGEX then looks
+# only at the lines written since.
+vfb_log_mark() {
+	local lines
+	mapfile -t lines <"$VFB_LOG"
+	VFB_LOG_MARK=${#lines[@]}
+}
+vfb_log_new_has() {
+	local lines l
+	mapfile -t -s "${VFB_LOG_MARK:-0}" lines <"$VFB_LOG"
+	for l in "${lines[@]}"; do
+		[[ $l =~ $1 ]] && return 0
+	done
+	return 1
+}
+
+# vfb_cleanup [RC]: for "trap vfb_cleanup EXIT": stops the daemon; on
+# failure prints the daemon's log; then puts the standard devices back as the
+# boot left them (e1000e NICs on e1000e, no NVMe VFs, no overrides), so later
+# scenarios in the same boot start clean.  Exits with RC (default: $? as the
+# trap found it; a trap that runs other commands first passes it along).
+vfb_cleanup() {
+	local rc=${1:-$?}
+	vfb_stop
+	if ((rc != 0 && rc != 77)) && [[ -s ${VFB_LOG:-} ]]; then
+		vm_say "---- daemon log ($VFB_LOG, last 150 lines) ----"
+		tail -n 150 "$VFB_LOG"
+		vm_say "---- end of daemon log ----"
+	fi
+	vm_restore_devices
+	exit "$rc"
+}
+
+# vm_restore_devices: every e1000e NIC back on e1000e and every override
+# cleared, the NVMe PF without VFs and on nvme, the ICH9 functions on their
+# own drivers.  Raw sysfs; only for cleaning up after a scenario.
+vm_restore_devices() {
+	local d b
+	local pf=/sys/bus/pci/devices/$VM_BDF_NVME
+	if [[ -e $pf/sriov_numvfs && $(<"$pf/sriov_numvfs") != 0 ]]; then
+		printf '0' >"$pf/sriov_numvfs" 2>/dev/null || true
+	fi
+	for d in /sys/bus/pci/devices/*; do
+		b=${d##*/}
+		[[ $b == "$VM_BDF_9P_FIRST" || $b == 0000:00:1[2-7].* ]] && continue
+		if [[ -e $d/driver_override && $(<"$d/driver_override") != "(null)" ]] ||
+			[[ $(pci_driver "$b") == vfio-pci ]]; then
+			pci_sysfs_restore "$b" 2>/dev/null || true
+		fi
+	done
+}
+
+# pci_numvfs BDF: sriov_numvfs of a PF.
+pci_numvfs() { cat "/sys/bus/pci/devices/$1/sriov_numvfs"; }
+
+# pci_absent BDF: the function does not exist (any more).
+pci_absent() { [[ ! -e /sys/bus/pci/devices/$1 ]]; }
+
+# vfio_dev_of BDF: true when /dev/vfio/GROUP of BDF exists.
+vfio_dev_of() {
+	local g
+	g=$(pci_iommu_group "$1")
+	[[ -n $g && -c /dev/vfio/$g ]]
+}
+
+# The standard profile's other NICs.
+VM_BDF_NIC1=0000:00:03.0
+VM_BDF_NIC2=0000:00:04.0
+VM_BDF_NIC3=0000:00:05.0
+# Behind root port rp0 once something is hot-added there.
+VM_BDF_RP0_CHILD=0000:01:00.0
