@@ -1041,15 +1041,15 @@ Test(socket, silent_and_half_line_clients_do_not_block_others)
 {
 	int silent, half;
 	json_object *rep;
-	long long t0;
 
 	start("DEFAULT " NIC0 "\n");
 	silent = raw_connect();
 	half = raw_connect();
 	raw_puts(half, "{\"v\":1,\"id\":1,\"cmd\":\"pi");
-	t0 = util_now_ms();
 	cr_assert_eq(vb(NULL, NULL, "status", NULL), 0, "status blocked by quiet clients");
-	cr_assert_lt(util_now_ms() - t0, 3000, "status took %lld ms", util_now_ms() - t0);
+	/* Not a timing: the half-line client has not been answered yet, so
+	 * status did not wait for its idle timeout. */
+	cr_assert(!readable(half, 0), "status came only after the half line timed out");
 
 	/* the half line runs out of time (10 s, SERVER_DEFAULT_IDLE_MS: vfiobindd
 	 * has no option for it) and is closed; the silent one is never timed out */

@@ -379,12 +379,10 @@ Test(fakesys, kernel_never_writes_outside_its_tree)
 	cr_assert_eq(fakesys_write_count(fs), 4);
 }
 
-Test(fakesys, populates_4096_functions_quickly)
+/* Its speed is measured by bench/bench-scan (build_ms), never asserted here. */
+Test(fakesys, populates_4096_functions)
 {
-	long long t0 = util_now_ms();
-
 	cr_assert_eq(fakesys_populate(fs, 4096, "e1000e"), 0);
-	cr_assert_lt(util_now_ms() - t0, 4000);
 	expect_driver("0000:01:00.0", "e1000e");
 	expect_driver("0001:01:00.7", "e1000e");
 	expect_link("bus/pci/devices/0000:ff:00.7/iommu_group", "../../../kernel/iommu_groups/2039");
