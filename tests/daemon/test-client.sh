@@ -172,7 +172,7 @@ reply plan "$(ok '{"actions":[{"kind":"bind","device":"0000:03:00.1","text":"bin
 printf 'DEFAULT 03:00.1\n# "quoted" / slash\n' >"$dir/proposed.conf"
 run plan_from_stdin 0 plan - <"$dir/proposed.conf"
 expect plan_request "$(requests)" \
-	'{"v":1,"id":1,"cmd":"plan","args":{"config":"DEFAULT 03:00.1\n# \"quoted\" / slash\n"}}'
+	'{"v":1,"id":1,"cmd":"plan","args":{"config":"DEFAULT 03:00.1\n# \"quoted\" / slash\n","source":"(stdin)"}}'
 contains plan_actions "$out" "bind    0000:03:00.1  bind to vfio-pci"
 
 # --- watch: events until the daemon closes
