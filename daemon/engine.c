@@ -404,15 +404,6 @@ static void arm_retry(struct engine *e, long long now)
 	}
 }
 
-static void maybe_ready(struct engine *e)
-{
-	if (e->ready || !e->plan || (e->workers && worker_pool_pending(e->workers)))
-		return;
-	e->ready = true;
-	if (e->ready_fn)
-		e->ready_fn(e->ready_ud);
-}
-
 static void run_pass(struct engine *e)
 {
 	struct plan *p = NULL;
@@ -444,7 +435,6 @@ static void run_pass(struct engine *e)
 
 		evtimer_add(e->inuse_ev, &tv);
 	}
-	maybe_ready(e);
 	engine_check_settled(e);
 }
 
@@ -678,6 +668,24 @@ void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud)
 	e->ready_ud = ud;
 }
 
+/* Ready (sd_notify) once the first pass's work has settled: its actions
+ * finished, or are stuck in the kernel past --stuck-timeout. A hung driver
+ * must not hold the unit in "activating" until systemd gives up on it. */
+static void on_first_settled(void *ud, const struct plan_action *done, const bool *ok,
+			     size_t n_done, bool converged)
+{
+	struct engine *e = ud;
+
+	if (e->ready)
+		return;
+	e->ready = true;
+	if (!converged)
+		log_warning("first pass done, but not every claimed device is converged "
+			    "(see vfiobind status)");
+	if (e->ready_fn)
+		e->ready_fn(e->ready_ud);
+}
+
 int engine_start(struct engine *e)
 {
 	e->pass_ev = evtimer_new(e->base, on_pass, e);
@@ -698,6 +706,8 @@ int engine_start(struct engine *e)
 		if (!e->resync_ev || event_add(e->resync_ev, &tv) < 0)
 			return -ENOMEM;
 	}
+	if (!engine_wait_settled(e, on_first_settled, e))
+		return -ENOMEM;
 	engine_reload(e, "start");
 	/* The first pass runs at once, not after the coalescing window. */
 	e->pass_full = true;

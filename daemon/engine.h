@@ -82,7 +82,8 @@ typedef void (*engine_event_fn)(const struct engine_event *ev, void *ud);
 struct engine *engine_new(struct event_base *base, const struct engine_opts *opts);
 void engine_free(struct engine *e);
 void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ud);
-/* Callback once the first pass's work has finished (for sd_notify READY). */
+/* Callback once the first pass's work has settled: finished, or stuck past
+ * stuck_ms (for sd_notify READY). Set it before engine_start(). */
 void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud);
 
 /* Load the config file: applied when valid, else the last good config stays

@@ -402,3 +402,46 @@ Test(engine, reconcile_waiter_does_not_wait_for_a_stuck_action)
 	close(hang_pipe[0]);
 	close(hang_pipe[1]);
 }
+
+static int ready_calls;
+static bool ready_dev2_vfio;
+static void on_ready(void *ud)
+{
+	(void)ud;
+	ready_calls++;
+	ready_dev2_vfio = dev2_vfio();
+}
+static bool is_ready(void) { return ready_calls > 0; }
+
+Test(engine, ready_only_after_the_first_pass_work_is_done)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	ready_calls = 0;
+	engine_set_ready_cb(eng, on_ready, NULL);
+	engine_start(eng);
+	cr_assert(run_until(is_ready, 5000));
+	cr_assert(ready_dev2_vfio, "READY came before the device was bound");
+	engine_request_pass(eng, true, "test");
+	run_until(NULL, 100);
+	cr_assert_eq(ready_calls, 1, "ready is said once");
+}
+
+Test(engine, ready_does_not_wait_for_a_stuck_action)
+{
+	struct sysfs_ops hang = { hanging_write, NULL };
+
+	cr_assert_eq(pipe(hang_pipe), 0);
+	hang.ud = kops.ud;
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&hang, 100);
+	ready_calls = 0;
+	engine_set_ready_cb(eng, on_ready, NULL);
+	engine_start(eng);
+	cr_assert(run_until(is_ready, 5000), "a hung driver held READY back");
+	cr_assert_not(ready_dev2_vfio);
+	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
+	cr_assert(run_until(dev2_vfio, 5000));
+	close(hang_pipe[0]);
+	close(hang_pipe[1]);
+}
