@@ -95,6 +95,9 @@ vm_qemu_args() {
 	# Interrupt-remapped IO-APIC"); the check proves nothing about our code.
 	cmdline="console=ttyS0 intel_iommu=on no_timer_check ${VFIOBIND_VM_KCMDLINE:-quiet} panic=-1 vmtest.kver=$VM_KVER"
 	cmdline+=" vmtest.entry=$VM_DIR/guest/runner.sh"
+	# VM_CMDLINE_EXTRA: more guest kernel parameters (vm.sh: vmtest.init=systemd
+	# for a scenario with "# vm-init: systemd").
+	cmdline+=${VM_CMDLINE_EXTRA:+ $VM_CMDLINE_EXTRA}
 	# virtio-9p exports: the host root read-only, the guest kernel's modules,
 	# the writable share dir, and extra read-only dirs mounted at their own
 	# path (so a tree under /tmp stays visible above the guest's tmpfs).

@@ -12,6 +12,8 @@ VM_TEST_FILES = \
 	%D%/guest/init \
 	%D%/guest/runner.sh \
 	%D%/guest/lib.sh \
+	%D%/guest/systemd-setup.sh \
+	%D%/guest/systemd-runner.sh \
 	%D%/scenarios/00-smoke.sh \
 	%D%/scenarios/01-hotplug.sh \
 	%D%/scenarios/02-sriov.sh \
@@ -23,6 +25,7 @@ VM_TEST_FILES = \
 	%D%/scenarios/23-daemon-crash.sh \
 	%D%/scenarios/24-daemon-modload.sh \
 	%D%/scenarios/25-daemon-group.sh \
+	%D%/scenarios/30-systemd-unit.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
 	%D%/demo.conf

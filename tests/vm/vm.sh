@@ -97,11 +97,19 @@ done
 		"$VM_BUILDDIR/daemon/vfiobindd" "$VM_BUILDDIR/client/vfiobind"
 	printf 'export VMTEST_TERM=%q\n' "${TERM:-vt100}"
 	printf 'export VMTEST_UDEV_TRIGGER=%q\n' "${VFIOBIND_VM_UDEV_TRIGGER:-pci}"
+	# A drop-in for vfiobindd.service in a systemd boot (guest/systemd-setup.sh).
+	printf 'VMTEST_UNIT_DROPIN=%q\n' "${VFIOBIND_VM_UNIT_DROPIN:-}"
 	if ((interactive)) && size=$(stty size 2>/dev/null); then
 		printf 'export VMTEST_ROWS=%q VMTEST_COLS=%q\n' "${size% *}" "${size#* }"
 	fi
 } >"$share/env"
 
+# "# vm-init: systemd" (first scenario): systemd is the guest's PID 1 and runs
+# the scenarios from a unit (guest/systemd-setup.sh); give such a scenario
+# "# vm-boot: own" too.
+if ((!interactive)) && [[ $(sed -n 's/^# *vm-init: *//p' "${scenarios[0]}" | head -n1) == systemd ]]; then
+	VM_CMDLINE_EXTRA="vmtest.init=systemd${VM_CMDLINE_EXTRA:+ $VM_CMDLINE_EXTRA}"
+fi
 rodirs=("$VM_SRCDIR")
 [[ $VM_BUILDDIR == "$VM_SRCDIR" || $VM_BUILDDIR == "$VM_SRCDIR"/* ]] || rodirs+=("$VM_BUILDDIR")
 vm_qemu_args "$profile" "$share" "${rodirs[@]}"
