@@ -9,6 +9,7 @@
 
 #include "bind.h"
 #include "fakesys.h"
+#include "logcap.h"
 #include "log.h"
 #include "modules.h"
 #include "sysfs.h"
@@ -29,7 +30,6 @@ static struct sysfs_ops ops;
 static struct modules_ops mods;
 static struct bind_ctx ctx;
 static struct bind_result res;
-static char logbuf[8192];
 
 static int rec_write(void *ud, const char *path, const char *buf, size_t len)
 {
@@ -45,15 +45,6 @@ static int rec_write(void *ud, const char *path, const char *buf, size_t len)
 	return rec.inner.write(rec.inner.ud, path, buf, len);
 }
 
-static void capture(enum log_level level, const char *line, void *ud)
-{
-	static const char *const lv[] = { "E", "W", "I", "D" };
-
-	(void)ud;
-	snprintf(logbuf + strlen(logbuf), sizeof(logbuf) - strlen(logbuf), "%s %s\n", lv[level],
-		 line);
-}
-
 static void setup(void)
 {
 	fs = fakesys_new();
@@ -64,14 +55,12 @@ static void setup(void)
 	mods = fakesys_modules_ops(fs);
 	ctx = (struct bind_ctx){ .root = fakesys_root(fs), .sysfs = &ops, .modules = &mods };
 	memset(&res, 0, sizeof(res));
-	logbuf[0] = '\0';
-	log_set_level(LOG_LVL_DEBUG);
-	log_set_sink(capture, NULL);
+	logcap_start();
 }
 
 static void teardown(void)
 {
-	log_set_sink(NULL, NULL);
+	logcap_stop();
 	fakesys_free(fs);
 }
 
@@ -154,7 +143,7 @@ Test(bind, binds_e1000e_device_to_vfio_pci)
 	cr_assert_not(res.rolled_back);
 	expect_writes("bus/pci/devices/" DEV "/driver_override=vfio-pci",
 		      "bus/pci/drivers/e1000e/unbind=" DEV, "bus/pci/drivers_probe=" DEV, NULL);
-	cr_assert(strstr(logbuf, "I bound " DEV " to vfio-pci"), "%s", logbuf);
+	cr_assert(strstr(logcap_text(), "I bound " DEV " to vfio-pci"), "%s", logcap_text());
 }
 
 Test(bind, binds_a_device_that_had_no_driver_without_unbinding)
@@ -224,8 +213,8 @@ Test(bind, unbind_ebusy_leaves_device_on_original_driver_and_clears_override)
 	expect_writes("bus/pci/devices/" DEV "/driver_override=vfio-pci",
 		      "bus/pci/drivers/igb/unbind=" DEV,
 		      "bus/pci/devices/" DEV "/driver_override=\n", NULL);
-	cr_assert(strstr(logbuf, "E unbind " DEV " from igb: Device or resource busy"), "%s",
-		  logbuf);
+	cr_assert(strstr(logcap_text(), "E unbind " DEV " from igb: Device or resource busy"), "%s",
+		  logcap_text());
 }
 
 /* Pitfalls 1 and 4. */
@@ -379,7 +368,7 @@ Test(bind, restore_module_failure_is_not_fatal_when_a_driver_claims_it)
 	cr_assert_eq(bind_restore(&ctx, DEV, "igb", &res), 0, "%s", res.msg);
 	expect_driver(DEV, "e1000e");
 	cr_assert_str_eq(res.msg, "restored " DEV ": on e1000e, it had igb");
-	cr_assert(strstr(logbuf, "W " DEV ": module pci:"), "%s", logbuf);
+	cr_assert(strstr(logcap_text(), "W " DEV ": module pci:"), "%s", logcap_text());
 }
 
 Test(bind, restore_of_device_that_had_no_driver)
@@ -488,7 +477,7 @@ Test(bind, dry_run_deny_ops_refuses_every_write)
 	cr_assert_eq(bind_restore(&dry, DEV, "", &res), -EROFS);
 	expect_driver(DEV, "e1000e");
 	expect_attr(DEV, "driver_override", "(null)");
-	cr_assert(strstr(logbuf, "E dry run: refused a write"), "%s", logbuf);
+	cr_assert(strstr(logcap_text(), "E dry run: refused a write"), "%s", logcap_text());
 }
 
 Test(bind, real_ops_reports_kernel_errno)

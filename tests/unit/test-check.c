@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "fakesys.h"
+#include "logcap.h"
 #include "log.h"
 
 static struct fakesys *fs;
@@ -16,7 +17,6 @@ static char tmpdir[64], conf[128];
 static struct check_report rep;
 static struct check_opts opts;
 
-static void quiet(enum log_level l, const char *line, void *ud) { (void)l; (void)line; (void)ud; }
 
 static void put(const char *rel, const char *text)
 {
@@ -43,7 +43,7 @@ static void setup(void)
 {
 	char path[128];
 
-	log_set_sink(quiet, NULL);
+	logcap_quiet();
 	fs = fakesys_new();
 	cr_assert_not_null(fs);
 	fakesys_add_driver(fs, "e1000e");
@@ -72,7 +72,7 @@ static void teardown(void)
 	fakesys_free(fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	cr_assert_eq(system(cmd), 0);
-	log_set_sink(NULL, NULL);
+	logcap_stop();
 }
 
 TestSuite(check, .init = setup, .fini = teardown);

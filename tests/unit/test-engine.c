@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "fakesys.h"
+#include "logcap.h"
 #include "log.h"
 #include "util.h"
 
@@ -25,7 +26,6 @@ static struct modules_ops mops;
 static char tmpdir[64];
 static char conf[128];
 
-static void quiet(enum log_level l, const char *line, void *ud) { (void)l; (void)line; (void)ud; }
 
 static void write_conf(const char *text)
 {
@@ -61,7 +61,7 @@ static struct engine *make_engine(const struct sysfs_ops *ops, int stuck_ms)
 
 static void setup(void)
 {
-	log_set_sink(quiet, NULL);
+	logcap_quiet();
 	evthread_use_pthreads();
 	fs = fakesys_new();
 	cr_assert_not_null(fs);
@@ -88,7 +88,7 @@ static void teardown(void)
 	fakesys_free(fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	cr_assert_eq(system(cmd), 0);
-	log_set_sink(NULL, NULL);
+	logcap_stop();
 }
 
 TestSuite(engine, .init = setup, .fini = teardown, .timeout = 30);
@@ -265,7 +265,7 @@ Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)
 	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "e1000e"), 0);
 	engine_device_event(eng, "bind", "0000:00:02.0");
 	cr_assert(run_until(dev2_converged, 5000));
-	log_set_sink(quiet, NULL);
+	logcap_quiet();
 	cr_assert_eq(drift_warnings, 1, "%d warnings", drift_warnings);
 }
 

@@ -12,12 +12,12 @@
 
 #include "engine.h"
 #include "fakesys.h"
+#include "logcap.h"
 #include "inuse.h"
 #include "log.h"
 #include "pci.h"
 #include "util.h"
 
-static void quiet(enum log_level l, const char *line, void *ud) { (void)l; (void)line; (void)ud; }
 
 /* --- pure: a hand-made PCI state and facts --------------------------------- */
 
@@ -208,7 +208,7 @@ static void fake_setup(void)
 	struct fakesys_dev d;
 	char path[128];
 
-	log_set_sink(quiet, NULL);
+	logcap_quiet();
 	fs = fakesys_new();
 	cr_assert_not_null(fs);
 	fakesys_add_driver(fs, "e1000e");
@@ -241,7 +241,7 @@ static void fake_teardown(void)
 	fakesys_free(fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", procdir);
 	cr_assert_eq(system(cmd), 0);
-	log_set_sink(NULL, NULL);
+	logcap_stop();
 }
 
 TestSuite(inuse_gather, .init = fake_setup, .fini = fake_teardown, .timeout = 60);

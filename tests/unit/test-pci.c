@@ -9,35 +9,25 @@
 #include <unistd.h>
 
 #include "fakesys.h"
+#include "logcap.h"
 #include "log.h"
 #include "pci.h"
 #include "sysfs.h"
 
 static struct fakesys *fs;
 static const char *root;
-static char logbuf[4096];
-
-static void capture(enum log_level level, const char *line, void *ud)
-{
-	(void)level;
-	(void)ud;
-	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
-	strcat(logbuf, "\n");
-}
 
 static void setup(void)
 {
 	fs = fakesys_new();
 	cr_assert_not_null(fs);
 	root = fakesys_root(fs);
-	logbuf[0] = '\0';
-	log_set_level(LOG_LVL_DEBUG);
-	log_set_sink(capture, NULL);
+	logcap_start();
 }
 
 static void teardown(void)
 {
-	log_set_sink(NULL, NULL);
+	logcap_stop();
 	fakesys_free(fs);
 }
 
@@ -321,8 +311,8 @@ Test(pci, skips_entries_with_non_bdf_names)
 	st = scan();
 	cr_assert_eq(st->n, 1);
 	cr_assert_str_eq(st->devs[0].bdf, "0000:03:00.0");
-	cr_assert_not_null(strstr(logbuf, "'foo'"), "log: %s", logbuf);
-	cr_assert_not_null(strstr(logbuf, "'evil..name'"), "log: %s", logbuf);
+	cr_assert_not_null(strstr(logcap_text(), "'foo'"), "log: %s", logcap_text());
+	cr_assert_not_null(strstr(logcap_text(), "'evil..name'"), "log: %s", logcap_text());
 	pci_state_free(st);
 }
 
@@ -336,7 +326,7 @@ Test(pci, unreadable_vendor_skips_only_that_device_with_a_warning)
 	st = scan();
 	cr_assert_eq(st->n, 1);
 	cr_assert_str_eq(st->devs[0].bdf, "0000:03:00.0");
-	cr_assert_not_null(strstr(logbuf, "0000:04:00.0: cannot read vendor"), "log: %s", logbuf);
+	cr_assert_not_null(strstr(logcap_text(), "0000:04:00.0: cannot read vendor"), "log: %s", logcap_text());
 	pci_state_free(st);
 }
 
@@ -352,7 +342,7 @@ Test(pci, device_vanished_mid_scan_is_skipped_quietly)
 	log_set_level(LOG_LVL_WARNING);
 	st = scan();
 	cr_assert_eq(st->n, 1);
-	cr_assert_str_eq(logbuf, "", "unexpected log: %s", logbuf);
+	cr_assert_str_eq(logcap_text(), "", "unexpected log: %s", logcap_text());
 	cr_assert_eq(pci_state_refresh(st, root, "0000:09:00.0"), -ENODEV);
 	pci_state_free(st);
 }
