@@ -6,6 +6,7 @@
 #include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "modules.h"
@@ -49,7 +50,16 @@ static int kmod_load(void *ud, const char *name_or_alias, char *err, size_t errs
 		return r;
 	}
 	if (!list) {
-		snprintf(err, errsize, "module %s not found", name_or_alias);
+		const char *dir = kmod_get_dirname(ctx);
+
+		/* An empty answer also comes from a module directory we cannot
+		 * read (a sandbox hiding it, a missing package): say which. */
+		if (dir && access(dir, R_OK | X_OK) < 0)
+			snprintf(err, errsize, "module %s not found: %s: %s", name_or_alias, dir,
+				 strerror(errno));
+		else
+			snprintf(err, errsize, "module %s not found in %s", name_or_alias,
+				 dir ? dir : "the module directory");
 		return -ENOENT;
 	}
 	/* an alias may name several modules; like modprobe, try each and succeed
