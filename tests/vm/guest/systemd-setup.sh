@@ -6,9 +6,10 @@
 #
 # It installs:
 #   - vfiobindd.service rendered from etc/vfiobindd.service.in exactly as
-#     etc/local.mk does (sed of @sbindir@ and @sysconfdir@), with
-#     sbindir = the build tree's daemon/ and sysconfdir = /etc: the shipped
-#     hardening, unchanged;
+#     etc/local.mk does (sed of @sbindir@ and @sysconfdir@), with the
+#     built daemon installed as /usr/local/sbin/vfiobindd (make install's
+#     place; the build tree may sit under /tmp or /root, hidden by
+#     PrivateTmp=/ProtectHome=): the shipped hardening, unchanged;
 #   - SYSCONFDIR/vfiobind/vfiobind.conf (SYSCONFDIR: the daemon's built-in
 #     default, /usr/local/etc for a plain ./configure, written to
 #     /etc/vmtest-systemd.env) with "DEFAULT 0000:00:02.0" (NIC 0), so the
@@ -44,14 +45,18 @@ fi
 printf 'VMTEST_SYSCONFDIR=%q\n' "$sysconfdir" >/etc/vmtest-systemd.env
 mkdir -p "$sysconfdir/vfiobind"
 
+# The daemon where `make install` puts it: the build tree may be under /tmp
+# or /root, which the unit's PrivateTmp= and ProtectHome= hide from it.
+sbindir=/usr/local/sbin
+install -D -m 0755 "$VFIOBIND_BUILDDIR/daemon/vfiobindd" "$sbindir/vfiobindd"
 # The unit as make renders it.
-sed -e "s|@sbindir[@]|$VFIOBIND_BUILDDIR/daemon|g" -e "s|@sysconfdir[@]|$sysconfdir|g" \
+sed -e "s|@sbindir[@]|$sbindir|g" -e "s|@sysconfdir[@]|$sysconfdir|g" \
 	"$VFIOBIND_SRCDIR/etc/vfiobindd.service.in" >"$E/vfiobindd.service"
 # The one local change: debug logging (the module load is logged at debug),
 # through a drop-in as the unit's header comment recommends.
 mkdir -p "$E/vfiobindd.service.d"
 printf '[Service]\nExecStart=\nExecStart=%s --log-level debug\n' \
-	"$VFIOBIND_BUILDDIR/daemon/vfiobindd" >"$E/vfiobindd.service.d/10-vmtest-debug.conf"
+	"$sbindir/vfiobindd" >"$E/vfiobindd.service.d/10-vmtest-debug.conf"
 # VMTEST_UNIT_DROPIN (in /run/vmtest/env): an optional drop-in, for
 # bisecting a hardening directive by hand.
 if [[ -n ${VMTEST_UNIT_DROPIN:-} ]]; then
