@@ -1,0 +1,529 @@
+/* test-socket-hostile.c: the control socket against clients that may not
+ * or should not: who may read and who may change (--socket-mode,
+ * --admin-group, as nobody), and hostile clients speaking raw JSON lines
+ * (oversized, malformed, silent, half-line, too many, a watcher that never
+ * reads). The fixture and the real `vfiobind` client are in socket-helpers.c.
+ * After each test the daemon must still answer, still be alive, exit 0 on
+ * SIGTERM, and its log must carry no sanitizer report. Nothing here touches
+ * the real /sys. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fakesys.h"
+#include "socket-helpers.h"
+#include "util.h"
+
+#define NOBODY "65534"
+
+TestSuite(socket, .init = sock_setup, .fini = sock_teardown, .timeout = 60);
+
+/* ---- the daemon's memory ---- */
+
+static long vm_rss_kib(pid_t pid)
+{
+	char path[64], *text = NULL, *p;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (util_read_file(path, 1 << 16, &text, NULL) < 0)
+		return -1;
+	if ((p = strstr(text, "VmRSS:")))
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
+}
+
+/* ---- raw protocol ---- */
+
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %m");
+	return fd;
+}
+
+static void raw_send(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert_gt(n, 0, "send: %m");
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void raw_puts(int fd, const char *line)
+{
+	raw_send(fd, line, strlen(line));
+}
+
+/* Wait for fd to become readable; false on timeout. */
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* One reply line (parsed), or NULL at end of stream or after ms. */
+static json_object *raw_reply(int fd, int ms)
+{
+	char line[1 << 17];
+	size_t len = 0;
+
+	while (len < sizeof(line) - 1) {
+		ssize_t n;
+
+		if (!readable(fd, ms))
+			return NULL;
+		n = read(fd, line + len, 1);
+		if (n <= 0)
+			return NULL;
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	return json_tokener_parse(line);
+}
+
+/* The stream ends (EOF, or ECONNRESET as a Unix socket closed with our
+ * unread bytes in it reports) within ms; lines before it are skipped. */
+static bool raw_closed(int fd, int ms)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n;
+
+		if (!readable(fd, ms))
+			return false;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		if (n < 0)
+			return false;
+	}
+}
+
+static const char *reply_code(json_object *rep)
+{
+	json_object *e, *c;
+
+	if (!rep || !json_object_object_get_ex(rep, "error", &e) ||
+	    !json_object_object_get_ex(e, "code", &c))
+		return "(none)";
+	return json_object_get_string(c);
+}
+
+static bool reply_ok(json_object *rep)
+{
+	json_object *ok;
+
+	return rep && json_object_object_get_ex(rep, "ok", &ok) && json_object_get_boolean(ok);
+}
+
+/* Send line, expect an error reply with this code; the connection stays. */
+static void expect_error(int fd, const char *line, const char *code)
+{
+	json_object *rep;
+
+	raw_puts(fd, line);
+	rep = raw_reply(fd, 5000);
+	cr_assert_not_null(rep, "no reply to %.80s", line);
+	cr_assert_str_eq(reply_code(rep), code, "%.80s -> %s", line,
+			 json_object_to_json_string(rep));
+	json_object_put(rep);
+}
+
+static void expect_pong(int fd)
+{
+	json_object *rep;
+
+	raw_puts(fd, "{\"v\":1,\"id\":\"p\",\"cmd\":\"ping\"}\n");
+	rep = raw_reply(fd, 5000);
+	cr_assert(reply_ok(rep), "ping: %s", rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+}
+
+/* ==== 4. who may do what ==== */
+
+/* setpriv (util-linux) as nobody, with extra supplementary groups or none. */
+static bool as_nobody(const char **prefix, char *groups_opt, const char *gid)
+{
+	static const char *const setprivs[] = { "/usr/bin/setpriv", "/bin/setpriv" };
+
+	if (geteuid() != 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(setprivs); i++) {
+		if (access(setprivs[i], X_OK) != 0)
+			continue;
+		prefix[0] = setprivs[i];
+		prefix[1] = "--reuid=" NOBODY;
+		prefix[2] = "--regid=" NOBODY;
+		if (gid) {
+			snprintf(groups_opt, 32, "--groups=%s", gid);
+			prefix[3] = groups_opt;
+		} else {
+			prefix[3] = "--clear-groups";
+		}
+		prefix[4] = NULL;
+		return true;
+	}
+	if (gid || access("/usr/sbin/runuser", X_OK) != 0)
+		return false;
+	prefix[0] = "/usr/sbin/runuser";
+	prefix[1] = "-u";
+	prefix[2] = "nobody";
+	prefix[3] = "--";
+	prefix[4] = NULL;
+	return true;
+}
+
+static void start_open_socket(const char *admin_group)
+{
+	const char *extra[] = { "--socket-mode", "0666", admin_group ? "--admin-group" : NULL,
+				admin_group, NULL };
+
+	/* nobody must reach the socket inside the (0700) temp dir */
+	cr_assert_eq(chmod(sock_d.dir, 0755), 0);
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
+	sock_assert_driver(NIC0, "vfio-pci");
+}
+
+static void expect_denied(const char *const *prefix, const char *cmd, const char *arg)
+{
+	char *out, *err;
+	int rc = sock_vb_as(prefix, &out, &err, cmd, arg, NULL);
+
+	cr_assert_eq(rc, 1, "%s as nobody: exit %d, %s%s", cmd, rc, out, err);
+	cr_assert(strstr(err, "permission-denied"), "%s as nobody: %s", cmd, err);
+	free(out);
+	free(err);
+}
+
+static void expect_reads_allowed(const char *const *prefix)
+{
+	char *out, *err;
+	int rc = sock_vb_as(prefix, &out, &err, "status", NULL);
+
+	cr_assert_eq(rc, 0, "status as nobody: exit %d, %s%s", rc, out, err);
+	free(out);
+	free(err);
+}
+
+Test(socket, nobody_may_read_but_not_change)
+{
+	const char *prefix[6];
+	char groups[32], *conf;
+
+	if (!as_nobody(prefix, groups, NULL))
+		cr_skip_test("needs root and setpriv or runuser");
+	start_open_socket(NULL);
+	expect_reads_allowed(prefix);
+	expect_denied(prefix, "add", NIC1);
+	expect_denied(prefix, "remove", NIC0);
+	expect_denied(prefix, "reload", NULL);
+	expect_denied(prefix, "reconcile", NULL);
+	conf = sock_read_text(sock_d.conf, NULL);
+	cr_assert_str_eq(conf, "DEFAULT " NIC0 "\n");
+	free(conf);
+	sock_assert_driver(NIC1, "e1000e");
+	sock_assert_daemon_healthy();
+}
+
+/* A group nobody is not in (by default), to be the admin group. */
+static const struct group *admin_group(void)
+{
+	static const char *const names[] = { "adm", "sys", "daemon", "bin" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct group *g = getgrnam(names[i]);
+
+		if (g && g->gr_gid != 65534 && g->gr_gid != 0)
+			return g;
+	}
+	return NULL;
+}
+
+Test(socket, the_admin_group_may_change_others_may_not)
+{
+	const char *plain[6], *member[6];
+	char groups[32], gid[16];
+	const struct group *g = admin_group();
+	char name[64];
+
+	if (!g)
+		cr_skip_test("no spare group for --admin-group");
+	util_strlcpy(name, g->gr_name, sizeof(name));
+	snprintf(gid, sizeof(gid), "%u", (unsigned)g->gr_gid);
+	if (!as_nobody(plain, groups, NULL) || !as_nobody(member, groups, gid))
+		cr_skip_test("needs root and setpriv with --groups");
+	start_open_socket(name);
+	expect_reads_allowed(plain);
+	expect_denied(plain, "reload", NULL);
+	expect_denied(plain, "add", NIC1);
+	/* with the admin group as a supplementary group (SO_PEERGROUPS) */
+	cr_assert_eq(sock_vb_as(member, NULL, NULL, "reload", NULL), 0);
+	cr_assert_eq(sock_vb_as(member, NULL, NULL, "add", "--runtime", NIC1, NULL), 0);
+	sock_assert_driver(NIC1, "vfio-pci");
+	sock_assert_daemon_healthy();
+}
+
+/* ==== 5. hostile clients ==== */
+
+/* A request line of exactly len bytes (without '\n') that parses but has an
+ * unknown field. */
+static char *padded_line(size_t len)
+{
+	static const char head[] = "{\"v\":1,\"id\":9,\"cmd\":\"ping\",\"pad\":\"";
+	char *s = malloc(len + 2);
+
+	cr_assert_not_null(s);
+	memcpy(s, head, sizeof(head) - 1);
+	memset(s + sizeof(head) - 1, 'x', len - (sizeof(head) - 1) - 2);
+	memcpy(s + len - 2, "\"}\n", 4);
+	cr_assert_eq(strlen(s), len + 1);
+	return s;
+}
+
+Test(socket, a_line_of_64_kib_is_read_and_one_byte_more_is_too_large_and_closed)
+{
+	char *line;
+	int fd;
+	json_object *rep, *id;
+
+	sock_start("");
+	fd = raw_connect();
+	/* exactly the limit: parsed (so refused for its unknown field), kept */
+	line = padded_line(65536);
+	expect_error(fd, line, "bad-request");
+	free(line);
+	expect_pong(fd);
+	/* one byte over: too-large, id null, then closed */
+	line = padded_line(65537);
+	raw_puts(fd, line);
+	free(line);
+	rep = raw_reply(fd, 5000);
+	cr_assert_str_eq(reply_code(rep), "too-large", "%s",
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	cr_assert(json_object_object_get_ex(rep, "id", &id) && id == NULL, "id not null");
+	json_object_put(rep);
+	cr_assert(raw_closed(fd, 5000), "connection not closed after too-large");
+	close(fd);
+
+	/* a flood with no newline at all gets the same */
+	fd = raw_connect();
+	line = malloc(200000);
+	memset(line, '{', 200000);
+	raw_send(fd, line, 70000); /* the rest may meet a closed socket */
+	free(line);
+	rep = raw_reply(fd, 5000);
+	cr_assert_str_eq(reply_code(rep), "too-large");
+	json_object_put(rep);
+	cr_assert(raw_closed(fd, 5000));
+	close(fd);
+	sock_assert_daemon_healthy();
+}
+
+Test(socket, malformed_and_wrong_requests_get_their_code_and_keep_the_connection)
+{
+	static const struct { const char *line, *code; } cases[] = {
+		{ "{\"v\":1,\n", "parse-error" },
+		{ "not json at all\n", "parse-error" },
+		{ "[1,2,3]\n", "parse-error" },
+		{ "{\"v\":1,\"id\":1,\"cmd\":\"ping\"} trailing\n", "parse-error" },
+		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+		  "parse-error" },
+		{ "{\"v\":1,\"id\":2,\"cmd\":5}\n", "bad-request" },
+		{ "{\"v\":1,\"id\":[],\"cmd\":\"ping\"}\n", "bad-request" },
+		{ "{\"v\":1,\"id\":3}\n", "bad-request" },
+		{ "{\"v\":1,\"id\":4,\"cmd\":\"ping\",\"extra\":true}\n", "bad-request" },
+		{ "{\"v\":1,\"id\":5,\"cmd\":\"status\",\"args\":{\"bogus\":1}}\n", "bad-request" },
+		{ "{\"v\":1,\"id\":6,\"cmd\":\"status\",\"args\":{\"devices\":\"" NIC0 "\"}}\n",
+		  "bad-request" },
+		{ "{\"v\":1,\"id\":7,\"cmd\":\"status\",\"args\":[]}\n", "bad-request" },
+		{ "{\"v\":2,\"id\":8,\"cmd\":\"ping\"}\n", "bad-version" },
+		{ "{\"v\":1,\"id\":9,\"cmd\":\"format-disk\"}\n", "unknown-command" },
+		{ "{\"v\":1,\"id\":10,\"cmd\":\"status\",\"args\":{\"devices\":[\"../../etc\"]}}\n",
+		  "bad-device" },
+		{ "{\"v\":1,\"id\":11,\"cmd\":\"devices\",\"args\":{\"selector\":\"../../etc\"}}\n",
+		  "bad-device" },
+		{ "{\"v\":1,\"id\":12,\"cmd\":\"remove\",\"args\":{\"device\":\"../../etc\"}}\n",
+		  "bad-device" },
+		{ "{\"v\":1,\"id\":13,\"cmd\":\"add\",\"args\":{\"device\":\"../../etc\"}}\n",
+		  "bad-device" },
+		{ "{\"v\":1,\"id\":14,\"cmd\":\"status\",\"args\":{\"devices\":[\"0000:09:00.0\"]}}\n",
+		  "not-found" },
+		{ "{\"v\":1,\"id\":15,\"cmd\":\"plan\",\"args\":{\"config\":\"DEFAULT bogus\\n\"}}\n",
+		  "config-invalid" },
+	};
+	char *conf;
+	int fd;
+
+	sock_start("DEFAULT " NIC0 "\n");
+	fd = raw_connect();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		expect_error(fd, cases[i].line, cases[i].code);
+		expect_pong(fd); /* still the same connection */
+	}
+	/* a NUL inside a line */
+	raw_send(fd, "{\"v\":1,\"id\":1,\0\"cmd\":\"ping\"}\n", 29);
+	{
+		json_object *rep = raw_reply(fd, 5000);
+
+		cr_assert_str_eq(reply_code(rep), "parse-error");
+		json_object_put(rep);
+	}
+	expect_pong(fd);
+	close(fd);
+	conf = sock_read_text(sock_d.conf, NULL);
+	cr_assert_str_eq(conf, "DEFAULT " NIC0 "\n", "a refused request changed the file");
+	free(conf);
+	sock_assert_driver(NIC0, "vfio-pci");
+	sock_assert_daemon_healthy();
+}
+
+Test(socket, silent_and_half_line_clients_do_not_block_others)
+{
+	int silent, half;
+	json_object *rep;
+
+	sock_start("DEFAULT " NIC0 "\n");
+	silent = raw_connect();
+	half = raw_connect();
+	raw_puts(half, "{\"v\":1,\"id\":1,\"cmd\":\"pi");
+	cr_assert_eq(sock_vb(NULL, NULL, "status", NULL), 0, "status blocked by quiet clients");
+	/* Not a timing: the half-line client has not been answered yet, so
+	 * status did not wait for its idle timeout. */
+	cr_assert(!readable(half, 0), "status came only after the half line timed out");
+
+	/* the half line runs out of time (10 s, SERVER_DEFAULT_IDLE_MS: vfiobindd
+	 * has no option for it) and is closed; the silent one is never timed out */
+	rep = raw_reply(half, 20000);
+	cr_assert_str_eq(reply_code(rep), "timeout", "%s",
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+	cr_assert(raw_closed(half, 5000), "half-line client not closed after timeout");
+	close(half);
+	cr_assert_not(readable(silent, 0), "the silent client was sent something");
+	expect_pong(silent);
+	close(silent);
+	sock_assert_daemon_healthy();
+}
+
+Test(socket, clients_over_the_limit_get_busy_and_are_closed)
+{
+	enum { N = 200, MAX = 64 };
+	int fds[N], busy = 0, quiet = 0, rc;
+	char *err = NULL;
+
+	sock_start("DEFAULT " NIC0 "\n");
+	for (int i = 0; i < N; i++)
+		fds[i] = raw_connect();
+	for (int i = 0; i < N; i++) {
+		json_object *rep;
+
+		/* the daemon answers a refused client at once, a kept one hears
+		 * nothing; it accepts in connect order */
+		if (!readable(fds[i], i < MAX - 2 ? 0 : i < MAX ? 300 : 5000)) {
+			quiet++;
+			continue;
+		}
+		rep = raw_reply(fds[i], 1000);
+		cr_assert_str_eq(reply_code(rep), "busy", "client %d: %s", i,
+				 rep ? json_object_to_json_string(rep) : "no reply");
+		json_object_put(rep);
+		cr_assert(raw_closed(fds[i], 5000), "busy client %d not closed", i);
+		busy++;
+	}
+	/* a client that connected just before (the harness's probe) may still count */
+	cr_assert_leq(quiet, MAX, "%d clients kept", quiet);
+	cr_assert_geq(quiet, MAX - 2, "%d clients kept", quiet);
+	cr_assert_eq(busy + quiet, N);
+	/* the client binary meets busy too while they are all connected */
+	rc = sock_vb(NULL, &err, "status", NULL);
+	cr_assert_eq(rc, 1, "status among %d clients: exit %d, %s", N, rc, err);
+	cr_assert(strstr(err, "busy"), "%s", err);
+	free(err);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	cr_assert(sock_wait_converged(5000), "status does not answer once they left");
+	sock_assert_daemon_healthy();
+}
+
+Test(socket, a_watcher_that_never_reads_is_dropped_and_memory_stays_bounded)
+{
+	enum { CHUNK = 250, MAX_CHUNKS = 200 };
+	/* each is a config event (and a pass, binds and restores) for the
+	 * watcher, which reads nothing; reload of the same bytes is not one */
+	static const char req[] =
+		"{\"v\":1,\"id\":1,\"cmd\":\"add\",\"args\":{\"line\":\"DEFAULT " NIC2 "\","
+		"\"runtime\":true}}\n"
+		"{\"v\":1,\"id\":2,\"cmd\":\"remove\",\"args\":{\"device\":\"" NIC2 "\","
+		"\"runtime\":true}}\n";
+	char *buf = malloc(CHUNK * (sizeof(req) - 1)), asan[512];
+	long rss0, rss1;
+	int watcher, spam, chunks;
+	json_object *rep;
+
+	cr_assert_not_null(buf);
+	/* ASan keeps freed memory in quarantine (256 MiB by default): in a
+	 * sanitizer build keep that small, so RSS measures the daemon */
+	snprintf(asan, sizeof(asan), "%s%squarantine_size_mb=8",
+		 getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "",
+		 getenv("ASAN_OPTIONS") ? ":" : "");
+	cr_assert_eq(setenv("ASAN_OPTIONS", asan, 1), 0);
+	sock_start("DEFAULT " NIC0 "\n");
+	sock_assert_driver(NIC0, "vfio-pci");
+	watcher = raw_connect();
+	raw_puts(watcher, "{\"v\":1,\"id\":\"w\",\"cmd\":\"watch\"}\n");
+	rep = raw_reply(watcher, 5000);
+	cr_assert(reply_ok(rep), "watch refused");
+	json_object_put(rep);
+	rss0 = vm_rss_kib(sock_d.pid);
+	cr_assert_gt(rss0, 0);
+
+	spam = raw_connect();
+	for (int i = 0; i < CHUNK; i++)
+		memcpy(buf + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	for (chunks = 0; chunks < MAX_CHUNKS && !harness_log_has(&sock_d, "; dropped"); chunks++) {
+		raw_send(spam, buf, CHUNK * (sizeof(req) - 1));
+		for (int i = 0; i < 2 * CHUNK; i++) {
+			rep = raw_reply(spam, 5000);
+			cr_assert(reply_ok(rep), "request %d: %s", chunks * CHUNK * 2 + i,
+				  rep ? json_object_to_json_string(rep) : "no reply");
+			json_object_put(rep);
+		}
+	}
+	free(buf);
+	cr_assert(harness_log_has(&sock_d, "; dropped"), "the watcher was never dropped after %d "
+		  "requests", chunks * CHUNK * 2);
+	rss1 = vm_rss_kib(sock_d.pid);
+	cr_assert_lt(rss1 - rss0, 64 * 1024, "RSS grew from %ld to %ld KiB", rss0, rss1);
+	cr_log_info("daemon RSS %ld -> %ld KiB over %d requests", rss0, rss1, chunks * CHUNK * 2);
+	/* the watcher finds the end of its stream after what was buffered */
+	cr_assert(raw_closed(watcher, 10000), "the dropped watcher was not closed");
+	close(watcher);
+	expect_pong(spam);
+	close(spam);
+	cr_assert(sock_wait_converged(5000));
+	sock_assert_daemon_healthy();
+}
