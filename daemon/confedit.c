@@ -17,28 +17,6 @@
 #define CONFIGMAP_DATA "..data"
 #define UTF8_BOM "\xef\xbb\xbf"
 
-bool confedit_selector_equal(const struct cfg_selector *a, const struct cfg_selector *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case CFG_SEL_BDF:
-		return bdf_compare(&a->addr, &b->addr) == 0;
-	case CFG_SEL_ID:
-		return a->vendor == b->vendor && a->device == b->device;
-	case CFG_SEL_CLASS:
-		return a->class_code == b->class_code && a->class_mask == b->class_mask;
-	case CFG_SEL_IFNAME:
-		return strcmp(a->ifname, b->ifname) == 0;
-	case CFG_SEL_PF:
-		if (a->pf_by_addr != b->pf_by_addr)
-			return false;
-		return a->pf_by_addr ? bdf_compare(&a->addr, &b->addr) == 0
-				     : strcmp(a->ifname, b->ifname) == 0;
-	}
-	return false;
-}
-
 /* Node names are host names: compared without regard to case, as they match. */
 static bool node_equal(const char *a, const char *b)
 {
@@ -47,7 +25,7 @@ static bool node_equal(const char *a, const char *b)
 
 bool confedit_entry_same_target(const struct cfg_entry *a, const struct cfg_entry *b)
 {
-	return node_equal(a->node, b->node) && confedit_selector_equal(&a->sel, &b->sel);
+	return node_equal(a->node, b->node) && config_selector_equal(&a->sel, &b->sel);
 }
 
 /* ---- text ------------------------------------------------------------- */
@@ -203,7 +181,7 @@ int confedit_text_add(const char *text, size_t len, const char *line, char **out
 static bool entry_matches(const struct cfg_entry *e, const char *node,
 			  const struct cfg_selector *sel)
 {
-	return (!node || node_equal(e->node, node)) && confedit_selector_equal(&e->sel, sel);
+	return (!node || node_equal(e->node, node)) && config_selector_equal(&e->sel, sel);
 }
 
 int confedit_text_remove(const char *text, size_t len, const char *node,

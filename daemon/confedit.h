@@ -27,7 +27,6 @@ int confedit_check_writable(const char *path);
 
 /* Do entries a and b have the same NODE word and an equal selector? */
 bool confedit_entry_same_target(const struct cfg_entry *a, const struct cfg_entry *b);
-bool confedit_selector_equal(const struct cfg_selector *a, const struct cfg_selector *b);
 
 /* Pure text edits (the file's bytes in, new bytes out, caller frees *out).
  * text may be NULL with len 0 (a missing file). line is one entry without a

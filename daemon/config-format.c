@@ -189,3 +189,25 @@ int config_format_entry(const struct cfg_entry *e, char *buf, size_t size)
 		r = -ENAMETOOLONG;
 	return r;
 }
+
+bool config_selector_equal(const struct cfg_selector *a, const struct cfg_selector *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case CFG_SEL_BDF:
+		return bdf_compare(&a->addr, &b->addr) == 0;
+	case CFG_SEL_ID:
+		return a->vendor == b->vendor && a->device == b->device;
+	case CFG_SEL_CLASS:
+		return a->class_code == b->class_code && a->class_mask == b->class_mask;
+	case CFG_SEL_IFNAME:
+		return strcmp(a->ifname, b->ifname) == 0;
+	case CFG_SEL_PF:
+		if (a->pf_by_addr != b->pf_by_addr)
+			return false;
+		return a->pf_by_addr ? bdf_compare(&a->addr, &b->addr) == 0
+				     : strcmp(a->ifname, b->ifname) == 0;
+	}
+	return false;
+}

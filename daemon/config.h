@@ -124,6 +124,9 @@ bool config_vf_selected(const struct cfg_entry *e, unsigned vf_index);
 /* Canonical text of an entry ("DEFAULT 0000:03:00.0 driver=vfio-pci"): only
  * non-default keys are written. Returns 0 or -ENAMETOOLONG. */
 int config_format_entry(const struct cfg_entry *e, char *buf, size_t size);
+/* Do two selectors pick the same devices by the same words (BDF, id, class
+ * and mask, interface, PF)? Used to find "the same line" for add/remove. */
+bool config_selector_equal(const struct cfg_selector *a, const struct cfg_selector *b);
 /* Text of the selector alone ("0000:03:00.0", "id=8086:10d3", ...). */
 int config_format_selector(const struct cfg_selector *s, char *buf, size_t size);
 

@@ -139,33 +139,11 @@ static void check_entry(const struct cfg_entry *e)
 	(void)config_vf_selected(e, 65535);
 }
 
-static int sel_equal(const struct cfg_selector *a, const struct cfg_selector *b)
-{
-	if (a->kind != b->kind)
-		return 0;
-	switch (a->kind) {
-	case CFG_SEL_BDF:
-		return bdf_compare(&a->addr, &b->addr) == 0;
-	case CFG_SEL_ID:
-		return a->vendor == b->vendor && a->device == b->device;
-	case CFG_SEL_CLASS:
-		return a->class_code == b->class_code && a->class_mask == b->class_mask;
-	case CFG_SEL_IFNAME:
-		return !strcmp(a->ifname, b->ifname);
-	case CFG_SEL_PF:
-		if (a->pf_by_addr != b->pf_by_addr)
-			return 0;
-		return a->pf_by_addr ? bdf_compare(&a->addr, &b->addr) == 0
-				     : !strcmp(a->ifname, b->ifname);
-	}
-	return 0;
-}
-
 /* Equal as desired state (the line number aside). */
 static int entry_equal(const struct cfg_entry *a, const struct cfg_entry *b)
 {
 	if (strcmp(a->node, b->node) || a->node_kind != b->node_kind ||
-	    !sel_equal(&a->sel, &b->sel) || strcmp(a->driver, b->driver) ||
+	    !config_selector_equal(&a->sel, &b->sel) || strcmp(a->driver, b->driver) ||
 	    a->driver_set != b->driver_set || a->numvfs != b->numvfs ||
 	    a->vfs_given != b->vfs_given || a->vfs_all != b->vfs_all ||
 	    a->n_vfs != b->n_vfs || a->group != b->group || a->force != b->force)

@@ -431,11 +431,11 @@ Test(confedit, selectors_compare_by_meaning)
 
 	selector("03:00.1", &a);
 	selector("0000:03:00.1", &b);
-	cr_assert(confedit_selector_equal(&a, &b));
+	cr_assert(config_selector_equal(&a, &b));
 	selector("id=8086:10D3", &a);
 	selector("id=8086:10d3", &b);
-	cr_assert(confedit_selector_equal(&a, &b));
+	cr_assert(config_selector_equal(&a, &b));
 	selector("ifname=eth0", &a);
 	selector("pf=eth0", &b);
-	cr_assert_not(confedit_selector_equal(&a, &b));
+	cr_assert_not(config_selector_equal(&a, &b));
 }
