@@ -54,8 +54,11 @@ int engine_run_once(struct engine *e)
 			struct worker_job job = { .action = *a };
 			char text[512];
 
-			/* One try per device per run: --once never loops on a failure. */
-			if (!d || d->failures)
+			/* One try per device per run: --once never loops on a failure,
+			 * nor on a function no driver takes back; a VF waits for
+			 * its PF's new count, in a later round. */
+			if (!d || d->failures || (a->kind == PLAN_ACT_RESTORE && d->handed_back) ||
+			    engine_vf_waits_for_pf(e, e->plan, a))
 				continue;
 			if (a->kind == PLAN_ACT_RESTORE && engine_restore_is_noop(e, a)) {
 				managed_remove(&e->managed, a->bdf);
@@ -64,7 +67,14 @@ int engine_run_once(struct engine *e)
 			}
 			plan_format_action(a, text, sizeof(text));
 			log_info("%s", text);
-			engine_record_intent(e, a);
+			r = engine_record_intent(e, a);
+			if (r < 0) {
+				log_errno(LOG_LVL_ERROR, r, "%s: not touched: cannot record it in the "
+					  "state file", a->bdf);
+				engine_note_failure(e, d, a, r, NULL, util_wall_ms());
+				failed_any = true;
+				continue;
+			}
 			worker_run_job(&e->bctx, &job);
 			engine_finish_job(e, &job);
 			failed_any |= job.rc < 0;

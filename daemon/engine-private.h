@@ -46,13 +46,15 @@ struct engine {
 	void (*ready_fn)(void *ud);
 	void *ready_ud;
 	bool ready;
+	bool have_good_config;		/* a config loaded (or applied) without error */
+	bool hold_logged;
 	bool iommu_warned;
 	bool stopping;
 };
 
 /* engine.c */
 struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create);
-void engine_save_state(struct engine *e);
+int engine_save_state(struct engine *e);
 /* Forget managed devices that no longer exist. */
 void engine_forget_vanished(struct engine *e);
 int engine_rescan(struct engine *e);
@@ -63,7 +65,11 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 void engine_note_statuses(struct engine *e);
 bool engine_restore_is_noop(struct engine *e, const struct plan_action *a);
 /* Write down where a device came from before touching it. */
-void engine_record_intent(struct engine *e, const struct plan_action *a);
+int engine_record_intent(struct engine *e, const struct plan_action *a);
+bool engine_vf_waits_for_pf(const struct engine *e, const struct plan *p,
+			    const struct plan_action *a);
+void engine_note_failure(struct engine *e, struct engine_dev *d, const struct plan_action *a,
+			 int err, const char *msg, long long now);
 /* Fold a finished action into the device facts and the managed set. */
 void engine_finish_job(struct engine *e, struct worker_job *job);
 

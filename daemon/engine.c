@@ -85,7 +85,7 @@ static void dev_prune(struct engine *e)
 	size_t w = 0;
 
 	for (size_t i = 0; i < e->n_devs; i++) {
-		bool keep = e->devs[i].in_flight;
+		bool keep = e->devs[i].in_flight || e->devs[i].handed_back;
 
 		for (size_t j = 0; !keep && e->plan && j < e->plan->n_statuses; j++)
 			keep = strcmp(e->plan->statuses[j].bdf, e->devs[i].bdf) == 0;
@@ -119,6 +119,7 @@ static void config_replace(struct engine *e, struct config *c, char *text)
 	e->config_text = text;
 	e->loaded_ms = util_wall_ms();
 	e->runtime_modified = false;
+	e->have_good_config = true;
 }
 
 int engine_reload(struct engine *e, const char *why)
@@ -169,6 +170,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	config_free(e->config);
 	e->config = c;
 	e->runtime_modified = true;
+	e->have_good_config = true;
 	e->loaded_ms = util_wall_ms();
 	e->ctr.reloads++;
 	emit(e, ENGINE_EV_CONFIG, NULL, "runtime", 0, "runtime config applied: %zu entries",
@@ -179,10 +181,11 @@ int engine_apply_config(struct engine *e, struct config *c)
 
 /* --- passes --------------------------------------------------------------- */
 
-void engine_save_state(struct engine *e)
+int engine_save_state(struct engine *e)
 {
 	if (e->run_dir && !e->o.dry_run)
-		state_save(e->run_dir, &e->managed);
+		return state_save(e->run_dir, &e->managed);
+	return 0;
 }
 
 /* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
@@ -323,25 +326,29 @@ bool engine_restore_is_noop(struct engine *e, const struct plan_action *a)
 }
 
 /* Before touching a device, write down where it came from, so that a crash
- * between unbind and probe still lets a restarted daemon give it back. */
-void engine_record_intent(struct engine *e, const struct plan_action *a)
+ * between unbind and probe still lets a restarted daemon give it back. When
+ * that record cannot be kept (no memory, /run full or read-only), the device
+ * is not touched: 0 or -errno. */
+int engine_record_intent(struct engine *e, const struct plan_action *a)
 {
 	struct managed_dev m = { 0 };
 	const struct pci_dev *d;
+	int r;
 
 	if (a->kind == PLAN_ACT_SET_NUMVFS) {
 		struct managed_pf p = { 0 };
 
 		if (managed_find_pf(&e->managed, a->bdf))
-			return;
+			return 0;
 		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
 		p.original_numvfs = a->current_numvfs;
-		managed_add_pf(&e->managed, &p);
-		engine_save_state(e);
-		return;
+		r = managed_add_pf(&e->managed, &p);
+		if (r == 0 && (r = engine_save_state(e)) < 0)
+			managed_remove_pf(&e->managed, a->bdf);
+		return r;
 	}
 	if (a->kind != PLAN_ACT_BIND || managed_find(&e->managed, a->bdf))
-		return;
+		return 0;
 	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
 	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
 	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
@@ -349,8 +356,47 @@ void engine_record_intent(struct engine *e, const struct plan_action *a)
 	if (d && d->n_ifnames)
 		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
 	m.since_ms = util_wall_ms();
-	managed_add(&e->managed, &m);
-	engine_save_state(e);
+	r = managed_add(&e->managed, &m);
+	if (r == 0 && (r = engine_save_state(e)) < 0)
+		managed_remove(&e->managed, a->bdf);
+	return r;
+}
+
+/* A failure, from the binder or before it: counted, kept for status, and
+ * retried after the backoff. */
+void engine_note_failure(struct engine *e, struct engine_dev *d, const struct plan_action *a,
+			 int err, const char *msg, long long now)
+{
+	e->ctr.failures++;
+	if (!d)
+		return;
+	d->failures++;
+	d->last_errno = err < 0 ? -err : err;
+	util_strlcpy(d->last_error, msg && *msg ? msg : strerror(d->last_errno),
+		     sizeof(d->last_error));
+	d->retry_at_ms = now + engine_backoff_ms(d->failures);
+	log_warning("%s: %s failed %d time%s, retry in %llds", a->bdf, plan_action_name(a->kind),
+		    d->failures, d->failures == 1 ? "" : "s", (d->retry_at_ms - now) / 1000);
+}
+
+/* An action on a VF whose PF is about to change (or is changing) its VF count
+ * waits: the count always passes through 0, so the VF it was planned for is
+ * about to be removed and created anew. The pass after the change plans it
+ * again against the new VF. */
+bool engine_vf_waits_for_pf(const struct engine *e, const struct plan *p,
+			    const struct plan_action *a)
+{
+	const struct pci_dev *vf = pci_find(e->pci, a->bdf);
+	const struct engine_dev *pf;
+
+	if (a->kind == PLAN_ACT_SET_NUMVFS || !vf || !vf->physfn[0])
+		return false;
+	for (size_t i = 0; p && i < p->n_actions; i++)
+		if (p->actions[i].kind == PLAN_ACT_SET_NUMVFS &&
+		    strcmp(p->actions[i].bdf, vf->physfn) == 0)
+			return true;
+	pf = engine_dev_get((struct engine *)e, vf->physfn, false);
+	return pf && pf->in_flight && pf->in_flight_kind == PLAN_ACT_SET_NUMVFS;
 }
 
 static void dispatch(struct engine *e, const struct plan_action *a, long long now)
@@ -358,8 +404,14 @@ static void dispatch(struct engine *e, const struct plan_action *a, long long no
 	struct engine_dev *d = engine_dev_get(e, a->bdf, true);
 	struct worker_job *job;
 	char text[512];
+	int r;
 
 	if (!d || d->in_flight || (d->retry_at_ms && d->retry_at_ms > now))
+		return;
+	/* A function handed back to the kernel that no driver took stays as it
+	 * is until an event about it says something changed. */
+	if ((a->kind == PLAN_ACT_RESTORE && d->handed_back) ||
+	    engine_vf_waits_for_pf(e, e->plan, a))
 		return;
 	plan_format_action(a, text, sizeof(text));
 	if (e->o.dry_run) {
@@ -376,9 +428,20 @@ static void dispatch(struct engine *e, const struct plan_action *a, long long no
 	if (!job)
 		return;
 	job->action = *a;
-	engine_record_intent(e, a);
+	r = engine_record_intent(e, a);
+	if (r < 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: not touched: cannot record it in %s/state.json: %s",
+			 a->bdf, e->run_dir ? e->run_dir : "-", strerror(-r));
+		log_error("%s", msg);
+		engine_note_failure(e, d, a, r, msg, now);
+		free(job);
+		return;
+	}
 	log_info("%s", text);
 	d->in_flight = true;
+	d->in_flight_kind = a->kind;
 	d->in_flight_since_ms = now;
 	if (worker_submit(e->workers, job) < 0) {
 		d->in_flight = false;
@@ -414,6 +477,18 @@ static void run_pass(struct engine *e)
 	if (full && engine_rescan(e) < 0 && !e->pci)
 		return;
 	engine_forget_vanished(e);
+	if (!e->have_good_config) {
+		/* Started with a file we refuse: planning with nothing would give
+		 * back every device this daemon took before its restart, from
+		 * under the VMs using them. Hold everything until a good config. */
+		if (!e->hold_logged)
+			log_error("no valid config loaded yet: every device stays as it is until "
+				  "%s is fixed", e->config_path);
+		e->hold_logged = true;
+		e->ctr.passes++;
+		engine_check_settled(e);
+		return;
+	}
 	if (engine_compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
 		log_error("planner failed: out of memory");
 		return;
@@ -505,6 +580,10 @@ void engine_finish_job(struct engine *e, struct worker_job *job)
 	if (job->rc == 0) {
 		note_success(e, a, now);
 		if (d) {
+			/* Given back and no driver took it (a VF whose driver is
+			 * blacklisted, say): planning the same restore again would
+			 * loop; wait for an event about it instead. */
+			d->handed_back = a->kind == PLAN_ACT_RESTORE && !job->res.driver_after[0];
 			d->failures = 0;
 			d->last_errno = 0;
 			d->last_error[0] = '\0';
@@ -513,19 +592,8 @@ void engine_finish_job(struct engine *e, struct worker_job *job)
 		emit(e, ENGINE_EV_ACTION, a->bdf, "ok", 0, "%s %s: done",
 		     plan_action_name(a->kind), a->bdf);
 	} else {
-		e->ctr.failures++;
-		if (d) {
-			d->failures++;
-			d->last_errno = -job->rc;
-			util_strlcpy(d->last_error, job->res.msg[0] ? job->res.msg : strerror(-job->rc),
-				     sizeof(d->last_error));
-			d->retry_at_ms = now + engine_backoff_ms(d->failures);
-		}
 		/* The binder logged the failure itself; add when it is tried again. */
-		if (d)
-			log_warning("%s: %s failed %d time%s, retry in %llds", a->bdf,
-				    plan_action_name(a->kind), d->failures, d->failures == 1 ? "" : "s",
-				    (d->retry_at_ms - now) / 1000);
+		engine_note_failure(e, d, a, job->rc, job->res.msg, now);
 		emit(e, ENGINE_EV_ACTION, a->bdf, "failed", -job->rc, "%s",
 		     job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
@@ -573,6 +641,8 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = engine_dev_get(e, bdf, false);
+	if (info)
+		info->handed_back = false; /* something happened to it: look again */
 	/* Someone moved a device we had converged. With real udev the unbind
 	 * event usually comes first, so any event may be the one that shows it;
 	 * leaving `converged` at once makes the warning one per episode. Our own
@@ -715,14 +785,17 @@ int engine_start(struct engine *e)
 	return 0;
 }
 
-void engine_shutdown(struct engine *e, int timeout_ms)
+bool engine_shutdown(struct engine *e, int timeout_ms)
 {
+	bool abandoned = false;
+
 	e->stopping = true;
 	if (e->workers) {
-		worker_pool_free(e->workers, timeout_ms);
+		abandoned = worker_pool_free(e->workers, timeout_ms);
 		e->workers = NULL;
 	}
 	engine_save_state(e);
+	return abandoned;
 }
 
 void engine_free(struct engine *e)

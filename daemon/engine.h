@@ -48,7 +48,9 @@ struct engine_dev {
 	enum plan_state state;		/* last planned state */
 	char reason[256];
 	bool in_flight;
+	enum plan_action_kind in_flight_kind;
 	long long in_flight_since_ms;	/* wall clock */
+	bool handed_back;		/* restored, no driver took it: wait for an event */
 	int failures;			/* consecutive */
 	int last_errno;			/* positive errno of the last failure, 0 none */
 	char last_error[512];
@@ -100,8 +102,11 @@ void engine_reconcile_now(struct engine *e, const char *why);
 void engine_device_event(struct engine *e, const char *action, const char *bdf);
 /* Start: initial load, scan and pass, and timers. */
 int engine_start(struct engine *e);
-/* Stop dispatching; wait up to timeout_ms for in-flight work. */
-void engine_shutdown(struct engine *e, int timeout_ms);
+/* Stop dispatching; wait up to timeout_ms for in-flight work. Returns true
+ * when an action was abandoned in the kernel: its thread still uses the
+ * engine's sysfs root and module loader, so the caller must then exit
+ * without engine_free() or backend_teardown(). */
+bool engine_shutdown(struct engine *e, int timeout_ms);
 
 /* One synchronous pass for --once / --dry-run: plan, act (unless dry-run),
  * re-plan while VFs appear. Returns 0 when every claimed device converged. */

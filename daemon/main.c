@@ -286,7 +286,8 @@ static void on_udev(const char *action, const char *bdf, void *ud)
 	engine_device_event(((struct daemon_ctx *)ud)->engine, action, bdf);
 }
 
-static int run_daemon(const struct options *o, struct engine *e, struct event_base *base)
+static int run_daemon(const struct options *o, struct engine *e, struct event_base *base,
+		      bool *abandoned)
 {
 	struct daemon_ctx d = { base, e, o };
 	struct server_opts so = {
@@ -331,7 +332,7 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 	r = 0;
 out:
 	/* In-flight actions get a moment to finish their sysfs sequence. */
-	engine_shutdown(e, 5000);
+	*abandoned = engine_shutdown(e, 5000);
 	server_free(srv);
 	udevmon_free(u);
 	watch_free(w);
@@ -360,6 +361,7 @@ int main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct engine *e = NULL;
 	char host[256];
+	bool abandoned = false;
 	int r;
 
 	r = parse_options(argc, argv, &o);
@@ -402,7 +404,14 @@ int main(int argc, char **argv)
 		r = engine_run_once(e);
 		r = r < 0 ? 1 : r;
 	} else {
-		r = run_daemon(&o, e, base);
+		r = run_daemon(&o, e, base, &abandoned);
+	}
+	if (abandoned) {
+		/* A thread is still in the kernel with the engine's context: exit
+		 * without freeing what it may still read. */
+		log_warning("exiting with an action still in the kernel");
+		fflush(stderr);
+		_exit(r);
 	}
 	engine_free(e);
 	backend_teardown(&modules);

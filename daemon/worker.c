@@ -193,13 +193,13 @@ static void free_list(struct worker_job *j)
 	}
 }
 
-void worker_pool_free(struct worker_pool *p, int timeout_ms)
+bool worker_pool_free(struct worker_pool *p, int timeout_ms)
 {
 	long long deadline = util_now_ms() + timeout_ms;
 	bool abandoned = false;
 
 	if (!p)
-		return;
+		return false;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	free_list(p->queue); /* never started: nothing half done */
@@ -231,7 +231,7 @@ void worker_pool_free(struct worker_pool *p, int timeout_ms)
 		log_warning("worker: abandoning %u action(s) stuck in the kernel", p->running);
 		if (p->ev)
 			event_free(p->ev);
-		return;
+		return true;
 	}
 	if (p->ev)
 		event_free(p->ev);
@@ -244,4 +244,5 @@ void worker_pool_free(struct worker_pool *p, int timeout_ms)
 	pthread_cond_destroy(&p->cond);
 	free(p->threads);
 	free(p);
+	return false;
 }

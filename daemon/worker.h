@@ -35,5 +35,7 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job);
 /* Jobs queued or running. */
 unsigned worker_pool_pending(struct worker_pool *p);
 /* Stop taking jobs, wait up to timeout_ms for running ones; threads still
- * stuck in the kernel after that are abandoned (the process is exiting). */
-void worker_pool_free(struct worker_pool *p, int timeout_ms);
+ * stuck in the kernel after that are abandoned (the process is exiting).
+ * Returns true when a thread was abandoned: it may still use the bind_ctx
+ * it was given, so that must not be freed before the process exits. */
+bool worker_pool_free(struct worker_pool *p, int timeout_ms);

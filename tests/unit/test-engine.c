@@ -445,3 +445,130 @@ Test(engine, ready_does_not_wait_for_a_stuck_action)
 	close(hang_pipe[0]);
 	close(hang_pipe[1]);
 }
+
+/* An SR-IOV PF whose VF driver nothing provides: VFs stay driverless. */
+static void add_pf(const char *bdf, int group, const char *vf_driver)
+{
+	struct fakesys_dev d;
+
+	fakesys_add_driver(fs, "ixgbe");
+	fakesys_dev_init(&d, bdf, "ixgbe", group);
+	d.totalvfs = 4;
+	d.vf_driver = vf_driver;
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+}
+
+static bool vfs01_vfio(void)
+{
+	const struct pci_state *st = engine_pci(eng);
+	int n = 0;
+
+	for (size_t i = 0; st && i < st->n; i++)
+		if (strcmp(st->devs[i].physfn, "0000:00:05.0") == 0 && st->devs[i].vf_index <= 1 &&
+		    on(st->devs[i].bdf, "vfio-pci"))
+			n++;
+	return n == 2;
+}
+
+Test(engine, unclaimed_vf_no_driver_takes_is_given_back_once_not_in_a_loop)
+{
+	unsigned long passes, restores;
+
+	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(vfs01_vfio, 5000));
+	run_until(NULL, 300);
+	passes = engine_counters(eng)->passes;
+	restores = engine_counters(eng)->restores;
+	run_until(NULL, 500);
+	cr_assert_leq(engine_counters(eng)->passes - passes, 1, "%lu passes while nothing changed",
+		      engine_counters(eng)->passes - passes);
+	cr_assert_eq(engine_counters(eng)->restores, restores, "restores go on in a loop");
+}
+
+static int pf_vfs_on_vfio(void)
+{
+	const struct pci_state *st = engine_pci(eng);
+	int n = 0;
+
+	for (size_t i = 0; st && i < st->n; i++)
+		if (strcmp(st->devs[i].physfn, "0000:00:05.0") == 0 && on(st->devs[i].bdf, "vfio-pci"))
+			n++;
+	return n;
+}
+static bool dev_pf_has_4_vfs_on_vfio(void) { return pf_vfs_on_vfio() == 4; }
+
+Test(engine, vf_binds_wait_for_their_pf_count_change)
+{
+	static char logged[64 * 1024];
+	char path[256];
+	const char *numvfs, *bind_vf;
+
+	add_pf("0000:00:05.0", 5, "e1000e"); /* VFs come up on a host driver */
+	/* Two VFs the administrator made, on e1000e, before any line names them. */
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/sriov_numvfs",
+		 fakesys_root(fs));
+	cr_assert_eq(kops.write(kops.ud, path, "2", 1), 0);
+	cr_assert(on("0000:00:06.0", "e1000e"));
+	write_conf("");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	run_until(NULL, 100);
+	/* Now a line wants 4 VFs on vfio-pci: the count goes 2 -> 0 -> 4, so the
+	 * two existing VFs are about to be removed; binding them now would race
+	 * their removal (and record e1000e as where they came from). */
+	logcap_start();
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4\n");
+	engine_reload(eng, "test");
+	cr_assert(run_until(dev_pf_has_4_vfs_on_vfio, 5000));
+	util_strlcpy(logged, logcap_text(), sizeof(logged));
+	logcap_quiet();
+	numvfs = strstr(logged, "I numvfs 0000:00:05.0: 2 -> 4");
+	cr_assert_not_null(numvfs, "%s", logged);
+	bind_vf = strstr(logged, "I bind 0000:00:06.0");
+	cr_assert_not_null(bind_vf, "%s", logged);
+	cr_assert_gt(bind_vf, numvfs, "a VF bind was started before its PF's count change: %s",
+		     logged);
+	cr_assert_null(strstr(logged, "I bind 0000:00:06.0: e1000e ->"),
+		       "a bind was planned against the VF about to be removed: %s", logged);
+}
+
+Test(engine, an_invalid_first_config_holds_every_device_as_it_is)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_vfio, 5000));
+	engine_free(eng);
+	/* Restarted on a broken file: giving everything back would pull the
+	 * device from under whoever uses it. */
+	write_conf("DEFAULT 0000:00:02.0 numfs=2\n");
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	run_until(NULL, 300);
+	cr_assert(dev2_vfio(), "the device was given back on a broken config");
+	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+	write_conf("# fixed: nothing wanted\n");
+	cr_assert_eq(engine_reload(eng, "fixed"), 0);
+	cr_assert(run_until(dev2_given_back, 5000), "a good config then applies");
+}
+
+Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
+{
+	char cmd[160];
+
+	write_conf("DEFAULT 0000:00:02.0\n");
+	/* The state file's place is a directory: every save fails. */
+	cr_assert_lt(snprintf(cmd, sizeof(cmd), "mkdir -p '%s/state.json' '%s/.state.json.tmp'",
+			      tmpdir, tmpdir), (int)sizeof(cmd));
+	cr_assert_eq(system(cmd), 0);
+	eng = make_engine(&kops, 10000);
+	engine_start(eng);
+	cr_assert(run_until(dev2_failed, 5000));
+	cr_assert(dev2_e1000e(), "bound without a record of its original driver");
+	cr_assert(strstr(engine_dev_info(eng, "0000:00:02.0")->last_error, "state.json"), "%s",
+		  engine_dev_info(eng, "0000:00:02.0")->last_error);
+	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+}
