@@ -51,6 +51,7 @@ struct server_client {
 	pid_t pid;
 	bool admin;
 	bool closing;			/* flush the output, then free */
+	bool dropped;			/* given up: freed from the reaper, never in place */
 	bool paused;			/* reading stopped: output over the cap */
 	json_object *watch_id;		/* set: a watch subscriber */
 	json_object *deferred_id;	/* set: a reply is owed (SERVER_DEFERRED) */
@@ -75,10 +76,12 @@ struct server {
 	gid_t admin_gid;
 	struct server_clients clients;
 	unsigned n_clients;
+	struct event *reaper;		/* frees the dropped clients, from the loop */
 };
 
 static void client_free(struct server_client *c);
 static void client_read(struct server_client *c);
+static void client_drop(struct server_client *c);
 
 /* ---- accessors for handlers ------------------------------------------- */
 
@@ -123,6 +126,12 @@ void server_client_resume(struct server_client *c, json_object *result)
 
 	c->deferred_id = NULL;
 	c->cancel = NULL;
+	if (c->dropped) {
+		/* Given up while we worked: nobody to tell; the reaper frees it. */
+		json_object_put(result);
+		json_object_put(id);
+		return;
+	}
 	if (!client_send(c, proto_reply_ok(id, result))) {
 		json_object_put(id);
 		return;
@@ -131,12 +140,15 @@ void server_client_resume(struct server_client *c, json_object *result)
 	if (c->closing) {
 		/* The peer half-closed while waiting: close once this is out. */
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			client_free(c);
+			client_drop(c);
 		return;
 	}
 	if (!c->paused) {
+		/* Requests that queued while we waited run from the loop, not
+		 * here: the engine that called us is mid-way through its work. */
 		bufferevent_enable(c->bev, EV_READ);
-		client_read(c); /* requests that queued while we waited */
+		bufferevent_trigger(c->bev, EV_READ,
+				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 	}
 }
 
@@ -147,27 +159,66 @@ void server_client_watch(struct server_client *c)
 
 /* ---- output ----------------------------------------------------------- */
 
-/* Queue obj (taken) as one line. Returns false when c was dropped. */
+static void on_reap(evutil_socket_t fd, short what, void *ud)
+{
+	struct server *s = ud;
+	struct server_client *c, *next;
+
+	for (c = TAILQ_FIRST(&s->clients); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->dropped)
+			client_free(c);
+	}
+}
+
+/* Give up on c now, but never free it here: its request may be running
+ * (a handler's engine call emits events that reach client_send()), and
+ * callers up the stack still hold it. Reading and writing stop, what was
+ * queued either way is discarded, and the reaper frees it (and runs a
+ * deferred request's cancel) from the event loop. Every path that may drop
+ * c returns false, and its callers stop touching c but for c->dropped. */
+static void client_drop(struct server_client *c)
+{
+	if (c->dropped)
+		return;
+	c->dropped = true;
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+		       evbuffer_get_length(bufferevent_get_input(c->bev)));
+	evbuffer_drain(bufferevent_get_output(c->bev),
+		       evbuffer_get_length(bufferevent_get_output(c->bev)));
+	if (c->idle_timer)
+		event_del(c->idle_timer);
+	event_active(c->server->reaper, EV_TIMEOUT, 0);
+}
+
+/* Queue obj (taken) as one line. Returns false when c was dropped (now or
+ * before); c is still valid then, freed later by the reaper. */
 static bool client_send(struct server_client *c, json_object *obj)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	_cleanup_free_ char *line = NULL;
 	size_t len = 0;
 
+	if (c->dropped) {
+		json_object_put(obj);
+		return false;
+	}
 	if (!obj)
 		return true;
 	line = proto_encode_line(obj, &len);
 	json_object_put(obj);
 	if (!line || evbuffer_add(out, line, len) < 0) {
 		log_warning("client pid %d: out of memory for a reply; closing", (int)c->pid);
-		client_free(c);
+		client_drop(c);
 		return false;
 	}
 	if (c->watch_id && evbuffer_get_length(out) > c->server->o.watch_max_output) {
 		/* A watcher that does not read must not grow our memory. */
 		log_warning("watch client pid %d: %zu bytes unread; dropped", (int)c->pid,
 			    evbuffer_get_length(out));
-		client_free(c);
+		client_drop(c);
 		return false;
 	}
 	if (!c->paused && evbuffer_get_length(out) > c->server->o.max_output) {
@@ -190,7 +241,7 @@ static void client_fail_close(struct server_client *c, json_object *reply)
 	if (c->idle_timer)
 		event_del(c->idle_timer);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		client_free(c);
+		client_drop(c);
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -236,9 +287,20 @@ static bool dispatch(struct server_client *c, const struct proto_request *req)
 		r = cmd->handler(c, req->args, &result);
 	}
 	if (r == SERVER_DEFERRED && c->deferring) {
+		/* Also when dropped meanwhile: the reaper then runs cancel. */
 		c->deferred_id = json_object_get(req->id);
+		if (c->dropped)
+			return false;
 		bufferevent_disable(c->bev, EV_READ);
 		return true;
+	}
+	if (c->dropped) {
+		/* The handler's own events dropped c (a watcher over its cap). */
+		if (r != SERVER_DEFERRED)
+			json_object_put(result);
+		json_object_put(c->errfields);
+		c->errfields = NULL;
+		return false;
 	}
 	if (r == 0) {
 		reply = proto_reply_ok(req->id, result);
@@ -253,7 +315,7 @@ static bool dispatch(struct server_client *c, const struct proto_request *req)
 	return client_send(c, reply);
 }
 
-/* Handle one complete line; false when c was freed. */
+/* Handle one complete line; false when c was dropped. */
 static bool client_line(struct server_client *c, const char *line, size_t len)
 {
 	struct proto_request req;
@@ -327,7 +389,7 @@ static void client_read(struct server_client *c)
 		}
 		alive = client_line(c, line, len);
 		free(line);
-		if (!alive)
+		if (!alive || c->dropped)
 			return;
 		if (c->idle_timer)
 			event_del(c->idle_timer); /* a line ended: a new one starts */
@@ -343,7 +405,10 @@ too_large:
 
 static void on_read(struct bufferevent *bev, void *ud)
 {
-	client_read(ud);
+	struct server_client *c = ud;
+
+	if (!c->dropped)
+		client_read(c);
 }
 
 static void on_write(struct bufferevent *bev, void *ud)
@@ -351,6 +416,8 @@ static void on_write(struct bufferevent *bev, void *ud)
 	struct server_client *c = ud;
 	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
 
+	if (c->dropped)
+		return; /* the reaper has it */
 	if (c->closing && left == 0) {
 		client_free(c);
 		return;
@@ -369,6 +436,8 @@ static void on_event(struct bufferevent *bev, short what, void *ud)
 	struct server_client *c = ud;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (c->dropped)
+		return; /* the reaper has it */
 	if ((what & BEV_EVENT_EOF) && !c->closing && !c->paused &&
 	    evbuffer_get_length(in) > 0) {
 		/* `printf '{...}' | socat`: a last line without its '\n'. */
@@ -376,7 +445,7 @@ static void on_event(struct bufferevent *bev, short what, void *ud)
 		_cleanup_free_ char *line = malloc(len + 1);
 
 		if (line && evbuffer_remove(in, line, len) == (int)len &&
-		    !client_line(c, line, len))
+		    (!client_line(c, line, len) || c->dropped))
 			return;
 	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->watch_id &&
@@ -458,17 +527,25 @@ static void refuse_busy(int fd, unsigned max)
 	close(fd);
 }
 
+/* How many clients may be connected when one more peer arrives: idle
+ * readers cannot lock the admin out, because SERVER_ADMIN_RESERVE slots below
+ * max_clients are for admin peers only, who may also go that far above it. */
+static unsigned client_limit(const struct server *s, bool admin)
+{
+	unsigned max = s->o.max_clients;
+
+	if (admin)
+		return max + SERVER_ADMIN_RESERVE;
+	return max > 2 * SERVER_ADMIN_RESERVE ? max - SERVER_ADMIN_RESERVE : (max + 1) / 2;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *ud)
 {
 	struct server *s = ud;
 	struct server_client *c;
+	unsigned limit;
 
-	if (s->n_clients >= s->o.max_clients) {
-		log_warning("control socket: %u clients already; refusing one", s->n_clients);
-		refuse_busy(fd, s->o.max_clients);
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -479,6 +556,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		log_warning("control socket: no peer credentials: %m; refusing");
 		free(c);
 		close(fd);
+		return;
+	}
+	limit = client_limit(s, c->admin);
+	if (s->n_clients >= limit) {
+		log_warning("control socket: %u clients already; refusing one (pid %d uid %u)",
+			    s->n_clients, (int)c->pid, (unsigned)c->uid);
+		free(c);
+		refuse_busy(fd, limit);
 		return;
 	}
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -697,10 +782,13 @@ struct server *server_new(struct event_base *base, struct engine *engine,
 	TAILQ_INIT(&s->clients);
 	s->path = strdup(s->o.path);
 	s->o.path = s->path;
-	r = s->path ? resolve_admin_group(s) : -ENOMEM;
+	s->reaper = event_new(base, -1, 0, on_reap, s);
+	r = s->path && s->reaper ? resolve_admin_group(s) : -ENOMEM;
 	if (r == 0)
 		r = server_listen(s);
 	if (r < 0) {
+		if (s->reaper)
+			event_free(s->reaper);
 		free(s->path);
 		free(s);
 		errno = -r;
@@ -724,6 +812,8 @@ void server_free(struct server *s)
 		client_free(TAILQ_FIRST(&s->clients));
 	if (s->listener)
 		evconnlistener_free(s->listener);
+	if (s->reaper)
+		event_free(s->reaper);
 	unlink(s->path);
 	free(s->path);
 	free(s);

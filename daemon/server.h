@@ -21,6 +21,10 @@ struct server_client;
 
 #define SERVER_DEFAULT_MODE 0600
 #define SERVER_DEFAULT_MAX_CLIENTS 64
+/* Of max_clients, this many are kept for admin peers (who may also exceed
+ * it by as many): others get at most max_clients - 8 (64: 56), an admin up
+ * to max_clients + 8 (72). A max_clients of 16 or less: others get half. */
+#define SERVER_ADMIN_RESERVE 8
 #define SERVER_DEFAULT_IDLE_MS 10000
 #define SERVER_DEFAULT_MAX_OUTPUT (1u << 20)	/* pending reply bytes per client */
 #define SERVER_DEFAULT_WATCH_MAX_OUTPUT (1u << 20)	/* a slower watcher is dropped */
@@ -30,7 +34,8 @@ struct server_opts {
 	mode_t mode;			/* socket file mode; 0: SERVER_DEFAULT_MODE */
 	const char *group;		/* socket file group name; NULL: unchanged */
 	const char *admin_group;	/* members may write; NULL: root (and our uid) only */
-	unsigned max_clients;		/* 0: SERVER_DEFAULT_MAX_CLIENTS */
+	unsigned max_clients;		/* 0: SERVER_DEFAULT_MAX_CLIENTS; see
+					   SERVER_ADMIN_RESERVE */
 	int idle_timeout_ms;		/* a half-sent line older than this is
 					   refused; 0: default, < 0: never */
 	size_t max_output;		/* 0: default; reading pauses above it */

@@ -10,13 +10,16 @@
 #include <errno.h>
 #include <grp.h>
 #include <json-c/json.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fakesys.h"
@@ -431,7 +434,9 @@ Test(socket, silent_and_half_line_clients_do_not_block_others)
 
 Test(socket, clients_over_the_limit_get_busy_and_are_closed)
 {
-	enum { N = 200, MAX = 64 };
+	/* we are root (or the daemon's uid): an admin peer, who may use the
+	 * 8 slots beyond max_clients (64) kept for admins */
+	enum { N = 200, MAX = 64 + 8 };
 	int fds[N], busy = 0, quiet = 0, rc;
 	char *err = NULL;
 
@@ -525,5 +530,149 @@ Test(socket, a_watcher_that_never_reads_is_dropped_and_memory_stays_bounded)
 	expect_pong(spam);
 	close(spam);
 	cr_assert(sock_wait_converged(5000));
+	sock_assert_daemon_healthy();
+}
+
+/* A watcher that stops reading and floods the daemon with its own admin
+ * requests: an add's config event (sent while the add runs) or its reply
+ * takes the watcher's unread output over 1 MiB and drops it. The daemon
+ * must not touch the dropped client afterwards (it used to free it inside
+ * the event and then finish the request on freed memory), must close it,
+ * and must keep serving the others. A long watch id makes every event big,
+ * so the drop comes in an event as often as in a reply; a few rounds. */
+Test(socket, a_watcher_dropped_by_the_events_of_its_own_request_does_not_hurt_the_daemon)
+{
+	enum { ROUNDS = 6, PAIRS = 64 };
+	char watch[512], id[201], *buf;
+	size_t len = 0, cap = PAIRS * 512;
+	int other;
+
+	memset(id, 'w', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	snprintf(watch, sizeof(watch), "{\"v\":1,\"id\":\"%s\",\"cmd\":\"watch\"}\n", id);
+	buf = malloc(cap);
+	cr_assert_not_null(buf);
+	for (int i = 0; i < PAIRS; i++)
+		len += (size_t)snprintf(buf + len, cap - len,
+					"{\"v\":1,\"id\":%d,\"cmd\":\"add\",\"args\":{\"line\":"
+					"\"DEFAULT " NIC2 "\",\"runtime\":true}}\n"
+					"{\"v\":1,\"id\":%d,\"cmd\":\"remove\",\"args\":{\"device\":"
+					"\"" NIC2 "\",\"runtime\":true}}\n", 2 * i, 2 * i + 1);
+	sock_start("DEFAULT " NIC0 "\n");
+	sock_assert_driver(NIC0, "vfio-pci");
+	other = raw_connect();
+	for (int round = 0; round < ROUNDS; round++) {
+		int w = raw_connect(), small = 4096;
+		bool gone = false;
+		json_object *rep;
+
+		cr_assert_eq(setsockopt(w, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+		raw_puts(w, watch);
+		rep = raw_reply(w, 5000);
+		cr_assert(reply_ok(rep), "watch refused");
+		json_object_put(rep);
+		cr_assert_eq(fcntl(w, F_SETFL, O_NONBLOCK), 0);
+		/* never read again; send until the daemon hangs up on us */
+		for (int waited = 0; !gone && waited < 30000;) {
+			size_t off = 0;
+
+			while (off < len) {
+				ssize_t n = send(w, buf + off, len - off, MSG_NOSIGNAL);
+
+				if (n > 0) {
+					off += (size_t)n;
+				} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+					usleep(5000);
+					waited += 5;
+					if (waited >= 30000)
+						break;
+				} else {
+					gone = true; /* EPIPE, ECONNRESET: dropped */
+					break;
+				}
+			}
+		}
+		cr_assert(gone, "round %d: the flooding watcher was never dropped", round);
+		cr_assert(raw_closed(w, 10000), "round %d: the dropped watcher was not closed", round);
+		close(w);
+		cr_assert_eq(kill(sock_d.pid, 0), 0, "round %d: the daemon died", round);
+		expect_pong(other);
+	}
+	free(buf);
+	cr_assert(harness_log_has(&sock_d, "; dropped"));
+	close(other);
+	cr_assert(sock_wait_converged(5000));
+	sock_assert_daemon_healthy();
+}
+
+/* Clients that connect and say nothing are never timed out (they may be
+ * about to ask); 64 of them as nobody used to fill every slot for good. Now
+ * 8 slots below the limit are kept for admin peers: nobody meets busy at 56,
+ * root still gets in. */
+Test(socket, silent_clients_that_are_not_admin_cannot_lock_root_out)
+{
+	enum { SILENT = 64, OTHERS_MAX = 64 - 8 };
+	const char *prefix[6];
+	char groups[32], *out = NULL, *err = NULL;
+	int ready[2], hold[2], rc, status;
+	pid_t pid;
+	char c;
+
+	if (!as_nobody(prefix, groups, NULL))
+		cr_skip_test("needs root and setpriv or runuser");
+	start_open_socket(NULL);
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(hold), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		/* nobody, with no groups, as SO_PEERCRED sees at connect() */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int kept = 0;
+
+		close(ready[0]);
+		close(hold[1]);
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
+		for (int i = 0; i < SILENT; i++) {
+			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				_exit(3);
+			/* a refused one is told busy and closed at once */
+			if (readable(fd, i < OTHERS_MAX - 2 ? 0 : 300))
+				close(fd);
+			else
+				kept++;
+		}
+		c = (char)kept;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(4);
+		/* hold them, silent, until the parent closes hold[1] */
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the nobody child failed");
+	cr_assert_leq((int)c, OTHERS_MAX, "%d silent non-admin clients kept", (int)c);
+	cr_assert_geq((int)c, OTHERS_MAX - 1, "%d silent non-admin clients kept", (int)c);
+	/* one more nobody is refused: the rest is root's */
+	rc = sock_vb_as(prefix, NULL, &err, "status", NULL);
+	cr_assert_eq(rc, 1, "status as nobody among %d: exit %d, %s", (int)c, rc, err);
+	cr_assert(strstr(err, "busy"), "%s", err);
+	free(err);
+	err = NULL;
+	rc = sock_vb(&out, &err, "ping", NULL);
+	cr_assert_eq(rc, 0, "root locked out: exit %d: %s%s", rc, out, err);
+	free(out);
+	free(err);
+	close(hold[1]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	close(ready[0]);
 	sock_assert_daemon_healthy();
 }
