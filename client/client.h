@@ -94,7 +94,7 @@ void conn_free(struct conn *cn);
 int conn_send(struct conn *cn, json_object *msg);
 /* Wait at most timeout_ms (0: forever) for the next line and decode it.
  * 1 and rep filled, 0 at a clean end of stream, or -errno: -ETIMEDOUT,
- * -EMSGSIZE (line over PROTO_MAX_LINE), -EPROTO (stream cut mid-line),
+ * -EMSGSIZE (line over PROTO_MAX_REPLY), -EPROTO (stream cut mid-line),
  * -EBADMSG (not a reply; err says why). */
 int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct proto_err *err);
 

@@ -1,7 +1,9 @@
-/* conn.c: the client end of the control socket. One request per command,
- * replies read line by line into a fixed buffer of PROTO_MAX_LINE (a daemon
- * that sends more without a newline is cut off, not followed into memory),
- * with a deadline so a wedged daemon cannot hang a script. */
+/* conn.c: the client end of the control socket. One request per command
+ * (at most PROTO_MAX_LINE, what the daemon reads), replies read line by line
+ * into a buffer that grows up to PROTO_MAX_REPLY (a status of thousands of
+ * devices fits; a daemon that sends more without a newline is cut off, not
+ * followed into memory), with a deadline so a wedged daemon cannot hang a
+ * script. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -14,10 +16,14 @@
 #include "client.h"
 #include "util.h"
 
+#define CONN_BUF_MIN (PROTO_MAX_LINE + 1)
+#define CONN_BUF_MAX ((size_t)PROTO_MAX_REPLY + 1)	/* a full line and its '\n' */
+
 struct conn {
 	int fd;
 	size_t start, len;		/* unread bytes are buf[start..len) */
-	char buf[PROTO_MAX_LINE + 1];	/* a full line and its '\n' */
+	size_t size;			/* allocated, CONN_BUF_MIN..CONN_BUF_MAX */
+	char *buf;
 };
 
 int conn_open(const char *path, struct conn **out)
@@ -39,10 +45,14 @@ int conn_open(const char *path, struct conn **out)
 		return r;
 	}
 	cn = calloc(1, sizeof(*cn));
-	if (!cn) {
+	if (cn)
+		cn->buf = malloc(CONN_BUF_MIN);
+	if (!cn || !cn->buf) {
+		free(cn);
 		close(fd);
 		return -ENOMEM;
 	}
+	cn->size = CONN_BUF_MIN;
 	cn->fd = fd;
 	*out = cn;
 	return 0;
@@ -53,6 +63,7 @@ void conn_free(struct conn *cn)
 	if (!cn)
 		return;
 	close(cn->fd);
+	free(cn->buf);
 	free(cn);
 }
 
@@ -117,12 +128,22 @@ static int read_line(struct conn *cn, long long deadline, char **line, size_t *l
 		memmove(cn->buf, cn->buf + cn->start, cn->len - cn->start);
 		cn->len -= cn->start;
 		cn->start = 0;
-		if (cn->len == sizeof(cn->buf))
-			return -EMSGSIZE;
+		if (cn->len == cn->size) {
+			size_t size = cn->size * 2 < CONN_BUF_MAX ? cn->size * 2 : CONN_BUF_MAX;
+			char *p;
+
+			if (cn->size == CONN_BUF_MAX)
+				return -EMSGSIZE;
+			p = realloc(cn->buf, size);
+			if (!p)
+				return -ENOMEM;
+			cn->buf = p;
+			cn->size = size;
+		}
 		r = wait_readable(cn->fd, deadline);
 		if (r < 0)
 			return r;
-		n = read(cn->fd, cn->buf + cn->len, sizeof(cn->buf) - cn->len);
+		n = read(cn->fd, cn->buf + cn->len, cn->size - cn->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -170,8 +191,8 @@ int client_conn_failed(const struct client *c, int r, const struct proto_err *er
 			c->socket, c->timeout_ms);
 		return CLIENT_EXIT_UNREACHABLE;
 	case -EMSGSIZE:
-		fprintf(stderr, "vfiobind: too-large: a line to or from vfiobindd exceeds %d bytes\n",
-			PROTO_MAX_LINE);
+		fprintf(stderr, "vfiobind: too-large: a request to vfiobindd exceeds %d bytes, "
+			"or a reply from it %d bytes\n", PROTO_MAX_LINE, PROTO_MAX_REPLY);
 		return CLIENT_EXIT_FAIL;
 	case -EBADMSG:
 		fprintf(stderr, "vfiobind: bad reply from vfiobindd at %s: %s\n", c->socket,

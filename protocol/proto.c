@@ -151,7 +151,8 @@ static int fail(struct proto_err *err, enum proto_error code, const char *fmt, .
 /* Parse exactly one JSON value spanning the whole of line: the first step of
  * both decoders, so it also starts err afresh. err is set, not cleared with
  * proto_err_clear(): a caller's fresh struct may hold anything in id. */
-static json_object *parse_line(const char *line, size_t len, struct proto_err *err)
+static json_object *parse_line(const char *line, size_t len, size_t max,
+			       struct proto_err *err)
 {
 	struct json_tokener *tok;
 	json_object *obj;
@@ -163,8 +164,8 @@ static json_object *parse_line(const char *line, size_t len, struct proto_err *e
 		err->code = PROTO_OK;
 		err->message[0] = '\0';
 	}
-	if (len > PROTO_MAX_LINE) {
-		fail(err, PROTO_ERR_TOO_LARGE, "line longer than %d bytes", PROTO_MAX_LINE);
+	if (len > max) {
+		fail(err, PROTO_ERR_TOO_LARGE, "line longer than %zu bytes", max);
 		return NULL;
 	}
 	/* json-c would stop at a NUL and call the rest trailing garbage anyway,
@@ -243,7 +244,7 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	int r, c;
 
 	memset(req, 0, sizeof(*req));
-	root = parse_line(line, len, err);
+	root = parse_line(line, len, PROTO_MAX_LINE, err);
 	if (!root)
 		return -EINVAL;
 
@@ -377,7 +378,7 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	root = parse_line(line, len, err);
+	root = parse_line(line, len, PROTO_MAX_REPLY, err);
 	if (!root)
 		return -EINVAL;
 	r = check_version(root, err);

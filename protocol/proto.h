@@ -3,7 +3,8 @@
  * prose version of this file; keep them together.
  *
  * Transport: a Unix stream socket (PROTO_DEFAULT_SOCKET). Each side writes one
- * JSON object per line, terminated by '\n', at most PROTO_MAX_LINE bytes.
+ * JSON object per line, terminated by '\n': a request at most PROTO_MAX_LINE
+ * bytes, a reply or event at most PROTO_MAX_REPLY.
  *
  *   request  {"v":1,"id":<int|string>,"cmd":"<name>","args":{...}}   args optional
  *   reply    {"v":1,"id":<same>,"ok":true,"result":{...}}
@@ -28,7 +29,9 @@
 
 #define PROTO_VERSION 1
 #define PROTO_DEFAULT_SOCKET "/run/vfiobind/vfiobind.sock"
-#define PROTO_MAX_LINE (64 * 1024)	/* bytes per line, '\n' excluded */
+#define PROTO_MAX_LINE (64 * 1024)	/* bytes per request line, '\n' excluded */
+#define PROTO_MAX_REPLY (64 * 1024 * 1024)	/* bytes per reply or event line
+						   a client accepts, '\n' excluded */
 #define PROTO_MAX_DEPTH 32		/* JSON nesting accepted */
 #define PROTO_MAX_ID_LEN 256		/* a string id longer than this is refused */
 
