@@ -359,17 +359,24 @@ char *out_state_summary(json_object *devices)
 	return memstream_done(f, &buf);
 }
 
-/* The REASON cell: the daemon's reason, else the last error's message. */
-static const char *status_reason(json_object *dev)
+/* The REASON cell: the daemon's reason, else the last error's message. A
+ * device in error also shows the kernel's message when the reason does not
+ * already carry it ("bind to vfio-pci: Device or resource busy"). */
+static const char *status_reason(json_object *dev, char *buf, size_t size)
 {
-	const char *r = jstr(dev, PROTO_S_REASON);
+	const char *r = jstr(dev, PROTO_S_REASON), *state = jstr(dev, PROTO_S_STATE);
+	const char *msg = NULL;
 	json_object *err;
 
-	if (r && r[0])
-		return r;
 	if (json_object_object_get_ex(dev, PROTO_S_LAST_ERROR, &err))
-		return jstr(err, PROTO_F_MESSAGE);
-	return NULL;
+		msg = jstr(err, PROTO_F_MESSAGE);
+	if (!r || !r[0])
+		return msg;
+	if (state && strcmp(state, "error") == 0 && msg && msg[0] && !strstr(r, msg)) {
+		snprintf(buf, size, "%s: %s", r, msg);
+		return buf;
+	}
+	return r;
 }
 
 char *out_status_text(json_object *devices, const struct out_style *st)
@@ -389,10 +396,11 @@ char *out_status_text(json_object *devices, const struct out_style *st)
 	out_table_init(&t, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; r == 0 && i < jlen(devices); i++) {
 		json_object *d = json_object_array_get_idx(devices, i);
+		char reason[1100];
 		const char *row[] = {
 			jstr(d, PROTO_S_DEVICE), jstr(d, PROTO_S_STATE),
 			jstr(d, PROTO_S_CURRENT), jstr(d, PROTO_S_DESIRED),
-			jstr(d, PROTO_S_LINE), status_reason(d),
+			jstr(d, PROTO_S_LINE), status_reason(d, reason, sizeof(reason)),
 		};
 		r = out_table_add(&t, row);
 	}

@@ -113,6 +113,15 @@ static void status_runtime(json_object *o, struct engine *e, const struct plan_s
 		json_object_object_add(o, PROTO_S_STATE, json_object_new_string("stuck"));
 		json_object_object_add(o, PROTO_S_REASON,
 				       json_object_new_string("action in flight for too long"));
+	} else if (d && d->failures > 0 && !d->in_flight && st->state == PLAN_PENDING) {
+		/* Still to do only because the last try failed: that failure is
+		 * the state (README: error), and the kernel's word the reason;
+		 * retry_at says when it is tried again. */
+		json_object_object_add(o, PROTO_S_STATE,
+				       json_object_new_string(plan_state_name(PLAN_ERROR)));
+		json_object_object_add(o, PROTO_S_REASON,
+				       json_object_new_string(d->last_error[0] ? d->last_error
+							      : "the last action failed"));
 	}
 	if (d && d->last_errno) {
 		le = json_object_new_object();

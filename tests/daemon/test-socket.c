@@ -394,6 +394,92 @@ Test(socket, a_fault_armed_by_the_test_reaches_the_daemons_kernel)
 	sock_assert_daemon_healthy();
 }
 
+Test(socket, a_device_whose_last_action_failed_is_in_error_with_the_kernels_reason)
+{
+	json_object *j = NULL, *devs, *d = NULL, *v;
+	char *out = NULL;
+	int rc = 0;
+
+	sock_start("");
+	/* e1000e never lets go of NIC1: every try fails the same way */
+	fakesys_fault(sock_fs, FAKESYS_FAULT_UNBIND, NIC1, -EBUSY, -1);
+	cr_assert_eq(sock_vb(NULL, NULL, "add", "--runtime", NIC1, NULL), 0);
+	for (int waited = 0; waited < 5000; waited += 20) {
+		json_object_put(j);
+		j = sock_vb_json(&rc, "status", NULL);
+		d = NULL;
+		if (json_object_object_get_ex(j, "devices", &devs))
+			for (size_t i = 0; i < json_object_array_length(devs) && !d; i++)
+				if (json_object_object_get_ex(json_object_array_get_idx(devs, i),
+							      "device", &v) &&
+				    strcmp(json_object_get_string(v), NIC1) == 0)
+					d = json_object_array_get_idx(devs, i);
+		if (d && json_object_object_get_ex(d, "failures", &v) && json_object_get_int(v) > 0)
+			break;
+		usleep(20000);
+	}
+	cr_assert_not_null(d, "%s", json_object_to_json_string(j));
+	cr_assert_eq(rc, 1);
+	cr_assert(json_object_object_get_ex(d, "state", &v));
+	cr_assert_str_eq(json_object_get_string(v), "error", "%s", json_object_to_json_string(d));
+	cr_assert(json_object_object_get_ex(d, "reason", &v));
+	cr_assert(strstr(json_object_get_string(v), "Device or resource busy"), "%s",
+		  json_object_to_json_string(d));
+	cr_assert(json_object_object_get_ex(d, "retry_at", &v) && v, "%s",
+		  json_object_to_json_string(d));
+	cr_assert(json_object_object_get_ex(d, "last_error", &v) &&
+		  json_object_is_type(v, json_type_object), "%s", json_object_to_json_string(d));
+	json_object_put(j);
+	/* the text says so too, with the kernel's words */
+	rc = sock_vb(&out, NULL, "status", NULL);
+	cr_assert_eq(rc, 1);
+	cr_assert(strstr(out, NIC1 "  error"), "%s", out);
+	cr_assert(strstr(out, "Device or resource busy"), "%s", out);
+	cr_assert(strstr(out, "1 error"), "%s", out);
+	free(out);
+	sock_assert_driver(NIC1, "e1000e");
+	fakesys_clear_faults(sock_fs);
+	cr_assert_eq(sock_vb(NULL, NULL, "reconcile", NULL), 0);
+	sock_assert_driver(NIC1, "vfio-pci");
+	sock_assert_daemon_healthy();
+}
+
+Test(socket, status_and_devices_of_hundreds_of_functions_exceed_a_request_line)
+{
+	enum { N = 600 };
+	json_object *j, *devs;
+	char *out = NULL, *err = NULL;
+	size_t lines = 0;
+	int rc;
+
+	/* 600 functions on buses 01.. (8 per bus) beside the three NICs */
+	cr_assert_eq(fakesys_populate(sock_fs, N, "e1000e"), 0);
+	sock_start("DEFAULT id=8086:10d3\n");
+	cr_assert(sock_wait_converged(60000), "never converged");
+	rc = sock_vb(&out, &err, "status", NULL);
+	cr_assert_eq(rc, 0, "status: exit %d: %s", rc, err);
+	for (const char *p = out; (p = strstr(p, "  converged  vfio-pci")); p++)
+		lines++;
+	cr_assert_eq(lines, N + 3, "%zu converged rows", lines);
+	cr_assert(strstr(out, "0000:4b:00.7  converged"), "the last function is missing");
+	free(out);
+	free(err);
+	j = sock_vb_json(&rc, "devices", NULL);
+	cr_assert_eq(rc, 0);
+	cr_assert(json_object_object_get_ex(j, "devices", &devs));
+	cr_assert_eq(json_object_array_length(devs), N + 3);
+	cr_assert_gt(strlen(json_object_to_json_string(j)), 64 * 1024);
+	json_object_put(j);
+	j = sock_vb_json(&rc, "status", NULL);
+	cr_assert_eq(rc, 0);
+	cr_assert(json_object_object_get_ex(j, "devices", &devs));
+	cr_assert_eq(json_object_array_length(devs), N + 3);
+	/* the reply line was far over the 64 KiB of a request */
+	cr_assert_gt(strlen(json_object_to_json_string(j)), 64 * 1024);
+	json_object_put(j);
+	sock_assert_daemon_healthy();
+}
+
 /* ==== 2. edits keep the rest of the file byte for byte ==== */
 
 /* add, then remove, of NIC0 on a file; returns the canonical line added. */

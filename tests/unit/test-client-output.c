@@ -223,6 +223,35 @@ Test(status, table_has_the_documented_columns_and_the_summary)
 	json_object_put(d);
 }
 
+Test(status, an_error_shows_the_kernels_message_beside_its_reason)
+{
+	json_object *d = json(
+		"[{\"device\":\"0000:04:00.0\",\"line\":null,\"desired\":\"vfio-pci\","
+		"\"current\":\"igb\",\"state\":\"error\",\"reason\":\"bind to vfio-pci\","
+		"\"last_error\":{\"errno\":16,\"message\":\"Device or resource busy\"}},"
+		"{\"device\":\"0000:05:00.0\",\"line\":null,\"desired\":\"vfio-pci\","
+		"\"current\":\"igb\",\"state\":\"error\","
+		"\"reason\":\"unbind from igb: Device or resource busy\","
+		"\"last_error\":{\"errno\":16,\"message\":\"Device or resource busy\"}},"
+		"{\"device\":\"0000:06:00.0\",\"line\":null,\"desired\":\"vfio-pci\","
+		"\"current\":\"igb\",\"state\":\"pending\",\"reason\":\"bind to vfio-pci\","
+		"\"last_error\":{\"errno\":16,\"message\":\"Device or resource busy\"}}]");
+	char *s = out_status_text(d, &plain);
+
+	cr_assert(strstr(s, "0000:04:00.0  error    igb     vfio-pci  -     "
+			    "bind to vfio-pci: Device or resource busy\n"), "%s", s);
+	/* already in the reason: not twice */
+	cr_assert(strstr(s, "0000:05:00.0  error    igb     vfio-pci  -     "
+			    "unbind from igb: Device or resource busy\n"), "%s", s);
+	/* not an error (in flight again, say): the reason alone */
+	cr_assert(strstr(s, "0000:06:00.0  pending  igb     vfio-pci  -     bind to vfio-pci\n"),
+		  "%s", s);
+	cr_assert(strstr(s, "\n2 error, 1 pending\n") || strstr(s, "\n1 pending, 2 error\n"),
+		  "%s", s);
+	free(s);
+	json_object_put(d);
+}
+
 /* --- exit codes */
 
 Test(exit, error_reply_is_one)
