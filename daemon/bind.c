@@ -112,9 +112,12 @@ static void roll_back(const struct bind_ctx *ctx, const char *bdf, const char *o
 		r = write_driver_op(ctx, orig, "bind", bdf);
 		if (r < 0) {
 			log_debug("bind %s to %s: %s; trying drivers_probe", bdf, orig, strerror(-r));
-			write_probe(ctx, bdf);
+			r = write_probe(ctx, bdf);
 		}
 		read_driver(ctx, bdf, now);
+		/* The kernel's reason, when it gave one, beats our guess. */
+		if (r < 0 && !*now && !*why)
+			snprintf(why, sizeof(why), "drivers_probe: %s: ", strerror(-r));
 	}
 	if (strcmp(now, orig) == 0) {
 		res->rolled_back = true;
@@ -239,7 +242,7 @@ static int load_by_modalias(const struct bind_ctx *ctx, const char *bdf, char *e
 }
 
 static int verify_restore(const struct bind_ctx *ctx, const char *bdf, const char *orig,
-			  const char *load_err, struct bind_result *res)
+			  int probe_err, const char *load_err, struct bind_result *res)
 {
 	read_driver(ctx, bdf, res->driver_after);
 	if (*res->driver_after)
@@ -248,6 +251,10 @@ static int verify_restore(const struct bind_ctx *ctx, const char *bdf, const cha
 			       *orig && strcmp(orig, res->driver_after) ? orig : "");
 	if (!*orig)
 		return res_set(res, 0, "restored %s: no driver, as before", bdf);
+	/* As verify_bind: the kernel's errno when drivers_probe gave one. */
+	if (probe_err < 0)
+		return res_set(res, probe_err, "restore %s: no driver claimed it: drivers_probe: %s%s%s",
+			       bdf, strerror(-probe_err), *load_err ? "; " : "", load_err);
 	return res_set(res, -ENODEV, "restore %s: no driver claimed it%s%s", bdf,
 		       *load_err ? "; " : "", load_err);
 }
@@ -281,8 +288,8 @@ int bind_restore(const struct bind_ctx *ctx, const char *bdf, const char *origin
 	 * drivers live in differently named modules): the modalias finds it */
 	if (*orig && !pci_driver_registered(ctx->root, orig))
 		load_by_modalias(ctx, bdf, load_err, sizeof(load_err));
-	write_probe(ctx, bdf);
-	return verify_restore(ctx, bdf, orig, load_err, res);
+	r = write_probe(ctx, bdf);
+	return verify_restore(ctx, bdf, orig, r, load_err, res);
 }
 
 /* ---- SR-IOV ---- */

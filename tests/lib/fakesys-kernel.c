@@ -394,6 +394,8 @@ static int fk_dispatch(struct fakesys *fs, const char *path, const char *rel, co
 		fk_put(path, buf, len);
 		if (!(d = fk_find(fs, val)))
 			return -ENODEV;
+		if (fk_fault_hit(fs, FAKESYS_FAULT_PROBE_ERRNO, d->bdf, &r))
+			return r;
 		fk_probe(fs, d);
 		return 0;	/* pitfall 1: yes, whatever happened */
 	}

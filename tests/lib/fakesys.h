@@ -98,6 +98,8 @@ enum fakesys_fault {
 	FAKESYS_FAULT_OVERRIDE,		/* write to driver_override fails with err */
 	FAKESYS_FAULT_NUMVFS,		/* write to sriov_numvfs fails with err */
 	FAKESYS_FAULT_MODULE,		/* loading any module fails with err */
+	FAKESYS_FAULT_PROBE_ERRNO,	/* write to drivers_probe fails with err and
+					   binds nothing */
 };
 /* Arm a fault for bdf (NULL: any device); count < 0 means forever. */
 void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count);

@@ -273,6 +273,21 @@ Test(bind, failed_rollback_says_the_device_has_no_driver)
 	expect_driver(DEV, NULL);
 }
 
+Test(bind, failed_rollback_names_the_errno_of_a_failed_drivers_probe)
+{
+	add_dev(DEV, "igb", NULL);
+	cr_assert_eq(fakesys_add_driver(fs, "vfio-pci"), 0);
+	fakesys_fault(fs, FAKESYS_FAULT_PROBE_ERRNO, DEV, -EIO, -1);
+	fakesys_fault(fs, FAKESYS_FAULT_BIND, DEV, -EINVAL, -1);
+	/* the bind's own failure is the errno; the rollback's is in the text */
+	cr_assert_eq(bind_device(&ctx, DEV, "vfio-pci", &res), -EIO, "%s", res.msg);
+	cr_assert_not(res.rolled_back);
+	cr_assert_str_eq(res.msg, "bind " DEV " to vfio-pci: no driver claimed it; and putting it "
+				  "back on igb failed: drivers_probe: Input/output error: device has "
+				  "no driver");
+	expect_driver(DEV, NULL);
+}
+
 Test(bind, missing_device_is_enodev_with_no_writes)
 {
 	cr_assert_eq(fakesys_add_driver(fs, "vfio-pci"), 0);
@@ -359,6 +374,26 @@ Test(bind, restore_reports_no_driver_and_why_when_module_is_missing)
 	cr_assert_str_eq(res.msg, "restore " DEV ": no driver claimed it; module "
 				  "pci:v00008086d000010D3sv00008086sd000010D3bc02sc00i00 not found");
 	expect_driver(DEV, NULL);
+}
+
+Test(bind, restore_keeps_the_errno_of_a_failed_drivers_probe)
+{
+	add_dev(DEV, "vfio-pci", "e1000e");
+	cr_assert_eq(fakesys_add_driver(fs, "e1000e"), 0);
+	fakesys_fault(fs, FAKESYS_FAULT_PROBE_ERRNO, DEV, -EIO, -1);
+	cr_assert_eq(bind_restore(&ctx, DEV, "e1000e", &res), -EIO, "%s", res.msg);
+	cr_assert_str_eq(res.msg, "restore " DEV ": no driver claimed it: drivers_probe: "
+				  "Input/output error");
+	cr_assert_str_eq(res.driver_after, "");
+	expect_driver(DEV, NULL);
+}
+
+Test(bind, a_failed_drivers_probe_of_a_driverless_restore_is_not_an_error)
+{
+	add_dev(DEV, "vfio-pci", "");
+	fakesys_fault(fs, FAKESYS_FAULT_PROBE_ERRNO, DEV, -EIO, -1);
+	cr_assert_eq(bind_restore(&ctx, DEV, "", &res), 0, "%s", res.msg);
+	cr_assert_str_eq(res.msg, "restored " DEV ": no driver, as before");
 }
 
 Test(bind, restore_module_failure_is_not_fatal_when_a_driver_claims_it)
