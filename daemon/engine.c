@@ -57,11 +57,32 @@ static int locked_load(void *ud, const char *name, char *err, size_t errsize)
 
 /* --- per-device runtime facts ------------------------------------------ */
 
+/* The facts are kept sorted by name: a pass looks up every planned device,
+ * and a linear search made that quadratic (16M compares at 4096 devices). */
+static size_t dev_index(const struct engine *e, const char *bdf, bool *found)
+{
+	size_t lo = 0, hi = e->n_devs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(e->devs[mid].bdf, bdf) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < e->n_devs && strcmp(e->devs[lo].bdf, bdf) == 0;
+	return lo;
+}
+
+/* The returned pointer is valid until the next call that creates a device. */
 struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create)
 {
-	for (size_t i = 0; i < e->n_devs; i++)
-		if (strcmp(e->devs[i].bdf, bdf) == 0)
-			return &e->devs[i];
+	bool found;
+	size_t i = dev_index(e, bdf, &found);
+
+	if (found)
+		return &e->devs[i];
 	if (!create)
 		return NULL;
 	if (e->n_devs == e->cap_devs) {
@@ -73,26 +94,34 @@ struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create
 		e->devs = n;
 		e->cap_devs = cap;
 	}
-	memset(&e->devs[e->n_devs], 0, sizeof(e->devs[0]));
-	util_strlcpy(e->devs[e->n_devs].bdf, bdf, BDF_BUFSZ);
-	e->devs[e->n_devs].state = (enum plan_state)-1;
-	return &e->devs[e->n_devs++];
+	memmove(&e->devs[i + 1], &e->devs[i], (e->n_devs - i) * sizeof(e->devs[0]));
+	memset(&e->devs[i], 0, sizeof(e->devs[0]));
+	util_strlcpy(e->devs[i].bdf, bdf, BDF_BUFSZ);
+	e->devs[i].state = (enum plan_state)-1;
+	e->n_devs++;
+	return &e->devs[i];
 }
 
 /* Drop facts about devices that are neither in the plan nor busy. */
 static void dev_prune(struct engine *e)
 {
+	bool *keep = calloc(e->n_devs ? e->n_devs : 1, sizeof(*keep));
 	size_t w = 0;
 
-	for (size_t i = 0; i < e->n_devs; i++) {
-		bool keep = e->devs[i].in_flight || e->devs[i].handed_back;
+	if (!keep)
+		return; /* keeping stale facts a little longer is harmless */
+	for (size_t j = 0; e->plan && j < e->plan->n_statuses; j++) {
+		bool found;
+		size_t i = dev_index(e, e->plan->statuses[j].bdf, &found);
 
-		for (size_t j = 0; !keep && e->plan && j < e->plan->n_statuses; j++)
-			keep = strcmp(e->plan->statuses[j].bdf, e->devs[i].bdf) == 0;
-		if (keep)
-			e->devs[w++] = e->devs[i];
+		if (found)
+			keep[i] = true;
 	}
+	for (size_t i = 0; i < e->n_devs; i++)
+		if (keep[i] || e->devs[i].in_flight || e->devs[i].handed_back)
+			e->devs[w++] = e->devs[i];
 	e->n_devs = w;
+	free(keep);
 }
 
 bool engine_dev_stuck(const struct engine *e, const struct engine_dev *d, long long now_ms)
