@@ -23,6 +23,7 @@
 
 #include "fakesys.h"
 #include "util.h"
+#include "fileio.h"
 
 static double now_ms(void)
 {
@@ -98,7 +99,7 @@ static bool log_has(const char *log, const char *needle)
 	char *text = NULL;
 	bool r;
 
-	if (util_read_file(log, 256u << 20, &text, NULL) < 0)
+	if (fileio_read_file(log, 256u << 20, &text, NULL) < 0)
 		return false;
 	r = strstr(text, needle) != NULL;
 	free(text);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pci.h"
 #include "util.h"
+#include "pci-scan.h"
 
 #define RUNS 20
 #define REFRESH_RUNS 200

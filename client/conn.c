@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "util.h"
+#include "clock.h"
 
 #define CONN_BUF_MIN (PROTO_MAX_LINE + 1)
 #define CONN_BUF_MAX ((size_t)PROTO_MAX_REPLY + 1)	/* a full line and its '\n' */
@@ -96,7 +97,7 @@ static int wait_readable(int fd, long long deadline)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	for (;;) {
-		long long left = deadline ? deadline - util_now_ms() : -1;
+		long long left = deadline ? deadline - clock_mono_ms() : -1;
 		int n;
 
 		if (deadline && left <= 0)
@@ -156,7 +157,7 @@ static int read_line(struct conn *cn, long long deadline, char **line, size_t *l
 
 int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct proto_err *err)
 {
-	long long deadline = timeout_ms > 0 ? util_now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
 	char *line = NULL;
 	size_t len = 0;
 	int r;

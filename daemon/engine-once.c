@@ -6,6 +6,7 @@
 
 #include "engine-private.h"
 #include "log.h"
+#include "clock.h"
 
 #define ONCE_MAX_ROUNDS 4	/* --once re-plans while VFs appear */
 
@@ -71,7 +72,7 @@ int engine_run_once(struct engine *e)
 			if (r < 0) {
 				log_errno(LOG_LVL_ERROR, r, "%s: not touched: cannot record it in the "
 					  "state file", a->bdf);
-				engine_note_failure(e, d, a, r, NULL, util_wall_ms());
+				engine_note_failure(e, d, a, r, NULL, clock_wall_ms());
 				failed_any = true;
 				continue;
 			}

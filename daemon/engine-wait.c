@@ -5,6 +5,7 @@
 
 #include "engine-private.h"
 #include "util.h"
+#include "clock.h"
 
 struct engine_waiter {
 	unsigned long after_pass;	/* settled only once passes > this */
@@ -61,7 +62,7 @@ static bool settled(struct engine *e, long long now, long long *recheck_ms)
 void engine_check_settled(struct engine *e)
 {
 	struct engine_waiter **pp = &e->waiters;
-	long long now = util_wall_ms(), recheck = 0;
+	long long now = clock_wall_ms(), recheck = 0;
 
 	if (!e->waiters || !settled(e, now, &recheck)) {
 		if (e->waiters && recheck > 0) {

@@ -15,6 +15,9 @@
 #include "state.h"
 #include "util.h"
 #include "worker.h"
+#include "clock.h"
+#include "pci-scan.h"
+#include "inuse-gather.h"
 
 static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
 		 const char *state, int err, const char *fmt, ...) _printf_(6, 7);
@@ -146,7 +149,7 @@ static void config_replace(struct engine *e, struct config *c, char *text)
 	free(e->config_text);
 	e->config = c;
 	e->config_text = text;
-	e->loaded_ms = util_wall_ms();
+	e->loaded_ms = clock_wall_ms();
 	e->runtime_modified = false;
 	e->have_good_config = true;
 }
@@ -200,7 +203,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	e->config = c;
 	e->runtime_modified = true;
 	e->have_good_config = true;
-	e->loaded_ms = util_wall_ms();
+	e->loaded_ms = clock_wall_ms();
 	e->ctr.reloads++;
 	emit(e, ENGINE_EV_CONFIG, NULL, "runtime", 0, "runtime config applied: %zu entries",
 	     c->n_entries);
@@ -303,7 +306,7 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 /* Record state changes of every planned device, with a log line and event. */
 void engine_note_statuses(struct engine *e)
 {
-	long long now = util_wall_ms();
+	long long now = clock_wall_ms();
 
 	for (size_t i = 0; i < e->plan->n_statuses; i++) {
 		const struct plan_status *s = &e->plan->statuses[i];
@@ -384,7 +387,7 @@ int engine_record_intent(struct engine *e, const struct plan_action *a)
 	d = pci_find(e->pci, a->bdf);
 	if (d && d->n_ifnames)
 		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
-	m.since_ms = util_wall_ms();
+	m.since_ms = clock_wall_ms();
 	r = managed_add(&e->managed, &m);
 	if (r == 0 && (r = engine_save_state(e)) < 0)
 		managed_remove(&e->managed, a->bdf);
@@ -499,7 +502,7 @@ static void arm_retry(struct engine *e, long long now)
 static void run_pass(struct engine *e)
 {
 	struct plan *p = NULL;
-	long long now = util_wall_ms();
+	long long now = clock_wall_ms();
 	bool full = e->pass_full || !e->pci;
 
 	e->pass_full = false;
@@ -600,7 +603,7 @@ void engine_finish_job(struct engine *e, struct worker_job *job)
 {
 	const struct plan_action *a = &job->action;
 	struct engine_dev *d = engine_dev_get(e, a->bdf, true);
-	long long now = util_wall_ms();
+	long long now = clock_wall_ms();
 
 	if (d) {
 		d->in_flight = false;
@@ -686,7 +689,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 				    m->driver);
 		info->state = PLAN_PENDING;
 		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
-		info->last_transition_ms = util_wall_ms();
+		info->last_transition_ms = clock_wall_ms();
 	}
 	engine_request_pass(e, false, action);
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
+#include "clock.h"
 
 #define SERVER_MAX_GROUPS 256
 
@@ -618,7 +619,7 @@ static void on_engine_event(const struct engine_event *ev, void *ud)
 {
 	struct server *s = ud;
 	struct server_client *c, *next;
-	long long now = util_wall_ms();
+	long long now = clock_wall_ms();
 
 	for (c = TAILQ_FIRST(&s->clients); c; c = next) {
 		next = TAILQ_NEXT(c, entry);

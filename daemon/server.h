@@ -84,7 +84,7 @@ void server_client_resume(struct server_client *c, json_object *result);
 /* Make c a watch subscriber: after the ok reply it receives event lines. */
 void server_client_watch(struct server_client *c);
 
-/* Helpers shared by the command files (cmd-util.c). */
+/* Helpers shared by the command files (cmd/util.c). */
 /* Reject unknown args keys / wrong types with bad-request; returns 0 or code. */
 int server_args_check(struct server_client *c, json_object *args, const char *const *allowed);
 int server_args_error(struct server_client *c, const char *key, int r, const char *what);

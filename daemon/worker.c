@@ -10,6 +10,7 @@
 #include "log.h"
 #include "util.h"
 #include "worker.h"
+#include "clock.h"
 
 struct worker_pool {
 	const struct bind_ctx *ctx;
@@ -32,7 +33,7 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job)
 {
 	const struct plan_action *a = &job->action;
 
-	job->started_ms = job->started_ms ? job->started_ms : util_wall_ms();
+	job->started_ms = job->started_ms ? job->started_ms : clock_wall_ms();
 	switch (a->kind) {
 	case PLAN_ACT_BIND:
 		job->rc = bind_device(ctx, a->bdf, a->driver, &job->res);
@@ -46,7 +47,7 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job)
 	default:
 		job->rc = -EINVAL;
 	}
-	job->finished_ms = util_wall_ms();
+	job->finished_ms = clock_wall_ms();
 }
 
 static void *worker_main(void *arg)
@@ -161,7 +162,7 @@ int worker_submit(struct worker_pool *p, struct worker_job *job)
 		return -ESHUTDOWN;
 	}
 	job->next = NULL;
-	job->started_ms = util_wall_ms();
+	job->started_ms = clock_wall_ms();
 	if (p->queue_tail)
 		p->queue_tail->next = job;
 	else
@@ -195,7 +196,7 @@ static void free_list(struct worker_job *j)
 
 bool worker_pool_free(struct worker_pool *p, int timeout_ms)
 {
-	long long deadline = util_now_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	bool abandoned = false;
 
 	if (!p)
@@ -207,7 +208,7 @@ bool worker_pool_free(struct worker_pool *p, int timeout_ms)
 	pthread_cond_broadcast(&p->cond);
 	/* A running job finishes its sysfs sequence before its thread sees the
 	 * stop flag, so a device is never left between unbind and probe by us. */
-	while (p->running && util_now_ms() < deadline) {
+	while (p->running && clock_mono_ms() < deadline) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);

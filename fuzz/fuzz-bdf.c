@@ -1,4 +1,4 @@
-/* fuzz-bdf.c: libFuzzer target for the PCI address grammar (protocol/bdf.c),
+/* fuzz-bdf.c: libFuzzer target for the PCI address grammar (logic/bdf.c),
  * the gate between outside input and sysfs paths.
  *
  * Properties checked on every input (abort() on violation, so libFuzzer

@@ -1,5 +1,5 @@
 /* fuzz-config.c: libFuzzer target for the vfiobind.conf parser
- * (daemon/config.c): config_parse() on the whole input as a file, and
+ * (logic/config.c): config_parse() on the whole input as a file, and
  * config_parse_line() on it as one `add` line.
  *
  * Properties checked (abort() on violation, so libFuzzer saves the input):

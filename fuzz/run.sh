@@ -32,8 +32,8 @@ targets=${*:-"bdf config proto"}
 # a file under /sys.
 sources() {
 	case $1 in
-	bdf) echo "protocol/bdf.c" ;;
-	config) echo "daemon/config.c daemon/config-format.c daemon/util.c protocol/bdf.c" ;;
+	bdf) echo "logic/bdf.c" ;;
+	config) echo "logic/config.c logic/config-format.c logic/util.c logic/bdf.c" ;;
 	proto) echo "protocol/proto.c" ;;
 	esac
 }
@@ -52,7 +52,7 @@ build() {
 	[ "$t" = proto ] && libs=$json_libs
 	echo "== build fuzz-$t"
 	# shellcheck disable=SC2086
-	(cd "$top" && $CC $cflags $FUZZ_CFLAGS -I protocol -I daemon $json_cflags \
+	(cd "$top" && $CC $cflags $FUZZ_CFLAGS -I protocol -I logic $json_cflags \
 		-o "fuzz/fuzz-$t" "fuzz/fuzz-$t.c" $srcs $libs)
 }
 

@@ -16,6 +16,7 @@
 #include "daemon-harness.h"
 #include "fakesys.h"
 #include "util.h"
+#include "fileio.h"
 
 const char *harness_bin(const char *rel)
 {
@@ -145,7 +146,7 @@ bool harness_log_has(struct daemon_run *d, const char *needle)
 	char *text = NULL;
 	bool found;
 
-	if (util_read_file(d->log, 64 << 20, &text, NULL) < 0)
+	if (fileio_read_file(d->log, 64 << 20, &text, NULL) < 0)
 		return false;
 	found = strstr(text, needle) != NULL;
 	free(text);

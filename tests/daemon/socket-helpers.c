@@ -15,6 +15,7 @@
 #include "fakesys.h"
 #include "socket-helpers.h"
 #include "util.h"
+#include "fileio.h"
 
 #define FAKE_DAEMON "tests/daemon/vfiobindd-fake"
 
@@ -162,7 +163,7 @@ char *sock_read_text(const char *path, size_t *len)
 {
 	char *text = NULL;
 
-	cr_assert_geq(util_read_file(path, 1 << 20, &text, len), 0, "read %s", path);
+	cr_assert_geq(fileio_read_file(path, 1 << 20, &text, len), 0, "read %s", path);
 	return text;
 }
 

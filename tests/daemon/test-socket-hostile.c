@@ -25,6 +25,7 @@
 #include "fakesys.h"
 #include "socket-helpers.h"
 #include "util.h"
+#include "fileio.h"
 
 #define NOBODY "65534"
 
@@ -38,7 +39,7 @@ static long vm_rss_kib(pid_t pid)
 	long kib = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (util_read_file(path, 1 << 16, &text, NULL) < 0)
+	if (fileio_read_file(path, 1 << 16, &text, NULL) < 0)
 		return -1;
 	if ((p = strstr(text, "VmRSS:")))
 		kib = strtol(p + 6, NULL, 10);

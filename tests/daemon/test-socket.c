@@ -22,6 +22,7 @@
 #include "fakesys.h"
 #include "socket-helpers.h"
 #include "util.h"
+#include "fileio.h"
 
 TestSuite(socket, .init = sock_setup, .fini = sock_teardown, .timeout = 60);
 
@@ -329,7 +330,7 @@ Test(socket, watch_streams_an_event_after_an_add)
 	for (int waited = 0; waited < 5000 && !seen; waited += 10) {
 		char *text = NULL;
 
-		if (util_read_file(outpath, 1 << 20, &text, NULL) >= 0)
+		if (fileio_read_file(outpath, 1 << 20, &text, NULL) >= 0)
 			seen = strstr(text, "\"kind\":\"action\"") && strstr(text, NIC2);
 		free(text);
 		if (!seen)

@@ -37,6 +37,7 @@
 #include "bdf.h"
 #include "fakesys-private.h"
 #include "util.h"
+#include "fileio.h"
 
 /* ---- the model as a probe consults it ---- */
 
@@ -46,7 +47,7 @@ static void fk_override(const struct fakesys *fs, const char *bdf, char *buf, si
 
 	buf[0] = '\0';
 	if (fk_path(fs, p, "bus/pci/devices/%s/driver_override", bdf) < 0 ||
-	    util_read_attr(p, buf, size) < 0 || strcmp(buf, "(null)") == 0)
+	    fileio_read_attr(p, buf, size) < 0 || strcmp(buf, "(null)") == 0)
 		buf[0] = '\0';
 }
 

@@ -19,6 +19,7 @@
 #include "bdf.h"
 #include "fakesys-private.h"
 #include "util.h"
+#include "fileio.h"
 
 /* ---- the model, kept in the tree for other processes ----
  *
@@ -184,7 +185,7 @@ static int fk_load(struct fakesys *fs, const char *path)
 	char *line, *save = NULL;
 	int r;
 
-	if ((r = util_read_file(path, 64 << 20, &text, NULL)) < 0)
+	if ((r = fileio_read_file(path, 64 << 20, &text, NULL)) < 0)
 		return r;
 	fs->ndevs = fs->nmods = fs->nids = fs->nfaults = 0;
 	fs->next_group = 0;

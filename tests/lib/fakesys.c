@@ -26,6 +26,7 @@
 #include "bdf.h"
 #include "fakesys-private.h"
 #include "util.h"
+#include "fileio.h"
 
 /* ---- paths and small file helpers ---- */
 
@@ -116,7 +117,7 @@ void fk_cur_driver(const struct fakesys *fs, const char *bdf, char *buf, size_t 
 
 	buf[0] = '\0';
 	if (fk_path(fs, p, "bus/pci/devices/%s/driver", bdf) == 0 &&
-	    util_read_link_base(p, buf, size) < 0)
+	    fileio_read_link_base(p, buf, size) < 0)
 		buf[0] = '\0';
 }
 
@@ -447,7 +448,7 @@ static int fk_remove_device(struct fakesys *fs, const char *bdf)
 			char t[BDF_BUFSZ + 4];
 
 			if (fk_path(fs, p, "bus/pci/devices/%s/virtfn%d", pf->bdf, i) == 0 &&
-			    util_read_link_base(p, t, sizeof(t)) > 0 && strcmp(t, bdf) == 0)
+			    fileio_read_link_base(p, t, sizeof(t)) > 0 && strcmp(t, bdf) == 0)
 				unlink(p);
 		}
 	}
@@ -571,7 +572,7 @@ char *fakesys_read(const struct fakesys *fs, const char *relpath)
 	char p[PATH_MAX], *buf = NULL;
 	size_t len;
 
-	if (fk_path(fs, p, "%s", relpath) < 0 || util_read_file(p, 1 << 20, &buf, &len) < 0)
+	if (fk_path(fs, p, "%s", relpath) < 0 || fileio_read_file(p, 1 << 20, &buf, &len) < 0)
 		return NULL;
 	if (len > 0 && buf[len - 1] == '\n')
 		buf[len - 1] = '\0';

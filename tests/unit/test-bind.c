@@ -1,5 +1,5 @@
-/* test-bind.c: the binder (daemon/bind.c), the sysfs door (daemon/sysfs.c)
- * and the module loader's safe parts (daemon/modules.c), run against the
+/* test-bind.c: the binder (system/bind.c), the sysfs door (system/sysfs.c)
+ * and the module loader's safe parts (system/modules.c), run against the
  * fake kernel. Each pitfall in PITFALLS.md has a test here. */
 #include <criterion/criterion.h>
 #include <errno.h>

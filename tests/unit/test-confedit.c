@@ -11,6 +11,8 @@
 
 #include "confedit.h"
 #include "util.h"
+#include "fileio.h"
+#include "confedit-file.h"
 
 static char dir[64];
 
@@ -54,7 +56,7 @@ static void expect_file(const char *path, const char *want)
 	char *got = NULL;
 	size_t len = 0;
 
-	cr_assert_geq(util_read_file(path, 1 << 20, &got, &len), 0, "%s", path);
+	cr_assert_geq(fileio_read_file(path, 1 << 20, &got, &len), 0, "%s", path);
 	cr_assert_eq(len, strlen(want), "length %zu, want %zu:\n%s", len, strlen(want), got);
 	cr_assert_eq(memcmp(got, want, len), 0, "got:\n%s\nwant:\n%s", got, want);
 	free(got);

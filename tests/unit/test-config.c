@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* By path: with -I. the autoconf "config.h" in the build tree would shadow
- * daemon/config.h. */
+ * logic/config.h. */
 #include "config.h"
 
 /* The three-line block of the seed README, verbatim (two spaces after DEFAULT). */

@@ -17,6 +17,7 @@
 #include "logcap.h"
 #include "log.h"
 #include "util.h"
+#include "clock.h"
 
 static struct fakesys *fs;
 static struct event_base *base;
@@ -224,7 +225,7 @@ Test(engine, failing_bind_is_retried_with_backoff_not_spun)
 	eng = make_engine(&kops, 10000);
 	engine_start(eng);
 	cr_assert(run_until(dev2_failed, 5000));
-	long long now = util_wall_ms();
+	long long now = clock_wall_ms();
 	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
 	cr_assert_eq(d->last_errno, EBUSY);
 	cr_assert(strstr(d->last_error, "Device or resource busy"), "%s", d->last_error);
@@ -329,7 +330,7 @@ static bool dev2_stuck(void)
 {
 	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
 
-	return d && engine_dev_stuck(eng, d, util_wall_ms());
+	return d && engine_dev_stuck(eng, d, clock_wall_ms());
 }
 
 Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)

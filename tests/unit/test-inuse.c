@@ -17,6 +17,8 @@
 #include "log.h"
 #include "pci.h"
 #include "util.h"
+#include "pci-scan.h"
+#include "inuse-gather.h"
 
 
 /* --- pure: a hand-made PCI state and facts --------------------------------- */

@@ -1,4 +1,4 @@
-/* test-pci.c: the sysfs scanner (daemon/pci.c) read against a fake tree. */
+/* test-pci.c: the sysfs scanner (system/pci-scan.c) read against a fake tree. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pci.h"
 #include "sysfs.h"
+#include "pci-scan.h"
 
 static struct fakesys *fs;
 static const char *root;

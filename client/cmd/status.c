@@ -1,0 +1,49 @@
+/* cmd/status.c: `vfiobind status [DEVICE...]`, the daemon's view of every
+ * claimed or managed device, and the exit code scripts wait on. */
+#include "client.h"
+
+static void status_print(const struct client *c, json_object *result)
+{
+	json_object *devices = NULL;
+
+	proto_args_array(result, PROTO_R_DEVICES, false, &devices);
+	out_put(stdout, out_status_text(devices, &c->style));
+}
+
+static int status_exec(struct client *c, int argc, char **argv)
+{
+	json_object *args = NULL, *list = NULL;
+
+	if (argc > 0) {
+		list = json_object_new_array();
+		if (client_args_add(&args, PROTO_A_DEVICES, list) < 0)
+			return client_oom(args);
+	}
+	for (int i = 0; i < argc; i++) {
+		char bdf[BDF_BUFSZ];
+
+		if (bdf_normalize(argv[i], bdf) < 0) {
+			json_object_put(args);
+			return client_usage_error(&cmd_status_entry, "not a PCI address: %s",
+						  argv[i]);
+		}
+		if (json_object_array_add(list, json_object_new_string(bdf)) < 0)
+			return client_oom(args);
+	}
+	return client_run(c, PROTO_CMD_STATUS, args, status_print);
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.cmd = PROTO_CMD_STATUS,
+	.usage = "[DEVICE...]",
+	.help = "DEVICE is a PCI address (0000:03:00.1 or 03:00.1); without one, every\n"
+		"device a config line claims or the daemon manages. Prints DEVICE, STATE,\n"
+		"DRIVER (bound now), WANT (the desired driver), LINE (the config line that\n"
+		"claims it) and REASON, then a summary such as \"3 converged, 1 blocked\".\n"
+		"States: converged, pending, blocked, error, absent, stuck.\n"
+		"Exits 0 only when every listed device is converged.\n",
+	.args_min = 0,
+	.args_max = -1,
+	.exec = status_exec,
+};

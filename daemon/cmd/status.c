@@ -1,0 +1,132 @@
+/* cmd/status.c: `status`: every claimed or managed device with its state,
+ * and a summary (counts by state and the engine's counters). */
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+#include "server.h"
+#include "util.h"
+#include "clock.h"
+
+/* plan_state_name()'s names, and the server's own "stuck". */
+static const char *const states[] = { "converged", "pending", "blocked", "error", "absent",
+				      "stuck" };
+
+static void summary_add(json_object *sum, const char *key, unsigned long v)
+{
+	json_object_object_add(sum, key, json_object_new_int64((int64_t)v));
+}
+
+static json_object *summary(struct engine *e, const unsigned long *by_state, size_t total)
+{
+	const struct engine_counters *k = engine_counters(e);
+	json_object *sum = json_object_new_object();
+
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		summary_add(sum, states[i], by_state[i]);
+	summary_add(sum, "total", total);
+	summary_add(sum, "managed", engine_managed(e)->n_devs);
+	summary_add(sum, "passes", k->passes);
+	summary_add(sum, "binds", k->binds);
+	summary_add(sum, "restores", k->restores);
+	summary_add(sum, "numvfs_changes", k->numvfs_changes);
+	summary_add(sum, "failures", k->failures);
+	summary_add(sum, "reloads", k->reloads);
+	summary_add(sum, "reload_errors", k->reload_errors);
+	summary_add(sum, "events", k->events);
+	return sum;
+}
+
+static int state_index(json_object *entry)
+{
+	json_object *st;
+
+	if (!json_object_object_get_ex(entry, PROTO_S_STATE, &st))
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		if (strcmp(json_object_get_string(st), states[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The filter: canonical BDFs, each of which must have a status. */
+static int read_filter(struct server_client *c, const struct plan *p, json_object *list,
+		       char (*bdfs)[BDF_BUFSZ], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(list, i);
+		bool found = false;
+
+		if (!json_object_is_type(x, json_type_string))
+			return server_args_error(c, PROTO_A_DEVICES, -EINVAL, "an array of BDF strings");
+		if (bdf_normalize(json_object_get_string(x), bdfs[i]) < 0)
+			return server_client_error(c, PROTO_ERR_BAD_DEVICE, "\"%.64s\" is not a PCI address",
+						   json_object_get_string(x));
+		for (size_t j = 0; p && j < p->n_statuses && !found; j++)
+			found = strcmp(p->statuses[j].bdf, bdfs[i]) == 0;
+		if (!found)
+			return server_client_error(c, PROTO_ERR_NOT_FOUND,
+						   "%s: no line claims it and it is not managed", bdfs[i]);
+	}
+	return 0;
+}
+
+static bool wanted(const char (*bdfs)[BDF_BUFSZ], size_t n, const char *bdf)
+{
+	if (!bdfs)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(bdfs[i], bdf) == 0)
+			return true;
+	return false;
+}
+
+static int cmd_status(struct server_client *c, json_object *args, json_object **result)
+{
+	static const char *const allowed[] = { PROTO_A_DEVICES, NULL };
+	struct engine *e = server_client_engine(c);
+	const struct plan *p = engine_plan(e);
+	_cleanup_free_ char (*bdfs)[BDF_BUFSZ] = NULL;
+	unsigned long by_state[ARRAY_SIZE(states)] = { 0 };
+	json_object *list = NULL, *devs, *res;
+	long long now = clock_wall_ms();
+	size_t n = 0, total = 0;
+	int r;
+
+	r = server_args_check(c, args, allowed);
+	if (r)
+		return r;
+	r = proto_args_array(args, PROTO_A_DEVICES, false, &list);
+	if (r < 0)
+		return server_args_error(c, PROTO_A_DEVICES, r, "an array of BDF strings");
+	if (list) {
+		n = json_object_array_length(list);
+		bdfs = calloc(n ? n : 1, sizeof(*bdfs));
+		if (!bdfs)
+			return PROTO_ERR_INTERNAL;
+		r = read_filter(c, p, list, bdfs, n);
+		if (r)
+			return r;
+	}
+	devs = json_object_new_array();
+	for (size_t i = 0; p && i < p->n_statuses; i++) {
+		json_object *x;
+		int k;
+
+		if (!wanted((const char (*)[BDF_BUFSZ])bdfs, n, p->statuses[i].bdf))
+			continue;
+		x = server_json_status(e, &p->statuses[i], engine_config(e), true, now);
+		k = state_index(x);
+		if (k >= 0)
+			by_state[k]++;
+		total++;
+		json_object_array_add(devs, x);
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, PROTO_R_DEVICES, devs);
+	json_object_object_add(res, PROTO_R_SUMMARY, summary(e, by_state, total));
+	*result = res;
+	return 0;
+}
+
+const struct server_cmd server_cmd_status = { PROTO_CMD_STATUS, cmd_status };

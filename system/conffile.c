@@ -1,0 +1,65 @@
+/* conffile.c: load vfiobind.conf from disk and hand the text to the pure parser. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conffile.h"
+#include "util.h"
+#include "fileio.h"
+
+static void file_error(struct cfg_errors *errs, const char *path, int err)
+{
+	struct cfg_error *v;
+
+	if (!errs)
+		return;
+	cfg_errors_clear(errs);
+	v = calloc(1, sizeof(*v));
+	errs->source = strdup(path);
+	if (!v || !errs->source) {
+		free(v);
+		return;
+	}
+	v->line = 0;
+	if (err == -EFBIG)
+		snprintf(v->msg, sizeof(v->msg), "file larger than %u bytes", CONFFILE_MAX_SIZE);
+	else
+		snprintf(v->msg, sizeof(v->msg), "cannot read: %s", strerror(-err));
+	errs->v = v;
+	errs->n = 1;
+}
+
+int conffile_load(const char *path, struct config **out, struct cfg_errors *errs, char **text)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (text)
+		*text = NULL;
+	r = fileio_read_file(path, CONFFILE_MAX_SIZE, &buf, &len);
+	if (r == -ENOENT) {
+		/* A missing file is an empty desired state, not an error: the
+		 * daemon then binds nothing and gives back what it managed. */
+		*out = config_new_empty(path);
+		if (!*out)
+			return -ENOMEM;
+		(*out)->missing = true;
+		if (text)
+			*text = strdup("");
+		return 0;
+	}
+	if (r < 0) {
+		file_error(errs, path, r);
+		return r;
+	}
+	r = config_parse(path, buf, len, out, errs);
+	if (r < 0)
+		return r;
+	if (text) {
+		*text = buf;
+		buf = NULL;
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* modules-query.c: asking libkmod whether a module exists, without loading
+ * anything (for `vfiobind check`, which links only the reading half of the
+ * system layer). */
+#include <errno.h>
+#include <libkmod.h>
+
+#include "modules.h"
+
+int modules_kmod_available(const char *name_or_alias)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_list *list = NULL;
+	int r;
+
+	if (!name_or_alias || !*name_or_alias)
+		return -EINVAL;
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	/* the lookup reads modules.alias, modules.dep and modules.builtin only */
+	r = kmod_module_new_from_lookup(ctx, name_or_alias, &list);
+	if (r == 0)
+		r = list != NULL;
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return r;
+}

@@ -1,0 +1,512 @@
+/* pci-scan.c: the PCI model, read (never written) from ROOT/bus/pci and
+ * ROOT/kernel/iommu_groups (Documentation/ABI/testing/sysfs-bus-pci).
+ *
+ * A scan of thousands of functions must stay cheap, so each device is opened
+ * once (an O_PATH directory fd) and its attributes are read relative to it
+ * with openat()/readlinkat() and a single read(): no stdio, no stat(), no
+ * whole-path rebuilding. Attributes the planner never needs (modalias) are
+ * read lazily by their own functions. Every directory name taken from the
+ * tree passes bdf_is_canonical() before it is used in a path. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_PATH; the build force-includes config.h, which sets it */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "pci-scan.h"
+#include "util.h"
+#include "fileio.h"
+
+#define PCI_DEVICES "/bus/pci/devices"
+#define PCI_GROUPS "/kernel/iommu_groups"
+/* SR-IOV TotalVFs is a 16-bit field (PCIe base spec, SR-IOV capability). */
+#define PCI_VF_MAX 65535
+
+/* ---- small readers relative to a directory fd ---- */
+
+/* Parse a whole string as a number in [min, max]; 0 or -EINVAL/-ERANGE. */
+static int parse_long(const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (errno || end == s || *end != '\0')
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int attr_long_at(int dfd, const char *name, int base, long min, long max, long *out)
+{
+	char buf[32];
+	int r;
+
+	r = fileio_read_attr_at(dfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return parse_long(buf, base, min, max, out);
+}
+
+/* An optional integer attribute: its value, or -1 when absent or unparsable
+ * (older kernels and VFs lack many of them). */
+static int attr_int_or_none(int dfd, const char *name)
+{
+	long v;
+
+	if (attr_long_at(dfd, name, 10, -1, INT_MAX, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+static bool is_dot(const char *name)
+{
+	return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+/* Wrap a directory fd (or a -errno from opening it) in a DIR; 0 or -errno.
+ * The fd is the DIR's from then on, or closed on failure. */
+static int dir_wrap(int fd, DIR **out)
+{
+	int r;
+
+	if (fd < 0)
+		return fd;
+	*out = fdopendir(fd);
+	if (*out)
+		return 0;
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+static int subdir_fd(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- one device ---- */
+
+/* The ids and class are what identify a function; without them it cannot be
+ * matched by any rule, so they are mandatory. On failure *what names the
+ * attribute. Subsystem ids are absent on some old kernels: left 0. */
+static int read_ids(int dfd, struct pci_dev *d, const char **what)
+{
+	long v;
+	int r;
+
+	*what = "vendor";
+	r = attr_long_at(dfd, *what, 16, 0, 0xffff, &v);
+	if (r < 0)
+		return r;
+	d->vendor = (uint16_t)v;
+	*what = "device";
+	r = attr_long_at(dfd, *what, 16, 0, 0xffff, &v);
+	if (r < 0)
+		return r;
+	d->device = (uint16_t)v;
+	*what = "class";
+	r = attr_long_at(dfd, *what, 16, 0, 0xffffff, &v);
+	if (r < 0)
+		return r;
+	d->class_code = (uint32_t)v;
+	if (attr_long_at(dfd, "subsystem_vendor", 16, 0, 0xffff, &v) == 0)
+		d->subsys_vendor = (uint16_t)v;
+	if (attr_long_at(dfd, "subsystem_device", 16, 0, 0xffff, &v) == 0)
+		d->subsys_device = (uint16_t)v;
+	return 0;
+}
+
+static void read_driver_fields(int dfd, struct pci_dev *d)
+{
+	char group[16];
+	long v;
+
+	if (fileio_read_link_base_at(dfd, "driver", d->driver, sizeof(d->driver)) < 0)
+		d->driver[0] = '\0';
+	/* The kernel prints an unset override as "(null)". */
+	if (fileio_read_attr_at(dfd, "driver_override", d->driver_override,
+			 sizeof(d->driver_override)) < 0 ||
+	    strcmp(d->driver_override, "(null)") == 0)
+		d->driver_override[0] = '\0';
+	d->iommu_group = -1;
+	if (fileio_read_link_base_at(dfd, "iommu_group", group, sizeof(group)) >= 0 &&
+	    parse_long(group, 10, 0, INT_MAX, &v) == 0)
+		d->iommu_group = (int)v;
+}
+
+static void read_sriov(int dfd, struct pci_dev *d)
+{
+	d->sriov_totalvfs = attr_int_or_none(dfd, "sriov_totalvfs");
+	/* The sriov_* attributes come as a set: skip two failed opens per
+	 * function on the (common) devices without the capability. */
+	if (d->sriov_totalvfs < 0) {
+		d->sriov_numvfs = d->sriov_autoprobe = -1;
+	} else {
+		d->sriov_numvfs = attr_int_or_none(dfd, "sriov_numvfs");
+		d->sriov_autoprobe = attr_int_or_none(dfd, "sriov_drivers_autoprobe");
+	}
+	if (fileio_read_link_base_at(dfd, "physfn", d->physfn, sizeof(d->physfn)) < 0) {
+		d->physfn[0] = '\0';
+	} else if (!bdf_is_canonical(d->physfn)) {
+		log_debug("pci: %s: ignoring physfn with odd name '%s'", d->bdf, d->physfn);
+		d->physfn[0] = '\0';
+	}
+}
+
+static int cmp_ifname(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* net/ holds one directory per interface the function drives. Names too
+ * long for IFNAMSIZ cannot be interface names and are skipped. */
+static void read_ifnames(int dfd, struct pci_dev *d)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+
+	if (dir_wrap(subdir_fd(dfd, "net"), &dir) < 0)
+		return;
+	while ((de = readdir(dir)) && d->n_ifnames < PCI_MAX_IFNAMES) {
+		if (is_dot(de->d_name) || strlen(de->d_name) >= PCI_IFNAME_MAX)
+			continue;
+		util_strlcpy(d->ifnames[d->n_ifnames++], de->d_name, PCI_IFNAME_MAX);
+	}
+	qsort(d->ifnames, d->n_ifnames, PCI_IFNAME_MAX, cmp_ifname);
+}
+
+/* boot_vga only exists on VGA-class functions (pci_is_vga(): class 0x0300,
+ * or the pre-2.0 "not defined, VGA compatible" 0x0001); do not probe others. */
+static bool may_have_boot_vga(uint32_t class_code)
+{
+	return (class_code >> 8) == 0x0300 || (class_code >> 8) == 0x0001;
+}
+
+/* Read device `name` under devices_dfd (ROOT/bus/pci/devices). Returns 0,
+ * -ENODEV when it is not there (it may vanish mid-scan: hot-unplug, VFs
+ * going away), or -errno when a mandatory attribute is unreadable. vf_index
+ * is left -1: deriving it needs the PF (see link_vfs). */
+static int read_dev_at(int devices_dfd, const char *name, struct pci_dev *d)
+{
+	_cleanup_close_ int dfd = -1;
+	const char *what;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if (bdf_parse_full(name, &d->addr) < 0)
+		return -EINVAL;
+	bdf_format(&d->addr, d->bdf);
+	/* O_PATH: we only use it as a base for *at() calls. */
+	dfd = openat(devices_dfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	r = read_ids(dfd, d, &what);
+	if (r < 0) {
+		/* ENOENT with the device entry gone: it was removed under us. */
+		if (r == -ENOENT && faccessat(devices_dfd, name, F_OK, 0) < 0 && errno == ENOENT)
+			return -ENODEV;
+		return log_errno(LOG_LVL_WARNING, r, "pci: %s: cannot read %s, skipping it",
+				 d->bdf, what);
+	}
+	read_driver_fields(dfd, d);
+	d->numa_node = attr_int_or_none(dfd, "numa_node");
+	read_sriov(dfd, d);
+	d->vf_index = -1;
+	d->boot_vga = may_have_boot_vga(d->class_code) ? attr_int_or_none(dfd, "boot_vga") : -1;
+	d->is_bridge = (d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609;
+	read_ifnames(dfd, d);
+	return 0;
+}
+
+static int open_dir(const char *root, const char *rel, int flags)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	r = util_fmt(path, sizeof(path), "%s%s", root, rel);
+	if (r < 0)
+		return r;
+	fd = open(path, flags | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Set vf_index on the VFs of pf, following its virtfnN links (the only place
+ * the kernel states a VF's index). numvfs bounds the walk; a missing link
+ * (VFs being torn down right now) is skipped. */
+static void link_vfs(struct pci_state *st, int devices_dfd, const struct pci_dev *pf)
+{
+	char rel[BDF_BUFSZ + 16], vf[BDF_BUFSZ];
+	struct pci_dev *v;
+
+	for (int i = 0; i < pf->sriov_numvfs && i < PCI_VF_MAX; i++) {
+		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf->bdf, i) < 0 ||
+		    fileio_read_link_base_at(devices_dfd, rel, vf, sizeof(vf)) < 0 ||
+		    !bdf_is_canonical(vf))
+			continue;
+		v = pci_find_mut(st, vf);
+		if (v && strcmp(v->physfn, pf->bdf) == 0)
+			v->vf_index = i;
+	}
+}
+
+/* Index of vf under pf, read from pf's virtfnN links; -1 when not found. */
+static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf)
+{
+	char rel[BDF_BUFSZ + 24], name[BDF_BUFSZ];
+	long numvfs;
+
+	if (util_fmt(rel, sizeof(rel), "%s/sriov_numvfs", pf) < 0 ||
+	    attr_long_at(devices_dfd, rel, 10, 0, PCI_VF_MAX, &numvfs) < 0)
+		return -1;
+	for (int i = 0; i < numvfs; i++) {
+		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
+		    fileio_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
+		    strcmp(name, vf) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The IOMMU is on when the kernel made at least one group. */
+static bool iommu_enabled(const char *root)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+
+	if (dir_wrap(open_dir(root, PCI_GROUPS, O_RDONLY), &dir) < 0)
+		return false;
+	while ((de = readdir(dir)))
+		if (!is_dot(de->d_name))
+			return true;
+	return false;
+}
+
+void pci_state_refresh_iommu(struct pci_state *st, const char *root)
+{
+	st->iommu_on = iommu_enabled(root);
+}
+
+/* Read every canonical entry of the devices directory into st (unsorted). */
+static int scan_entries(struct pci_state *st, int devices_dfd)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	int r;
+
+	/* readdir needs its own fd: devices_dfd stays the base for *at(). */
+	r = dir_wrap(subdir_fd(devices_dfd, "."), &dir);
+	if (r < 0)
+		return r;
+	while ((errno = 0, de = readdir(dir))) {
+		if (is_dot(de->d_name))
+			continue;
+		if (!bdf_is_canonical(de->d_name)) {
+			log_debug("pci: skipping non-BDF entry '%s' in bus/pci/devices", de->d_name);
+			continue;
+		}
+		r = pci_state_reserve(st, st->n + 1);
+		if (r < 0)
+			return r;
+		/* vanished or unreadable: already logged, not fatal */
+		if (read_dev_at(devices_dfd, de->d_name, &st->devs[st->n]) == 0)
+			st->n++;
+	}
+	return errno ? -errno : 0;
+}
+
+int pci_scan(const char *root, struct pci_state **out)
+{
+	_cleanup_close_ int devices_dfd = -1;
+	struct pci_state *st;
+	int r;
+
+	devices_dfd = open_dir(root, PCI_DEVICES, O_PATH);
+	if (devices_dfd < 0)
+		return devices_dfd;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	r = scan_entries(st, devices_dfd);
+	if (r < 0) {
+		pci_state_free(st);
+		return r;
+	}
+	if (st->n) /* qsort(NULL, 0) is undefined */
+		pci_state_sort(st);
+	/* After sorting, so VF lookups can bsearch. */
+	for (size_t i = 0; i < st->n; i++)
+		if (st->devs[i].sriov_numvfs > 0)
+			link_vfs(st, devices_dfd, &st->devs[i]);
+	st->iommu_on = iommu_enabled(root);
+	*out = st;
+	return 0;
+}
+
+int pci_read_device(const char *root, const char *bdf, struct pci_dev *out)
+{
+	_cleanup_close_ int devices_dfd = -1;
+	int r;
+
+	if (!bdf_is_canonical(bdf))
+		return -EINVAL;
+	devices_dfd = open_dir(root, PCI_DEVICES, O_PATH);
+	if (devices_dfd < 0)
+		return devices_dfd == -ENOENT ? -ENODEV : devices_dfd;
+	r = read_dev_at(devices_dfd, bdf, out);
+	if (r < 0)
+		return r;
+	if (out->physfn[0])
+		out->vf_index = vf_index_lookup(devices_dfd, out->physfn, out->bdf);
+	return 0;
+}
+
+int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf)
+{
+	_cleanup_close_ int devices_dfd = -1;
+	struct pci_dev d;
+	int r;
+
+	if (!bdf_is_canonical(bdf))
+		return -EINVAL;
+	devices_dfd = open_dir(root, PCI_DEVICES, O_PATH);
+	r = devices_dfd < 0 ? (devices_dfd == -ENOENT ? -ENODEV : devices_dfd)
+			    : read_dev_at(devices_dfd, bdf, &d);
+	if (r == -ENODEV) {
+		pci_state_remove(st, bdf);
+		return -ENODEV;
+	}
+	if (r < 0)
+		return r;
+	if (d.physfn[0])
+		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf);
+	r = pci_state_upsert(st, &d);
+	if (r < 0)
+		return r;
+	/* A PF whose numvfs changed renumbers its VFs: clear, then re-link. */
+	if (d.sriov_totalvfs >= 0) {
+		for (size_t i = 0; i < st->n; i++)
+			if (strcmp(st->devs[i].physfn, d.bdf) == 0)
+				st->devs[i].vf_index = -1;
+		link_vfs(st, devices_dfd, &d);
+	}
+	return 0;
+}
+
+/* ---- lazy single reads ---- */
+
+/* Open ROOT/bus/pci/devices/BDF as a base fd; -ENODEV when absent. */
+static int open_device(const char *root, const char *bdf)
+{
+	char rel[sizeof(PCI_DEVICES) + BDF_BUFSZ + 1];
+	int fd;
+
+	if (!bdf_is_canonical(bdf))
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "%s/%s", PCI_DEVICES, bdf);
+	fd = open_dir(root, rel, O_PATH);
+	return fd == -ENOENT ? -ENODEV : fd;
+}
+
+/* Read one attribute (or, with link, one link's last component) of one device. */
+static int device_read(const char *root, const char *bdf, const char *name, bool link,
+		       char *buf, size_t size)
+{
+	_cleanup_close_ int dfd = -1;
+
+	if (size == 0)
+		return -EINVAL;
+	dfd = open_device(root, bdf);
+	if (dfd < 0)
+		return dfd;
+	if (link)
+		return fileio_read_link_base_at(dfd, name, buf, size);
+	return fileio_read_attr_at(dfd, name, buf, size);
+}
+
+int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size)
+{
+	char tmp[PCI_MODALIAS_MAX * 2];
+	int r;
+
+	r = device_read(root, bdf, "modalias", false, tmp, sizeof(tmp));
+	if (r < 0)
+		return r;
+	return util_strlcpy(buf, tmp, size) >= size ? -ENAMETOOLONG : 0;
+}
+
+bool pci_driver_registered(const char *root, const char *driver)
+{
+	char rel[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+
+	if (!pci_driver_name_valid(driver) ||
+	    util_fmt(rel, sizeof(rel), "/bus/pci/drivers/%s", driver) < 0)
+		return false;
+	fd = open_dir(root, rel, O_PATH);
+	return fd >= 0;
+}
+
+int pci_read_driver(const char *root, const char *bdf, char *buf, size_t size)
+{
+	int r = device_read(root, bdf, "driver", true, buf, size);
+
+	if (r == -ENOENT) {
+		buf[0] = '\0';	/* no link: no driver bound */
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return bdf_compare(a, b);
+}
+
+/* A group that does not fit is an error, not a silent truncation: callers
+ * decide whether a whole group is safe to hand over. */
+int pci_read_group_members(const char *root, int group, char (*bdfs)[BDF_BUFSZ], size_t max)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_free_ struct pci_addr *addrs = NULL;
+	char rel[64];
+	struct dirent *de;
+	size_t n = 0;
+	int r;
+
+	if (group < 0)
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "%s/%d/devices", PCI_GROUPS, group);
+	r = dir_wrap(open_dir(root, rel, O_RDONLY), &dir);
+	if (r < 0)
+		return r;
+	addrs = calloc(max ? max : 1, sizeof(*addrs));
+	if (!addrs)
+		return -ENOMEM;
+	while ((errno = 0, de = readdir(dir))) {
+		if (is_dot(de->d_name))
+			continue;
+		if (!bdf_is_canonical(de->d_name)) {
+			log_debug("pci: group %d: skipping non-BDF entry '%s'", group, de->d_name);
+			continue;
+		}
+		if (n == max)
+			return -E2BIG;
+		bdf_parse_full(de->d_name, &addrs[n++]);
+	}
+	if (errno)
+		return -errno;
+	qsort(addrs, n, sizeof(*addrs), cmp_addr);
+	for (size_t i = 0; i < n; i++)
+		bdf_format(&addrs[i], bdfs[i]);
+	return (int)n;
+}

@@ -1,0 +1,38 @@
+/* pci-scan.h: the PCI model read from sysfs under a configurable root.
+ *
+ * Everything is read under `root` (the --sysfs-root option, "/sys" normally),
+ * so tests run the same code on a fake tree. Reading only: writes are bind.c's.
+ * Paths used (Documentation/ABI/testing/sysfs-bus-pci):
+ *   bus/pci/devices/BDF/{vendor,device,subsystem_vendor,subsystem_device,class,
+ *     driver,driver_override,iommu_group,numa_node,sriov_totalvfs,sriov_numvfs,
+ *     sriov_drivers_autoprobe,physfn,virtfnN,modalias,boot_vga,net/}
+ *   bus/pci/drivers/NAME
+ *   kernel/iommu_groups/N/devices/
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pci.h"
+
+/* Scan every function under ROOT/bus/pci/devices. Devices whose directory
+ * name is not a canonical BDF are skipped (and logged at debug). */
+int pci_scan(const char *root, struct pci_state **out);
+/* Read one device. -ENODEV when it is not there; -EINVAL for a bad name. */
+int pci_read_device(const char *root, const char *bdf, struct pci_dev *out);
+/* Re-read one device in place: adds, updates or (when gone) removes it, and
+ * re-derives VF indexes touching it. Returns 0, or -ENODEV when removed. */
+int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf);
+/* Re-read whether the IOMMU is on. */
+void pci_state_refresh_iommu(struct pci_state *st, const char *root);
+
+/* Lazily read attributes the planner never needs. */
+int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size);
+/* Is a driver with this name registered (ROOT/bus/pci/drivers/NAME)? */
+bool pci_driver_registered(const char *root, const char *driver);
+/* Current driver of one device ("" when none): 0 or -errno. */
+int pci_read_driver(const char *root, const char *bdf, char *buf, size_t size);
+/* Members of an IOMMU group, read from ROOT/kernel/iommu_groups/N/devices.
+ * Fills up to max BDFs; returns the count or -errno. */
+int pci_read_group_members(const char *root, int group, char (*bdfs)[BDF_BUFSZ], size_t max);
