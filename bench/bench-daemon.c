@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-daemon.c: the real vfiobindd on a fake sysfs tree of N functions,
  * in --dry-run (it plans every bind and writes nothing):
  *   - start-up: time from exec until the first pass is done (config read,

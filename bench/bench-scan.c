@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-scan.c: how long pci_scan takes, and what it costs in memory, on fake
  * trees of 256, 1024 and 4096 functions; and how long refreshing one device
  * takes. Not a test: it prints a table (see bench/README.md). */

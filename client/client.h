@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* client.h: vfiobind, the thin client of vfiobindd. One file per command
  * (cmd-*.c), each exporting a struct cmd_entry that names the command, its
  * usage, its help and its handler (the tmux layout); vfiobind.c parses the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conn.c: the client end of the control socket. One request per command
  * (at most PROTO_MAX_LINE, what the daemon reads), replies read line by line
  * into a buffer that grows up to PROTO_MAX_REPLY (a status of thousands of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output.c: everything vfiobind prints, made as text from reply objects, and
  * the command-line words turned into protocol text. Pure: no terminal, no
  * environment, no clock (main() measures those once and passes a struct

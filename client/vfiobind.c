@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vfiobind.c: main() of the client. Global options, the command table,
  * per-command option parsing, help, and the terminal facts (TTY, width,
  * locale, NO_COLOR) measured once here for the pure formatters. Everything

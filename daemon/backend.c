@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* backend.c: the real doors (sysfs writes, libkmod), chosen safely. */
 #include <limits.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* backend.h: which doors the daemon writes sysfs and loads modules through.
  * The daemon links backend.c; a test build links a fake kernel instead. */
 #pragma once

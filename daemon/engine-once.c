@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-once.c: the --once path, one synchronous reconcile without an event
  * loop or worker threads: plan, act, re-plan while VFs appear, print the plan
  * for --dry-run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-private.h: struct engine and the helpers engine.c shares with
  * engine-once.c (--once) and engine-wait.c (reconcile waiters). Not for use
  * outside the engine: everyone else goes through engine.h. */

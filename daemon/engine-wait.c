@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-wait.c: waiting for a pass to settle, for reconcile requests that
  * answer when the work they asked for is done (engine_wait_settled). */
 #include <event2/event.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine.c: the daemon's state and its reconcile passes (see engine.h): the
  * lifecycle, config reloads, passes, dispatch to the workers and their
  * results. The --once path is engine-once.c; reconcile waiters are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine.h: the daemon's state and reconcile loop. One engine, owned by one
  * libevent loop thread, holds the config in force, the PCI model, the managed
  * set and per-device runtime facts (backoff, last error, in-flight work).

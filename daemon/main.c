@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c: vfiobindd's options and wiring. Nothing here decides anything:
  * the engine plans and acts, the watchers and the server only trigger it. */
 #include <errno.h>

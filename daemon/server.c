@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* server.c: the control socket. Owns the listening socket, the clients (one
  * bufferevent each), the limits that keep one client from hurting the others
  * (line size, half-sent line timeout, pending output, client count), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* server.h: the control socket (doc/protocol.md). One listening Unix socket on
  * the daemon's event loop; each client is a bufferevent speaking one JSON
  * object per line; each command is one file (cmd-*.c) with a server_cmd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.c: persist the managed set as JSON in the run directory. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.h: the managed set on disk (RUN_DIR/state.json), so that a restarted
  * daemon still knows which devices it took and from which driver. It lives in
  * /run on purpose: bindings do not survive a reboot, and neither should it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udev.c: libudev monitor for subsystem "pci", on the event loop. */
 #include <errno.h>
 #include <event2/event.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udev.h: PCI events from the kernel through libudev's netlink monitor.
  * Source "udev" gets events after udevd processed them (rules ran, names
  * settled); "kernel" gets the raw uevents, for hosts or containers with no

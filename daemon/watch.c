@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* watch.c: inotify on the config file's directory (see watch.h for why). */
 #include <errno.h>
 #include <event2/event.h>

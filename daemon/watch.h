@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* watch.h: notice changes to the config file through inotify.
  *
  * The directory is watched, not the file: editors replace files by rename,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* worker.c: the binder's threads. */
 #include <errno.h>
 #include <event2/event.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* worker.h: a small pool of threads that carry out binder actions off the
  * event loop. A driver's remove() may sleep in the kernel for seconds or for
  * ever; while one thread is stuck there, the loop keeps answering clients and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # etc/local.mk -- deployment files: the systemd unit, modules-load.d, the
 # example config, the OpenShift and Kubernetes manifests, and their tests.
 # Included from the top-level (non-recursive) Makefile.am; paths are relative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-bdf.c: libFuzzer target for the PCI address grammar (logic/bdf.c),
  * the gate between outside input and sysfs paths.
  *

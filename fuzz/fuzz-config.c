@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-config.c: libFuzzer target for the vfiobind.conf parser
  * (logic/config.c): config_parse() on the whole input as a file, and
  * config_parse_line() on it as one `add` line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-proto.c: libFuzzer target for the control-socket decoders
  * (protocol/proto.c): the input is one line as read from the socket.
  *

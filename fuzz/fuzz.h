@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz.h: what the libFuzzer targets share: the invariant check and the list
  * of known findings a run may be told to tolerate.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fuzz/run.sh: build the libFuzzer targets with clang straight from the
 # sources (no configure needed) and run each for a while.
 #

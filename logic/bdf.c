@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bdf.c: strict parsing of PCI addresses; the gate between outside input and
  * sysfs paths. */
 #include <errno.h>

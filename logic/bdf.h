@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bdf.h: the PCI address grammar, shared by daemon, client and config.
  *
  * Every device name that comes from outside (config file, socket, command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* confedit.c: add and remove config lines for the `add` and `remove`
  * commands, as text (every other byte kept) or in memory (runtime). Pure:
  * the file itself is system/confedit-file.c's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* confedit.h: changing the desired state on behalf of `add` and `remove`,
  * the pure half: text edits and runtime (in-memory) edits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config-format.c: the config objects (create, copy, free; the error list)
  * and their canonical text, the inverse of config.c's parser: what `add`
  * writes back into vfiobind.conf, what `config` and `check` show. No I/O. */

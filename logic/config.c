@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.c: the vfiobind.conf grammar (vfiobind.conf(5)): text in, entries or
  * a list of (line, message) errors out. Pure: no I/O, no clock, no globals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.h: the desired state, parsed from vfiobind.conf (see vfiobind.conf(5)).
  *
  * Pure: config_parse() takes text and returns data or a list of errors; it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inuse.c: in-use facts as data, and the pure rule that turns them into the
  * reasons a user reads (see inuse.h). Gathering the facts from proc and sysfs
  * is system/inuse-gather.c's. */

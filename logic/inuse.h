@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inuse.h: is a PCI function in use by the host, so that unbinding it would
  * cut off a connection or pull a disk from under a filesystem?
  *

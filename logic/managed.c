@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* managed.c: the managed set's array operations (managed.h). Pure data
  * structure code: no I/O, no clock. */
 #include <errno.h>

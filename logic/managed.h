@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* managed.h: the managed set, what the daemon has moved and must put back
  * (devices it rebound, PFs whose VF count it changed). A pure data structure:
  * the planner reads it, the engine updates it, state.c persists it. */

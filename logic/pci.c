@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci.c: the PCI model's data: a pci_state is an array of pci_dev sorted by
  * address, with lookups and in-place updates. Pure: reading the model from
  * sysfs is system/pci-scan.c's job. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci.h: the PCI model: one pci_dev per function, in a pci_state sorted by
  * address, and the lookups and updates on it. Pure data: the model is read
  * from sysfs by system/pci-scan.c (pci-scan.h), never here. */

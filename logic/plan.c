@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan.c: the reconcile planner. Pure: takes the desired state (config), the
  * observed devices (pci_state), the managed set and in-use facts, and returns
  * actions and statuses. No I/O, no clock, no globals, no logging: everything

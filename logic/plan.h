@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan.h: the reconcile planner. Pure: desired state (config) x observed
  * devices (pci_state) x what the daemon manages now (managed set) x in-use
  * facts gathered by the I/O layer -> a list of actions and a status for every

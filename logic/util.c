@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c: bounded strings and growing arrays. Pure: no I/O, no clock. */
 #include <errno.h>
 #include <stdarg.h>

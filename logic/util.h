@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.h: the one cleanup idiom (used everywhere, by every layer), bounded
  * string copies and growing arrays. Pure: the functions here touch no file,
  * clock or environment (the cleanup helpers close and free what the caller

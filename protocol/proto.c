@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proto.c: encoding and strict decoding of control-socket lines (proto.h).
  * The daemon decodes whatever a local user sends, so every check here is a
  * refusal with a code, never a crash: bounded depth, one object per line,

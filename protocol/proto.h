@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proto.h: the one definition of the control-socket wire format, shared by
  * vfiobindd (daemon/server.c) and vfiobind (client/). doc/protocol.md is the
  * prose version of this file; keep them together.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind.c: the binder. Carries out one planner action in sysfs the way
  * Documentation/ABI/testing/sysfs-bus-pci describes it, reading the device's
  * real state itself, and never leaving a device without the driver it had

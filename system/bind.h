@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind.h: the binder, which carries out planner actions in sysfs the way the
  * kernel documents it (Documentation/ABI/testing/sysfs-bus-pci):
  *

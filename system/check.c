@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check.c: the preflight behind `vfiobind check` (see check.h). Each check_*
  * step adds findings; the planner and inuse.c decide device by device,
  * exactly as the daemon would, so check and daemon never disagree. */

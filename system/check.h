@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check.h: `vfiobind check`, the preflight. Automates the manual checks of
  * a vfio setup without the daemon: IOMMU on, vfio modules there, config
  * valid, each claimed device present and movable (SR-IOV capacity, group

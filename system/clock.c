@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* clock.c: the two clocks the daemon reads (see clock.h). */
 #include <time.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* clock.h: the clocks, read only by the shell (main loop, workers, logs);
  * the pure core and the engine take times as arguments. */
 #pragma once

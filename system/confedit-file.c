@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* confedit-file.c: add and remove lines in the config FILE (see
  * confedit-file.h): the text edits are logic/confedit.c's, this file reads
  * the file, checks it may be rewritten, and replaces it atomically. */

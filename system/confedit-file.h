@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* confedit-file.h: `add` and `remove` on the config FILE. The new text comes
  * from confedit_text_*() (logic/confedit.h) and is validated with
  * config_parse() before anything is written, then written to a temp file in

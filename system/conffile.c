@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conffile.c: load vfiobind.conf from disk and hand the text to the pure parser. */
 #include <errno.h>
 #include <stdio.h>

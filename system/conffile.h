@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conffile.h: reading the config file (the I/O half of config.c). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fileio.c: reading small files the way sysfs wants them read (see fileio.h). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fileio.h: small file reads for the system layer: one sysfs attribute, one
  * link's last component, a whole (bounded) file. Every function returns 0 (or
  * a length) on success and -errno on failure. */

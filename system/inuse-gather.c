@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inuse-gather.c: gathering in-use facts about PCI functions from a proc root
  * and a sysfs root (see inuse-gather.h); the rules are logic/inuse.c's. */
 #include <arpa/inet.h>

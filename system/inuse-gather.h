@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inuse-gather.h: in-use facts read from a proc root and a sysfs root, for
  * the rules of logic/inuse.h. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.c: leveled logging to stderr (journald-friendly under systemd). */
 #include <errno.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.h: leveled logging to stderr. Under systemd (JOURNAL_STREAM set) lines
  * carry sd-daemon "<N>" priority prefixes and no timestamps; elsewhere a
  * timestamp and level word. Tests may install a sink to capture lines.

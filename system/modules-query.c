@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* modules-query.c: asking libkmod whether a module exists, without loading
  * anything (for `vfiobind check`, which links only the reading half of the
  * system layer). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* modules.c: loading kernel modules through libkmod, with modprobe's
  * semantics (dependencies, blacklist, install commands, softdeps), behind
  * struct modules_ops so that runs on a fake sysfs root never touch the host

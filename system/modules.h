@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* modules.h: loading kernel modules, behind an interface tests replace.
  *
  * The real implementation uses libkmod (modprobe semantics: dependencies,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci-scan.c: the PCI model, read (never written) from ROOT/bus/pci and
  * ROOT/kernel/iommu_groups (Documentation/ABI/testing/sysfs-bus-pci).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci-scan.h: the PCI model read from sysfs under a configurable root.
  *
  * Everything is read under `root` (the --sysfs-root option, "/sys" normally),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs.c: the one door through which vfiobindd writes to sysfs (see
  * sysfs.h). The real door does exactly one write(2) per value, because a
  * sysfs store function sees each write() as one whole value, and hands back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs.h: the one door through which vfiobindd writes to sysfs.
  *
  * The binder never calls open()/write() on sysfs itself; it goes through a

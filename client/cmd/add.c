@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/add.c: `vfiobind add [--node NODE] DEVICE [key=value...] [--runtime]`,
  * one config line, written by the daemon (which checks it like the file). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/check.c: `vfiobind check`, the preflight. Runs WITHOUT the daemon: the
  * checks are system/check.c's (the reading half of the system layer); this
  * file only parses the options and prints one line per finding:

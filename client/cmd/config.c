@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/config.c: `vfiobind config`, the config the daemon runs on. */
 #include "client.h"
 #include "util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/devices.c: `vfiobind devices [SELECTOR]`, every PCI function the
  * daemon sees, whether or not a config line claims it. */
 #include "client.h"

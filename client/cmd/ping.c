@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/ping.c: `vfiobind ping`, does the daemon answer at all. */
 #include "client.h"
 #include "util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/plan.c: `vfiobind plan [FILE]`, what a pass would do now, or with
  * FILE as the config: a dry run to check an edit before it goes live. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/reconcile.c: `vfiobind reconcile`, run a full pass now and say what
  * it did. */
 #include "client.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/reload.c: `vfiobind reload`, re-read the config file now (the daemon
  * also does when the file changes). */
 #include "client.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/remove.c: `vfiobind remove [--node NODE] DEVICE [--runtime]`, drop the
  * config lines for DEVICE; the daemon gives the device back to its driver. */
 #include "client.h"

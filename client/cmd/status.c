@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/status.c: `vfiobind status [DEVICE...]`, the daemon's view of every
  * claimed or managed device, and the exit code scripts wait on. */
 #include "client.h"

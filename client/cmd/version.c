@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/version.c: `vfiobind version`, the client's version, then the daemon's
  * (so a mismatch after an upgrade shows). The client part prints even when
  * the daemon is down. */

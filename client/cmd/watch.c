@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/watch.c: `vfiobind watch`, the daemon's events as they happen, one
  * line each, until the daemon closes the stream (or the user stops us). */
 #include "client.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/add.c: `add`: a config line, in the file (default) or in memory only
  * ("runtime": true). Given as text ("line") or as parts ("node", "device",
  * "options"); either way it is parsed, written in canonical form, and a line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/config.c: `config`: the config in force, entry by entry, and the errors
  * of a newer file that was rejected (the last good config stays in force). */
 #include "engine.h"

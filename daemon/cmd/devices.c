@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/devices.c: `devices`: every PCI function the daemon sees, with what
  * the config says about it; optionally only those a selector picks. */
 #include <errno.h>

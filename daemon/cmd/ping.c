@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/ping.c: `ping`, the cheapest proof that the daemon answers. */
 #include "server.h"
 #include "util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/plan.c: `plan`: what a pass would do now, with the config in force or
  * with a proposed config text, without doing anything. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/reconcile.c: `reconcile`: a full pass now (rescan every device, plan,
  * act), retrying at once devices that wait out a backoff. The reply waits until the pass's work has settled (actions finished,
  * or stuck past --stuck-timeout) and lists what was done. */

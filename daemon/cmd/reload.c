@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/reload.c: `reload`: read the config file now (the inotify watch does
  * the same on its own; this is for scripts that want the answer). */
 #include <errno.h>

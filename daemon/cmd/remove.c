@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/remove.c: `remove`: drop the config lines whose selector (and node,
  * when given) equal the request's, in the file or in memory ("runtime"). */
 #include <errno.h>

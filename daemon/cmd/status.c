@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/status.c: `status`: every claimed or managed device with its state,
  * and a summary (counts by state and the engine's counters). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/util.c: what several command files share: argument errors, selector
  * parsing, and the JSON shape of a status entry and of an action. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/version.c: `version`: who answers, speaking which protocol, on what. */
 #include "engine.h"
 #include "server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/watch.c: `watch`: after the reply, the client receives one event line
  * per engine event (server.c sends them) until it leaves. */
 #include "server.h"

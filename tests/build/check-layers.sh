@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check-layers.sh: the arrows between folders only ever point down.
 #
 #   protocol/  may include protocol/

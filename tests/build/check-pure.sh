@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check-pure.sh: the pure core stays pure, as a build fact.
 #
 # Every symbol that logic/ (libvblogic.a) leaves undefined must be defined by

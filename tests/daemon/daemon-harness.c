@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon-harness.c: see daemon-harness.h. */
 #include <criterion/criterion.h>
 #include <errno.h>

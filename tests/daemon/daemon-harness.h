@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon-harness.h: start the real vfiobindd binary on a fake sysfs tree,
  * capture its log, and wait for lines. Shared by the daemon-level tests. */
 #pragma once

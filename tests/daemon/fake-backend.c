@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fake-backend.c: the doors of tests/daemon/vfiobindd-fake, the real daemon
  * (daemon/main.c and every library) with only the kernel faked. Its sysfs
  * writes and module loads go to the fake kernel of the tree at --sysfs-root

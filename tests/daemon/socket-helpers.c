@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* socket-helpers.c: see socket-helpers.h. The daemon is
  * tests/daemon/vfiobindd-fake (daemon/main.c and every library, only the
  * kernel faked by tests/lib/fakesys) on a fake sysfs tree. */

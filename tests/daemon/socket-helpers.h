@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* socket-helpers.h: what the control-socket tests share (test-socket.c,
  * test-socket-hostile.c): the fixture (a fake tree of three e1000e NICs), the
  * fake daemon started on it, the real `vfiobind` client run against it, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-client.sh: the vfiobind client against a fake daemon. socat listens on a
 # temporary socket and runs a tiny responder per connection that logs the
 # request line and answers with a canned reply chosen by the command name, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-daemon.c: the real vfiobindd binary on a fake sysfs tree: --check-config,
  * --once --dry-run, and the long-running --dry-run daemon reacting to config
  * edits. A dry run must leave the tree byte for byte as it was. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-socket-hostile.c: the control socket against clients that may not
  * or should not: who may read and who may change (--socket-mode,
  * --admin-group, as nobody), and hostile clients speaking raw JSON lines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-socket.c: the control socket end to end, command by command. The
  * real `vfiobind` client talks to the real daemon, tests/daemon/vfiobindd-fake
  * (daemon/main.c and every library, only the kernel faked by tests/lib/fakesys),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make install DESTDIR=...` puts every file where README and etc/README.md
 # say, and `make uninstall` takes them away again. Run by `make check`, which
 # passes the configured directories in the environment.

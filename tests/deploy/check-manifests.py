@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Static checks of vfiobind's deployment files under etc/.
 
 - every YAML file under etc/ parses (all documents);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Check the systemd units vfiobind ships:
 #   - etc/vfiobindd.service.in, rendered the way make renders it (@sbindir@
 #     pointing at a temporary directory that holds an executable stand-in,

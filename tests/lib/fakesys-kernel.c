@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakesys-kernel.c: the fake kernel. It gives writes into the fake tree
  * their sysfs meaning (Documentation/ABI/testing/sysfs-bus-pci): bind,
  * unbind, new_id, drivers_probe, driver_override, SR-IOV VF creation; it

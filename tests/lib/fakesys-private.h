@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakesys-private.h: what the parts of the fake sysfs share and nothing
  * outside tests/lib/fakesys*.c may use: the model (struct fakesys, and what
  * the tree cannot say in struct fdev), the tree's path, file and link helpers

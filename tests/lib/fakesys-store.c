@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakesys-store.c: the fake kernel's memory, kept in ROOT/.fakesys so that
  * another process (the daemon built with tests/daemon/fake-backend.c) shares
  * it: saving and reloading the model, the lock around every entry point

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakesys.c: the fake sysfs tree (its layout is in fakesys.h): devices and
  * their attributes, drivers, the driver, iommu_group, physfn/virtfn and block
  * links, and fakesys_populate() for scale. The fake kernel that gives writes

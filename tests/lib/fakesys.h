@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakesys.h: a fake sysfs tree in a temporary directory, and a fake kernel
  * that gives writes into it their kernel meaning, so the real binder, scanner
  * and daemon run unchanged on it. Nothing here touches the real /sys.

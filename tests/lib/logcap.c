@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* logcap.c: see logcap.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* logcap.h: the daemon's log lines, kept in memory for a test to read
  * ("E ...", "W ...", "I ...", "D ..." one per line), or swallowed. */
 #pragma once

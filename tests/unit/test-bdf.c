@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-bdf.c: the PCI address grammar, the gate between outside input and
  * sysfs paths. Whatever it accepts is joined into a path, so the rejections
  * matter as much as the acceptances. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-bind.c: the binder (system/bind.c), the sysfs door (system/sysfs.c)
  * and the module loader's safe parts (system/modules.c), run against the
  * fake kernel. Each pitfall in PITFALLS.md has a test here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-check.c: `vfiobind check` findings on fake trees: IOMMU off, absent
  * device, numvfs beyond totalvfs, a group that is not viable, an in-use NIC,
  * an invalid config, a driver in the initramfs, and a clean bill of health. */

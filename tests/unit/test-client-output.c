@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-client-output.c: what vfiobind prints and how it exits (client/output.c):
  * table layout and width fitting, colour decisions, exit codes from replies,
  * error text, and config lines built from argv. No socket, no terminal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-confedit.c: `add` and `remove` on the config file keep every other
  * byte, write atomically, and refuse read-only places (ConfigMaps). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-config.c: the vfiobind.conf grammar, as a specification. The seed's
  * own examples come first: they must keep working byte for byte. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-engine.c: the daemon's reconcile loop on a fake sysfs tree with the
  * fake kernel: passes, coalescing, backoff, hand rebinds, hotplug, restarts,
  * invalid config kept out, and a stuck sysfs write that blocks nothing else. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-fakesys.c: the fake sysfs tree and fake kernel every other test
  * trusts; each behaviour here is one the real kernel has (sysfs-bus-pci). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-inuse.c: the in-use rule (pure: facts -> the exact reason a user
  * reads), gathering facts from a fake proc root and a fake sysfs tree, and
  * the daemon keeping an in-use NIC blocked until its address goes away. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-pci.c: the sysfs scanner (system/pci-scan.c) read against a fake tree. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-plan.c: the planner's rules, as a specification. Every test builds a
  * PCI state in memory (no sysfs: the planner is pure), a config from text,
  * optionally a managed set and in-use facts, and checks the statuses and the

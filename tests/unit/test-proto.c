@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-proto.c: the wire format (protocol/proto.c): what is accepted, what is
  * refused with which code, and that what one side encodes the other decodes. */
 #include <criterion/criterion.h>

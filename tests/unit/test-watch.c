@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-watch.c: the config watch notices every way people and tools replace
  * a file, and gathers one save's burst of events into one callback. */
 #include <criterion/criterion.h>

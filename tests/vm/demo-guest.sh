@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The guest half of tests/vm/demo.sh: runs inside the demo VM (as a scenario
 # in batch mode, or from the interactive shell with --shell).  Shows the PCI
 # functions, starts vfiobindd on tests/vm/demo.conf and shows it binding

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The vfiobind demo, in one command, on a fresh Debian 12 machine as root
 # from a fresh clone (README "Quick start"):
 #

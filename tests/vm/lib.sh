@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash disable=SC2034,SC2054
 # (SC2034: variables used by the sourcing scripts; SC2054: QEMU options have commas.)
 # Host-side library of the QEMU test harness (sourced by prepare.sh, vm.sh,

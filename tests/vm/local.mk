@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real-kernel tests in a QEMU guest (tests/vm/README.md).  Included from the
 # top Makefile.am.  Not part of "make check": "make check-vm" needs QEMU, a
 # downloaded Debian kernel and a few minutes; it exits 77 (skipped) when they

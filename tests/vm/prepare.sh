@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Prepares what the QEMU harness needs, idempotently:
 #   - Debian packages (qemu-system-x86, busybox-static, cpio, kmod, udev, socat),
 #     installed with apt-get only when missing;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every tests/vm/scenarios/*.sh (or the scenarios given) in QEMU guests.
 # Scenarios with the same "# vm-profile:" header share one boot and run one
 # after another in file-name order; "# vm-boot: own" gives a scenario a boot

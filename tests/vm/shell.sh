@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boots the demo VM (4 e1000e, SR-IOV NVMe, virtio-net, 2 empty root ports)
 # and gives an interactive root shell in the guest on this terminal, with the
 # built vfiobindd/vfiobind ($VFIOBINDD, $VFIOBIND) and the helpers of

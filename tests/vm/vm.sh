@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boots one QEMU guest (TCG, q35, emulated Intel IOMMU) on a Debian kernel,
 # with the host root shared read-only over virtio-9p, and runs scenario
 # scripts in it one after another -- or gives an interactive shell.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash disable=SC2034
 # (SC2034: the VM_BDF_* names are for the scenarios.)
 # Helpers for scenario scripts running inside the guest.  Source with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Entry script of a guest boot, run by the initramfs's /init after it chrooted
 # into the host root (read-only 9p).  Reads /run/vmtest/env (written by
 # vm.sh), starts systemd-udevd so real uevents flow, then either runs the

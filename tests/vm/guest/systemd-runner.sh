@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Entry of a systemd boot (vmtest.init=systemd): run by vmtest-runner.service
 # (guest/systemd-setup.sh) once vfiobindd.service is started and udev's
 # coldplug was triggered.  Same contract as guest/runner.sh: every scenario

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run by guest/init for a boot with vmtest.init=systemd ("# vm-init: systemd"
 # in the scenario), chrooted into the overlay root (tmpfs over the read-only
 # 9p host root), just before systemd becomes PID 1.  Everything it writes

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Proves the harness: a real kernel with an emulated IOMMU, udev, the 9p'd
 # modules, and one e1000e moved to vfio-pci by raw sysfs writes (in the guest).
 # vm-profile: nics=2 nvme=1 rootports=1

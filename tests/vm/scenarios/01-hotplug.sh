@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hotplug through the host's QEMU monitor: an e1000e is hot-added into the
 # empty root port rp0, appears in the guest with a udev "add" event, and is
 # removed again (pciehp waits ~5 s before letting it go).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SR-IOV on the emulated NVMe: VFs are created and removed through
 # sriov_numvfs (in the guest), each VF in its own IOMMU group, and a VF can
 # be moved to vfio-pci.  QEMU's VFs have no queue resources assigned, so the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vfiobindd against the real kernel: --check-config, --dry-run changes
 # nothing, --once binds exactly the configured function to vfio-pci and
 # leaves the others (and the guest's own virtio-9p root) alone.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vfiobindd as a daemon against the real kernel and real udev: a NIC that is
 # hot-added where the config expects it is moved to vfio-pci when its udev
 # "add" event arrives; a line added to the config (inotify) binds another NIC;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vfiobindd as a daemon against the real kernel, one run through a config's
 # life: boot with two NICs for this node and one for another node (exactly
 # the two move, /dev/vfio/N appears, status converged); live edits (append

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hotplug with the daemon running and real udev: a DEFAULT line for the
 # address behind root port rp0; an e1000e hot-added there goes to vfio-pci
 # as it appears (no restart) and status is converged; after the unplug the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SR-IOV through the daemon: "DEFAULT <NVMe PF> numvfs=4" creates four VFs
 # (00:10.1-.4), all on vfio-pci, the PF stays on nvme; removing the line
 # takes the VFs away again (sriov_numvfs 0) and leaves the PF on nvme.

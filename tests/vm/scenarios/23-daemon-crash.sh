@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Crash and restart: vfiobindd killed with SIGKILL at several moments of its
 # first pass (from right after exec to mid-bind), then started again: it
 # converges, and no NIC is left without a driver (claimed ones on vfio-pci,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vfio-pci not loaded: the modules are removed before the daemon starts, and
 # the daemon loads vfio-pci itself (libkmod) when it first needs it, then
 # binds the configured NIC.

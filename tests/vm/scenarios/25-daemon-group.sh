@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # IOMMU group viability on the ICH9 functions (00:1f.0 LPC, .2 SATA, .3
 # SMBus share one group): a line for the SMBus alone is blocked, the reason
 # names another member and its driver, and nothing moves; with group=all the

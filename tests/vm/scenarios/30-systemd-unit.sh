@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The shipped unit under a real systemd: this boot has systemd as PID 1
 # (guest/systemd-setup.sh), with etc/vfiobindd.service.in rendered as make
 # renders it (hardening untouched; a drop-in adds only --log-level debug) and
