@@ -17,6 +17,7 @@
 
 #include "bdf.h"
 #include "proto.h"
+#include "vocab.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.0.0-standalone"

@@ -21,11 +21,6 @@
 #define SGR_RED "\033[31m"
 #define COL_GAP 2
 
-/* The states in the order the summary line lists them. */
-static const char *const states[] = {
-	"converged", "pending", "blocked", "error", "absent", "stuck",
-};
-
 bool out_color_wanted(bool stdout_tty, const char *no_color_env, const char *term,
 		      bool no_color_flag)
 {
@@ -38,16 +33,18 @@ bool out_color_wanted(bool stdout_tty, const char *no_color_env, const char *ter
 
 const char *out_state_sgr(const char *state)
 {
-	if (!state)
-		return NULL;
-	if (strcmp(state, "converged") == 0)
+	switch (proto_state_from_name(state)) {
+	case PROTO_STATE_CONVERGED:
 		return SGR_GREEN;
-	if (strcmp(state, "pending") == 0)
+	case PROTO_STATE_PENDING:
 		return SGR_YELLOW;
-	if (strcmp(state, "blocked") == 0 || strcmp(state, "error") == 0 ||
-	    strcmp(state, "stuck") == 0)
+	case PROTO_STATE_BLOCKED:
+	case PROTO_STATE_ERROR:
+	case PROTO_STATE_STUCK:
 		return SGR_RED;
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* --- small readers of reply objects (missing, null or mistyped: NULL/false) */
@@ -333,7 +330,7 @@ static char *table_finish(struct out_table *t, const struct out_style *st, int r
 
 char *out_state_summary(json_object *devices)
 {
-	size_t counts[ARRAY_SIZE(states)] = { 0 }, n = jlen(devices);
+	size_t counts[PROTO_STATE__MAX] = { 0 }, n = jlen(devices);
 	char *buf = NULL;
 	size_t len = 0;
 	const char *sep = "";
@@ -343,16 +340,17 @@ char *out_state_summary(json_object *devices)
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const char *s = jstr(json_object_array_get_idx(devices, i), PROTO_S_STATE);
+		int k = proto_state_from_name(jstr(json_object_array_get_idx(devices, i),
+						   PROTO_S_STATE));
 
-		for (size_t k = 0; s && k < ARRAY_SIZE(states); k++)
-			if (strcmp(s, states[k]) == 0)
-				counts[k]++;
+		if (k >= 0)
+			counts[k]++;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(states); k++) {
+	/* In the enum's order: converged pending blocked error absent stuck. */
+	for (int k = 0; k < PROTO_STATE__MAX; k++) {
 		if (!counts[k])
 			continue;
-		fprintf(f, "%s%zu %s", sep, counts[k], states[k]);
+		fprintf(f, "%s%zu %s", sep, counts[k], proto_state_name((enum proto_state)k));
 		sep = ", ";
 	}
 	if (!*sep)
@@ -373,7 +371,8 @@ static const char *status_reason(json_object *dev, char *buf, size_t size)
 		msg = jstr(err, PROTO_F_MESSAGE);
 	if (!r || !r[0])
 		return msg;
-	if (state && strcmp(state, "error") == 0 && msg && msg[0] && !strstr(r, msg)) {
+	if (proto_state_from_name(state) == PROTO_STATE_ERROR && msg && msg[0] &&
+	    !strstr(r, msg)) {
 		snprintf(buf, size, "%s: %s", r, msg);
 		return buf;
 	}
@@ -639,7 +638,7 @@ static bool all_converged(json_object *devices)
 	for (size_t i = 0; i < jlen(devices); i++) {
 		const char *s = jstr(json_object_array_get_idx(devices, i), PROTO_S_STATE);
 
-		if (!s || strcmp(s, "converged") != 0)
+		if (proto_state_from_name(s) != PROTO_STATE_CONVERGED)
 			return false;
 	}
 	return true;

@@ -21,8 +21,8 @@ static void print_plan(const struct plan *p)
 	for (size_t i = 0; i < p->n_statuses; i++) {
 		const struct plan_status *s = &p->statuses[i];
 
-		if (s->state == PLAN_BLOCKED || s->state == PLAN_ERROR || s->state == PLAN_ABSENT)
-			printf("# %s: %s: %s\n", s->bdf, plan_state_name(s->state), s->reason);
+		if (s->state == PROTO_STATE_BLOCKED || s->state == PROTO_STATE_ERROR || s->state == PROTO_STATE_ABSENT)
+			printf("# %s: %s: %s\n", s->bdf, proto_state_name(s->state), s->reason);
 	}
 	fflush(stdout);
 }
@@ -59,10 +59,10 @@ int engine_run_once(struct engine *e)
 			/* One try per device per run: --once never loops on a failure,
 			 * nor on a function no driver takes back; a VF waits for
 			 * its PF's new count, in a later round. */
-			if (!d || d->failures || (a->kind == PLAN_ACT_RESTORE && d->handed_back) ||
+			if (!d || d->failures || (a->kind == PROTO_ACTION_RESTORE && d->handed_back) ||
 			    engine_vf_waits_for_pf(e, e->plan, a))
 				continue;
-			if (a->kind == PLAN_ACT_RESTORE && engine_restore_is_noop(e, a)) {
+			if (a->kind == PROTO_ACTION_RESTORE && engine_restore_is_noop(e, a)) {
 				managed_remove(&e->managed, a->bdf);
 				engine_save_state(e);
 				continue;

@@ -20,10 +20,10 @@
 #include "pci-scan.h"
 #include "inuse-gather.h"
 
-static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
+static void emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
 		 const char *state, int err, const char *fmt, ...) _printf_(6, 7);
 
-static void emit(struct engine *e, enum engine_event_kind kind, const char *bdf,
+static void emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
 		 const char *state, int err, const char *fmt, ...)
 {
 	struct engine_event ev = { kind, bdf, state, NULL, err };
@@ -101,7 +101,7 @@ struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create
 	memmove(&e->devs[i + 1], &e->devs[i], (e->n_devs - i) * sizeof(e->devs[0]));
 	memset(&e->devs[i], 0, sizeof(e->devs[0]));
 	util_strlcpy(e->devs[i].bdf, bdf, BDF_BUFSZ);
-	e->devs[i].state = (enum plan_state)-1;
+	e->devs[i].state = (enum proto_state)-1;
 	e->n_devs++;
 	return &e->devs[i];
 }
@@ -172,7 +172,7 @@ int engine_reload(struct engine *e, const char *why)
 		e->rejected = errs;
 		if (!e->config)
 			e->config = config_new_empty(e->config_path);
-		emit(e, ENGINE_EV_CONFIG, NULL, "rejected", EINVAL, "%s rejected: %zu error(s)",
+		emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_REJECTED, EINVAL, "%s rejected: %zu error(s)",
 		     e->config_path, e->rejected.n);
 		return r;
 	}
@@ -192,7 +192,7 @@ int engine_reload(struct engine *e, const char *why)
 			 c->n_entries == 1 ? "y" : "ies", why);
 	config_replace(e, c, text);
 	e->ctr.reloads++;
-	emit(e, ENGINE_EV_CONFIG, NULL, "loaded", 0, "%s loaded: %zu entries", e->config_path,
+	emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_LOADED, 0, "%s loaded: %zu entries", e->config_path,
 	     e->config->n_entries);
 	engine_request_pass(e, true, "config reload");
 	return 0;
@@ -206,7 +206,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	e->have_good_config = true;
 	e->loaded_ms = clock_wall_ms();
 	e->ctr.reloads++;
-	emit(e, ENGINE_EV_CONFIG, NULL, "runtime", 0, "runtime config applied: %zu entries",
+	emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_RUNTIME, 0, "runtime config applied: %zu entries",
 	     c->n_entries);
 	engine_request_pass(e, false, "runtime config change");
 	return 0;
@@ -319,14 +319,14 @@ void engine_note_statuses(struct engine *e)
 		if (!d)
 			continue;
 		if (d->state != s->state || strcmp(d->reason, s->reason) != 0) {
-			enum log_level lvl = s->state == PLAN_BLOCKED || s->state == PLAN_ERROR ?
+			enum log_level lvl = s->state == PROTO_STATE_BLOCKED || s->state == PROTO_STATE_ERROR ?
 						     LOG_LVL_WARNING : LOG_LVL_DEBUG;
 
 			if (d->state != s->state)
 				d->last_transition_ms = now;
-			log_msg(lvl, "%s: %s%s%s", s->bdf, plan_state_name(s->state),
+			log_msg(lvl, "%s: %s%s%s", s->bdf, proto_state_name(s->state),
 				s->reason[0] ? ": " : "", s->reason);
-			emit(e, ENGINE_EV_DEVICE, s->bdf, plan_state_name(s->state), 0, "%s",
+			emit(e, PROTO_EVENT_DEVICE, s->bdf, proto_state_name(s->state), 0, "%s",
 			     s->reason);
 		}
 		d->state = s->state;
@@ -368,7 +368,7 @@ int engine_record_intent(struct engine *e, const struct plan_action *a)
 	const struct pci_dev *d;
 	int r;
 
-	if (a->kind == PLAN_ACT_SET_NUMVFS) {
+	if (a->kind == PROTO_ACTION_NUMVFS) {
 		struct managed_pf p = { 0 };
 
 		if (managed_find_pf(&e->managed, a->bdf))
@@ -380,7 +380,7 @@ int engine_record_intent(struct engine *e, const struct plan_action *a)
 			managed_remove_pf(&e->managed, a->bdf);
 		return r;
 	}
-	if (a->kind != PLAN_ACT_BIND || managed_find(&e->managed, a->bdf))
+	if (a->kind != PROTO_ACTION_BIND || managed_find(&e->managed, a->bdf))
 		return 0;
 	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
 	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
@@ -408,7 +408,7 @@ void engine_note_failure(struct engine *e, struct engine_dev *d, const struct pl
 	util_strlcpy(d->last_error, msg && *msg ? msg : strerror(d->last_errno),
 		     sizeof(d->last_error));
 	d->retry_at_ms = now + engine_backoff_ms(d->failures);
-	log_warning("%s: %s failed %d time%s, retry in %llds", a->bdf, plan_action_name(a->kind),
+	log_warning("%s: %s failed %d time%s, retry in %llds", a->bdf, proto_action_name(a->kind),
 		    d->failures, d->failures == 1 ? "" : "s", (d->retry_at_ms - now) / 1000);
 }
 
@@ -422,14 +422,14 @@ bool engine_vf_waits_for_pf(const struct engine *e, const struct plan *p,
 	const struct pci_dev *vf = pci_find(e->pci, a->bdf);
 	const struct engine_dev *pf;
 
-	if (a->kind == PLAN_ACT_SET_NUMVFS || !vf || !vf->physfn[0])
+	if (a->kind == PROTO_ACTION_NUMVFS || !vf || !vf->physfn[0])
 		return false;
 	for (size_t i = 0; p && i < p->n_actions; i++)
-		if (p->actions[i].kind == PLAN_ACT_SET_NUMVFS &&
+		if (p->actions[i].kind == PROTO_ACTION_NUMVFS &&
 		    strcmp(p->actions[i].bdf, vf->physfn) == 0)
 			return true;
 	pf = engine_dev_get((struct engine *)e, vf->physfn, false);
-	return pf && pf->in_flight && pf->in_flight_kind == PLAN_ACT_SET_NUMVFS;
+	return pf && pf->in_flight && pf->in_flight_kind == PROTO_ACTION_NUMVFS;
 }
 
 static void dispatch(struct engine *e, const struct plan_action *a, long long now)
@@ -443,7 +443,7 @@ static void dispatch(struct engine *e, const struct plan_action *a, long long no
 		return;
 	/* A function handed back to the kernel that no driver took stays as it
 	 * is until an event about it says something changed. */
-	if ((a->kind == PLAN_ACT_RESTORE && d->handed_back) ||
+	if ((a->kind == PROTO_ACTION_RESTORE && d->handed_back) ||
 	    engine_vf_waits_for_pf(e, e->plan, a))
 		return;
 	plan_format_action(a, text, sizeof(text));
@@ -451,7 +451,7 @@ static void dispatch(struct engine *e, const struct plan_action *a, long long no
 		log_info("dry-run: would %s", text);
 		return;
 	}
-	if (a->kind == PLAN_ACT_RESTORE && engine_restore_is_noop(e, a)) {
+	if (a->kind == PROTO_ACTION_RESTORE && engine_restore_is_noop(e, a)) {
 		log_info("%s: already back on %s, no longer managed", a->bdf, a->current);
 		managed_remove(&e->managed, a->bdf);
 		engine_save_state(e);
@@ -533,7 +533,7 @@ static void run_pass(struct engine *e)
 		dispatch(e, &p->actions[i], now);
 	dev_prune(e);
 	e->ctr.passes++;
-	emit(e, ENGINE_EV_PASS, NULL, full ? "full" : "partial", 0, "pass %lu: %zu action(s)",
+	emit(e, PROTO_EVENT_PASS, NULL, full ? PROTO_PASS_FULL : PROTO_PASS_PARTIAL, 0, "pass %lu: %zu action(s)",
 	     e->ctr.passes, p->n_actions);
 	arm_retry(e, now);
 	if (e->inuse_seen) {
@@ -577,7 +577,7 @@ static void note_success(struct engine *e, const struct plan_action *a, long lon
 	struct managed_dev *m;
 
 	switch (a->kind) {
-	case PLAN_ACT_BIND:
+	case PROTO_ACTION_BIND:
 		e->ctr.binds++;
 		m = managed_find(&e->managed, a->bdf);
 		if (m) {
@@ -585,11 +585,11 @@ static void note_success(struct engine *e, const struct plan_action *a, long lon
 			m->since_ms = when;
 		}
 		break;
-	case PLAN_ACT_RESTORE:
+	case PROTO_ACTION_RESTORE:
 		e->ctr.restores++;
 		managed_remove(&e->managed, a->bdf);
 		break;
-	case PLAN_ACT_SET_NUMVFS: {
+	case PROTO_ACTION_NUMVFS: {
 		const struct managed_pf *p = managed_find_pf(&e->managed, a->bdf);
 
 		e->ctr.numvfs_changes++;
@@ -616,23 +616,23 @@ void engine_finish_job(struct engine *e, struct worker_job *job)
 			/* Given back and no driver took it (a VF whose driver is
 			 * blacklisted, say): planning the same restore again would
 			 * loop; wait for an event about it instead. */
-			d->handed_back = a->kind == PLAN_ACT_RESTORE && !job->res.driver_after[0];
+			d->handed_back = a->kind == PROTO_ACTION_RESTORE && !job->res.driver_after[0];
 			d->failures = 0;
 			d->last_errno = 0;
 			d->last_error[0] = '\0';
 			d->retry_at_ms = 0;
 		}
-		emit(e, ENGINE_EV_ACTION, a->bdf, "ok", 0, "%s %s: done",
-		     plan_action_name(a->kind), a->bdf);
+		emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_OK, 0, "%s %s: done",
+		     proto_action_name(a->kind), a->bdf);
 	} else {
 		/* The binder logged the failure itself; add when it is tried again. */
 		engine_note_failure(e, d, a, job->rc, job->res.msg, now);
-		emit(e, ENGINE_EV_ACTION, a->bdf, "failed", -job->rc, "%s",
+		emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_FAILED, -job->rc, "%s",
 		     job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
 	engine_save_state(e);
 	/* VF counts add and remove functions: rescan; else re-read one device. */
-	if (a->kind == PLAN_ACT_SET_NUMVFS)
+	if (a->kind == PROTO_ACTION_NUMVFS)
 		e->pass_full = true;
 	else if (e->pci)
 		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
@@ -680,7 +680,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	 * event usually comes first, so any event may be the one that shows it;
 	 * leaving `converged` at once makes the warning one per episode. Our own
 	 * actions are in flight, and a failed bind was never converged. */
-	if (m && d && info && !info->in_flight && info->state == PLAN_CONVERGED &&
+	if (m && d && info && !info->in_flight && info->state == PROTO_STATE_CONVERGED &&
 	    strcmp(d->driver, m->driver) != 0) {
 		if (d->driver[0])
 			log_warning("%s: moved to %s behind vfiobindd's back; taking it back to %s",
@@ -688,7 +688,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		else
 			log_warning("%s: unbound behind vfiobindd's back; taking it back to %s", bdf,
 				    m->driver);
-		info->state = PLAN_PENDING;
+		info->state = PROTO_STATE_PENDING;
 		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
 		info->last_transition_ms = clock_wall_ms();
 	}

@@ -46,10 +46,10 @@ struct engine_opts {
 /* Runtime facts per device, beside what the planner says. */
 struct engine_dev {
 	char bdf[BDF_BUFSZ];
-	enum plan_state state;		/* last planned state */
+	enum proto_state state;		/* last planned state */
 	char reason[256];
 	bool in_flight;
-	enum plan_action_kind in_flight_kind;
+	enum proto_action_kind in_flight_kind;
 	long long in_flight_since_ms;	/* wall clock */
 	bool handed_back;		/* restored, no driver took it: wait for an event */
 	int failures;			/* consecutive */
@@ -64,16 +64,10 @@ struct engine_counters {
 		reload_errors, events;
 };
 
-/* Events for `watch` subscribers and logs. */
-enum engine_event_kind {
-	ENGINE_EV_DEVICE,	/* a device changed state */
-	ENGINE_EV_PASS,		/* a pass ran */
-	ENGINE_EV_CONFIG,	/* config reloaded (or rejected) */
-	ENGINE_EV_ACTION,	/* an action finished (ok or failed) */
-};
-
+/* Events for `watch` subscribers and logs; kinds and states are the wire's
+ * (protocol/vocab.h). */
 struct engine_event {
-	enum engine_event_kind kind;
+	enum proto_event_kind kind;
 	const char *bdf;		/* DEVICE, ACTION */
 	const char *state;		/* DEVICE: state name; ACTION: "ok"/"failed" */
 	const char *message;		/* human sentence */

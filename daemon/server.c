@@ -601,21 +601,6 @@ static void on_accept_error(struct evconnlistener *l, void *ud)
 
 /* ---- watch events ----------------------------------------------------- */
 
-static const char *event_kind_name(enum engine_event_kind k)
-{
-	switch (k) {
-	case ENGINE_EV_DEVICE:
-		return "device";
-	case ENGINE_EV_PASS:
-		return "pass";
-	case ENGINE_EV_CONFIG:
-		return "config";
-	case ENGINE_EV_ACTION:
-		return "action";
-	}
-	return "unknown";
-}
-
 static void on_engine_event(const struct engine_event *ev, void *ud)
 {
 	struct server *s = ud;
@@ -626,7 +611,7 @@ static void on_engine_event(const struct engine_event *ev, void *ud)
 		next = TAILQ_NEXT(c, entry);
 		if (!c->watch_id || c->closing)
 			continue;
-		client_send(c, proto_event_new(c->watch_id, event_kind_name(ev->kind), ev->bdf,
+		client_send(c, proto_event_new(c->watch_id, proto_event_kind_name(ev->kind), ev->bdf,
 					       ev->state, ev->message, ev->err, now));
 	}
 }

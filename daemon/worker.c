@@ -36,13 +36,13 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job)
 
 	job->started_ms = job->started_ms ? job->started_ms : clock_wall_ms();
 	switch (a->kind) {
-	case PLAN_ACT_BIND:
+	case PROTO_ACTION_BIND:
 		job->rc = bind_device(ctx, a->bdf, a->driver, &job->res);
 		break;
-	case PLAN_ACT_RESTORE:
+	case PROTO_ACTION_RESTORE:
 		job->rc = bind_restore(ctx, a->bdf, a->driver, &job->res);
 		break;
-	case PLAN_ACT_SET_NUMVFS:
+	case PROTO_ACTION_NUMVFS:
 		job->rc = bind_set_numvfs(ctx, a->bdf, a->numvfs, a->autoprobe_off, &job->res);
 		break;
 	default:

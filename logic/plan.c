@@ -367,7 +367,7 @@ static int group_offender(const struct pci_state *pci, const struct dplan *dp, s
 
 /* ---- output ---- */
 
-static struct plan_status *add_status(struct builder *b, const char *bdf, enum plan_state state,
+static struct plan_status *add_status(struct builder *b, const char *bdf, enum proto_state state,
 				      unsigned line)
 {
 	struct plan *p = b->p;
@@ -385,7 +385,7 @@ static struct plan_status *add_status(struct builder *b, const char *bdf, enum p
 	return s;
 }
 
-static struct plan_action *add_action(struct builder *b, enum plan_action_kind kind,
+static struct plan_action *add_action(struct builder *b, enum proto_action_kind kind,
 				      const struct pci_dev *d, unsigned line)
 {
 	struct plan *p = b->p;
@@ -439,12 +439,12 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 
 	util_strlcpy(s->desired, e->driver, sizeof(s->desired));
 	if (d->is_bridge) {
-		s->state = PLAN_BLOCKED;
+		s->state = PROTO_STATE_BLOCKED;
 		util_strlcpy(s->reason, "PCI bridge: not bound", sizeof(s->reason));
 		return 0;
 	}
 	if (dp[i].vanishes) {
-		s->state = PLAN_PENDING;
+		s->state = PROTO_STATE_PENDING;
 		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s",
 			       d->physfn);
 		return 0;
@@ -453,13 +453,13 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 		return 0; /* converged */
 	why = claim_block(in, dp, i, buf, sizeof(buf));
 	if (why) {
-		s->state = PLAN_BLOCKED;
+		s->state = PROTO_STATE_BLOCKED;
 		util_strlcpy(s->reason, why, sizeof(s->reason));
 		return 0;
 	}
-	s->state = PLAN_PENDING;
+	s->state = PROTO_STATE_PENDING;
 	(void)util_fmt(s->reason, sizeof(s->reason), "bind to %s", e->driver);
-	a = add_action(b, PLAN_ACT_BIND, d, e->line);
+	a = add_action(b, PROTO_ACTION_BIND, d, e->line);
 	if (!a)
 		return -ENOMEM;
 	util_strlcpy(a->driver, e->driver, sizeof(a->driver));
@@ -472,13 +472,13 @@ static int plan_restore(const struct dplan *x, struct plan_status *s, struct bui
 	struct plan_action *a;
 
 	if (x->block) {
-		s->state = PLAN_BLOCKED;
+		s->state = PROTO_STATE_BLOCKED;
 		util_strlcpy(s->reason, x->block, sizeof(s->reason));
 		return 0;
 	}
 	(void)util_fmt(s->reason, sizeof(s->reason), "no longer in config: back to %s",
 		       orig[0] ? orig : "the kernel's choice");
-	a = add_action(b, PLAN_ACT_RESTORE, x->d, 0);
+	a = add_action(b, PROTO_ACTION_RESTORE, x->d, 0);
 	if (!a)
 		return -ENOMEM;
 	util_strlcpy(a->driver, orig, sizeof(a->driver));
@@ -496,7 +496,7 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 	 * runtime forgets it once it is gone). */
 	if (x->rc == -ENOENT && !x->restore && !x->block)
 		return 0;
-	s = add_status(b, d->bdf, PLAN_PENDING, x->line ? x->line->line : 0);
+	s = add_status(b, d->bdf, PROTO_STATE_PENDING, x->line ? x->line->line : 0);
 	if (!s)
 		return -ENOMEM;
 	util_strlcpy(s->current, d->driver, sizeof(s->current));
@@ -504,12 +504,12 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 	s->group_viable = d->iommu_group >= 0 && in->pci->iommu_on &&
 			  group_offender(in->pci, dp, i) < 0;
 	if (x->rc == -EEXIST) {
-		s->state = PLAN_ERROR;
+		s->state = PROTO_STATE_ERROR;
 		format_disagreement(s->reason, sizeof(s->reason), x->line, x->other, false);
 		return 0;
 	}
 	if (x->rc == 0) {
-		s->state = PLAN_CONVERGED;
+		s->state = PROTO_STATE_CONVERGED;
 		return plan_claimed(in, dp, i, s, b);
 	}
 	return plan_restore(x, s, b);
@@ -525,7 +525,7 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 
 	if (x->pf_rc == -ENOENT && x->target_numvfs < 0)
 		return 0;
-	s = add_status(b, d->bdf, PLAN_CONVERGED, x->pf_rc == -ENOENT ? 0 : e->line);
+	s = add_status(b, d->bdf, PROTO_STATE_CONVERGED, x->pf_rc == -ENOENT ? 0 : e->line);
 	if (!s)
 		return -ENOMEM;
 	s->pf_claim = true;
@@ -533,31 +533,31 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 	util_strlcpy(s->current, d->driver, sizeof(s->current));
 	s->iommu_group = d->iommu_group;
 	if (x->pf_rc == -EEXIST) {
-		s->state = PLAN_ERROR;
+		s->state = PROTO_STATE_ERROR;
 		format_disagreement(s->reason, sizeof(s->reason), e, x->pf_other, true);
 		return 0;
 	}
 	if (x->pf_rc == 0 && d->sriov_totalvfs < 0) {
-		s->state = PLAN_ERROR;
+		s->state = PROTO_STATE_ERROR;
 		(void)util_fmt(s->reason, sizeof(s->reason), "%s is not SR-IOV capable", d->bdf);
 		return 0;
 	}
 	if (x->pf_rc == 0 && e->numvfs > d->sriov_totalvfs) {
-		s->state = PLAN_ERROR;
+		s->state = PROTO_STATE_ERROR;
 		(void)util_fmt(s->reason, sizeof(s->reason), "asks %d VFs, %s supports %d",
 			       e->numvfs, d->bdf, d->sriov_totalvfs);
 		return 0;
 	}
 	if (x->target_numvfs < 0)
 		return 0; /* converged */
-	s->state = PLAN_PENDING;
+	s->state = PROTO_STATE_PENDING;
 	if (x->pf_rc == -ENOENT)
 		(void)util_fmt(s->reason, sizeof(s->reason),
 			       "no longer in config: back to %d VFs", x->target_numvfs);
 	else
 		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d",
 			       d->sriov_numvfs, x->target_numvfs);
-	a = add_action(b, PLAN_ACT_SET_NUMVFS, d, s->line);
+	a = add_action(b, PROTO_ACTION_NUMVFS, d, s->line);
 	if (!a)
 		return -ENOMEM;
 	a->numvfs = x->target_numvfs;
@@ -596,7 +596,7 @@ static int plan_absent(const struct plan_input *in, struct builder *b)
 		bdf_format(&e->sel.addr, bdf);
 		if (find_dev(in->pci, bdf) || has_status(b->p, bdf, pf_claim))
 			continue;
-		s = add_status(b, bdf, PLAN_ABSENT, e->line);
+		s = add_status(b, bdf, PROTO_STATE_ABSENT, e->line);
 		if (!s)
 			return -ENOMEM;
 		s->pf_claim = pf_claim;
@@ -632,14 +632,14 @@ static int cmp_status(const void *pa, const void *pb)
  * free a driver) before anything else moves. VF counts next: changing a
  * count destroys and recreates the VFs, so binding a VF before that would be
  * undone. Binds last, each kind in address order. */
-static int action_order(enum plan_action_kind k)
+static int action_order(enum proto_action_kind k)
 {
 	switch (k) {
-	case PLAN_ACT_RESTORE:
+	case PROTO_ACTION_RESTORE:
 		return 0;
-	case PLAN_ACT_SET_NUMVFS:
+	case PROTO_ACTION_NUMVFS:
 		return 1;
-	case PLAN_ACT_BIND:
+	case PROTO_ACTION_BIND:
 		return 2;
 	}
 	return 3;
@@ -737,30 +737,9 @@ void plan_free(struct plan *p)
 bool plan_converged(const struct plan *p)
 {
 	for (size_t i = 0; p && i < p->n_statuses; i++)
-		if (p->statuses[i].state != PLAN_CONVERGED)
+		if (p->statuses[i].state != PROTO_STATE_CONVERGED)
 			return false;
 	return true;
-}
-
-const char *plan_state_name(enum plan_state s)
-{
-	static const char *const names[] = {
-		[PLAN_CONVERGED] = "converged", [PLAN_PENDING] = "pending",
-		[PLAN_BLOCKED] = "blocked",	[PLAN_ERROR] = "error",
-		[PLAN_ABSENT] = "absent",
-	};
-
-	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "unknown";
-}
-
-const char *plan_action_name(enum plan_action_kind k)
-{
-	static const char *const names[] = {
-		[PLAN_ACT_BIND] = "bind", [PLAN_ACT_RESTORE] = "restore",
-		[PLAN_ACT_SET_NUMVFS] = "numvfs",
-	};
-
-	return (size_t)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
 static const char *or_none(const char *driver)
@@ -771,16 +750,16 @@ static const char *or_none(const char *driver)
 int plan_format_action(const struct plan_action *a, char *buf, size_t size)
 {
 	switch (a->kind) {
-	case PLAN_ACT_BIND:
+	case PROTO_ACTION_BIND:
 		return util_fmt(buf, size, "bind %s: %s -> %s (line %u)", a->bdf,
 				or_none(a->current), a->driver, a->line);
-	case PLAN_ACT_RESTORE:
+	case PROTO_ACTION_RESTORE:
 		if (!a->driver[0])
 			return util_fmt(buf, size, "restore %s: %s -> kernel's choice", a->bdf,
 					or_none(a->current));
 		return util_fmt(buf, size, "restore %s: %s -> kernel's choice (was %s)", a->bdf,
 				or_none(a->current), a->driver);
-	case PLAN_ACT_SET_NUMVFS:
+	case PROTO_ACTION_NUMVFS:
 		if (!a->line)
 			return util_fmt(buf, size, "numvfs %s: %d -> %d (restore)", a->bdf,
 					a->current_numvfs, a->numvfs);

@@ -17,11 +17,15 @@
  *  - A managed device no line claims any more gets a RESTORE action (back to
  *    the kernel's choice).
  *  - A BDF line naming a device that does not exist is `absent`.
- *  - numvfs=N on a line that selects a PF: SET_NUMVFS when the count differs;
+ *  - numvfs=N on a line that selects a PF: NUMVFS when the count differs;
  *    the line's driver then applies to the PF's VFs chosen by vfs= (all by
  *    default), and the PF keeps its own driver.
  */
 #pragma once
+
+/* Its states and action kinds are the wire's (protocol/vocab.h): what the
+ * planner decides is what `status` says, but for `stuck`, which only the
+ * runtime can know (logic/view.h). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,20 +33,7 @@
 #include "config.h"
 #include "managed.h"
 #include "pci.h"
-
-enum plan_state {
-	PLAN_CONVERGED = 0,
-	PLAN_PENDING,
-	PLAN_BLOCKED,
-	PLAN_ERROR,
-	PLAN_ABSENT,
-};
-
-enum plan_action_kind {
-	PLAN_ACT_BIND = 0,	/* move bdf to driver */
-	PLAN_ACT_RESTORE,	/* clear override, back to the kernel's choice */
-	PLAN_ACT_SET_NUMVFS,	/* write sriov_numvfs (0 first when changing) */
-};
+#include "vocab.h"
 
 /* Why a device must not be unbound now (in use), found by inuse.c. */
 struct plan_inuse {
@@ -60,7 +51,7 @@ struct plan_input {
 };
 
 struct plan_action {
-	enum plan_action_kind kind;
+	enum proto_action_kind kind;
 	char bdf[BDF_BUFSZ];
 	char driver[PCI_DRIVER_MAX];	/* BIND: target; RESTORE: original ("" unknown) */
 	char current[PCI_DRIVER_MAX];	/* driver when planned, "" none */
@@ -72,7 +63,7 @@ struct plan_action {
 
 struct plan_status {
 	char bdf[BDF_BUFSZ];
-	enum plan_state state;
+	enum proto_state state;
 	char reason[256];		/* "" when converged */
 	unsigned line;			/* claiming line, 0 when none */
 	bool pf_claim;			/* the status of a numvfs= claim on a PF */
@@ -108,8 +99,6 @@ int plan_resolve(const struct config *c, const char *node_name, const struct pci
 
 /* Is every status in p converged? A NULL plan counts as converged. */
 bool plan_converged(const struct plan *p);
-const char *plan_state_name(enum plan_state s);
-const char *plan_action_name(enum plan_action_kind k);
 /* One log/dry-run line: "bind 0000:03:00.1: igb -> vfio-pci (line 3)". */
 int plan_format_action(const struct plan_action *a, char *buf, size_t size);
 

@@ -285,16 +285,16 @@ static int report_status(struct check_ctx *x, const struct plan_status *s)
 		hint[0] = '\0';
 	}
 
-	if (s->pf_claim && (s->state == PLAN_CONVERGED || s->state == PLAN_PENDING))
+	if (s->pf_claim && (s->state == PROTO_STATE_CONVERGED || s->state == PROTO_STATE_PENDING))
 		return check_add(x->r, CHECK_OK, s->bdf, NULL, "SR-IOV: numvfs=%d (line %u)",
 				 s->numvfs, s->line);
 	switch (s->state) {
-	case PLAN_CONVERGED:
+	case PROTO_STATE_CONVERGED:
 		return check_add(x->r, CHECK_OK, s->bdf, NULL, "on %s (line %u)", cur, s->line);
-	case PLAN_PENDING:
+	case PROTO_STATE_PENDING:
 		return check_add(x->r, CHECK_OK, s->bdf, NULL, "%s -> %s when vfiobindd runs (line %u)",
 				 cur, s->desired[0] ? s->desired : "its original driver", s->line);
-	case PLAN_BLOCKED:
+	case PROTO_STATE_BLOCKED:
 		if (use && strcmp(use, s->reason) == 0)
 			(void)util_fmt(hint, sizeof(hint),
 				       "free it first, or force=yes on line %u takes it anyway",
@@ -308,7 +308,7 @@ static int report_status(struct check_ctx *x, const struct plan_status *s)
 		break;
 	}
 	return check_add(x->r, CHECK_FAIL, s->bdf, hint, "%s: %s (line %u)",
-			 plan_state_name(s->state), s->reason, s->line);
+			 proto_state_name(s->state), s->reason, s->line);
 }
 
 /* Lines that apply here but claim nothing: a typo in an id= or ifname=.

@@ -459,7 +459,7 @@ int inuse_for_plan(const char *proc_root, const char *sysfs_root, const struct p
 	 * which of them the facts block (a restore off vfio-pci takes nothing
 	 * from the host). */
 	for (size_t i = 0; i < p->n_actions; i++)
-		n += p->actions[i].kind != PLAN_ACT_SET_NUMVFS;
+		n += p->actions[i].kind != PROTO_ACTION_NUMVFS;
 	if (n == 0)
 		return 0;
 	bdfs = calloc(n, sizeof(*bdfs));
@@ -467,7 +467,7 @@ int inuse_for_plan(const char *proc_root, const char *sysfs_root, const struct p
 		return -ENOMEM;
 	n = 0;
 	for (size_t i = 0; i < p->n_actions; i++)
-		if (p->actions[i].kind != PLAN_ACT_SET_NUMVFS)
+		if (p->actions[i].kind != PROTO_ACTION_NUMVFS)
 			bdfs[n++] = p->actions[i].bdf;
 	r = inuse_gather(proc_root, sysfs_root, &f);
 	if (r < 0)

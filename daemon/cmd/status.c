@@ -9,10 +9,6 @@
 #include "util.h"
 #include "clock.h"
 
-/* plan_state_name()'s names, and the server's own "stuck". */
-static const char *const states[] = { "converged", "pending", "blocked", "error", "absent",
-				      "stuck" };
-
 static void summary_add(json_object *sum, const char *key, unsigned long v)
 {
 	json_object_object_add(sum, key, json_object_new_int64((int64_t)v));
@@ -23,8 +19,8 @@ static json_object *summary(struct engine *e, const unsigned long *by_state, siz
 	const struct engine_counters *k = engine_counters(e);
 	json_object *sum = json_object_new_object();
 
-	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
-		summary_add(sum, states[i], by_state[i]);
+	for (int i = 0; i < PROTO_STATE__MAX; i++)
+		summary_add(sum, proto_state_name((enum proto_state)i), by_state[i]);
 	summary_add(sum, "total", total);
 	summary_add(sum, "managed", engine_managed(e)->n_devs);
 	summary_add(sum, "passes", k->passes);
@@ -44,10 +40,7 @@ static int state_index(json_object *entry)
 
 	if (!json_object_object_get_ex(entry, PROTO_S_STATE, &st))
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
-		if (strcmp(json_object_get_string(st), states[i]) == 0)
-			return (int)i;
-	return -1;
+	return proto_state_from_name(json_object_get_string(st));
 }
 
 /* The filter: canonical BDFs, each of which must have a status. */
@@ -88,7 +81,7 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	struct engine *e = server_client_engine(c);
 	const struct plan *p = engine_plan(e);
 	_cleanup_free_ char (*bdfs)[BDF_BUFSZ] = NULL;
-	unsigned long by_state[ARRAY_SIZE(states)] = { 0 };
+	unsigned long by_state[PROTO_STATE__MAX] = { 0 };
 	json_object *list = NULL, *devs, *res;
 	long long now = clock_wall_ms();
 	size_t n = 0, total = 0;

@@ -111,15 +111,15 @@ static void status_runtime(json_object *o, struct engine *e, const struct plan_s
 	json_object *le = NULL;
 
 	if (d && engine_dev_stuck(e, d, now_ms)) {
-		json_object_object_add(o, PROTO_S_STATE, json_object_new_string("stuck"));
+		json_object_object_add(o, PROTO_S_STATE, json_object_new_string(proto_state_name(PROTO_STATE_STUCK)));
 		json_object_object_add(o, PROTO_S_REASON,
 				       json_object_new_string("action in flight for too long"));
-	} else if (d && d->failures > 0 && !d->in_flight && st->state == PLAN_PENDING) {
+	} else if (d && d->failures > 0 && !d->in_flight && st->state == PROTO_STATE_PENDING) {
 		/* Still to do only because the last try failed: that failure is
 		 * the state (README: error), and the kernel's word the reason;
 		 * retry_at says when it is tried again. */
 		json_object_object_add(o, PROTO_S_STATE,
-				       json_object_new_string(plan_state_name(PLAN_ERROR)));
+				       json_object_new_string(proto_state_name(PROTO_STATE_ERROR)));
 		json_object_object_add(o, PROTO_S_REASON,
 				       json_object_new_string(d->last_error[0] ? d->last_error
 							      : "the last action failed"));
@@ -151,7 +151,7 @@ json_object *server_json_status(struct engine *e, const struct plan_status *st,
 			       server_json_line(cfg ? cfg->source : NULL, st->line));
 	json_object_object_add(o, PROTO_S_DESIRED, json_object_new_string(st->desired));
 	json_object_object_add(o, PROTO_S_CURRENT, json_object_new_string(st->current));
-	json_object_object_add(o, PROTO_S_STATE, json_object_new_string(plan_state_name(st->state)));
+	json_object_object_add(o, PROTO_S_STATE, json_object_new_string(proto_state_name(st->state)));
 	json_object_object_add(o, PROTO_S_REASON, json_object_new_string(st->reason));
 	json_object_object_add(o, PROTO_S_IOMMU_GROUP, server_json_nonneg(st->iommu_group));
 	json_object_object_add(o, PROTO_S_GROUP_VIABLE, json_object_new_boolean(st->group_viable));
@@ -173,10 +173,10 @@ json_object *server_json_action(const struct plan_action *a)
 	if (!o)
 		return NULL;
 	plan_format_action(a, text, sizeof(text));
-	json_object_object_add(o, PROTO_X_KIND, json_object_new_string(plan_action_name(a->kind)));
+	json_object_object_add(o, PROTO_X_KIND, json_object_new_string(proto_action_name(a->kind)));
 	json_object_object_add(o, PROTO_S_DEVICE, json_object_new_string(a->bdf));
 	json_object_object_add(o, PROTO_X_TEXT, json_object_new_string(text));
-	if (a->kind == PLAN_ACT_SET_NUMVFS) {
+	if (a->kind == PROTO_ACTION_NUMVFS) {
 		json_object_object_add(o, PROTO_S_NUMVFS, json_object_new_int(a->numvfs));
 		json_object_object_add(o, "current_numvfs", json_object_new_int(a->current_numvfs));
 	} else {

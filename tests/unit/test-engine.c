@@ -250,7 +250,7 @@ static bool dev2_converged(void)
 {
 	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
 
-	return d && d->state == PLAN_CONVERGED && dev2_vfio();
+	return d && d->state == PROTO_STATE_CONVERGED && dev2_vfio();
 }
 
 Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)

@@ -395,7 +395,7 @@ Test(inuse_gather, engine_blocks_an_in_use_nic_and_binds_it_once_the_address_is_
 	run_loop_ms(100);
 	info = engine_dev_info(eng, "0000:01:00.0");
 	cr_assert_not_null(info);
-	cr_assert_eq(info->state, PLAN_BLOCKED);
+	cr_assert_eq(info->state, PROTO_STATE_BLOCKED);
 	cr_assert_str_eq(info->reason, "eth0 has 10.0.0.5/24 and the default route");
 	cr_assert_not(nic_on_vfio());
 
@@ -419,7 +419,7 @@ Test(inuse_gather, in_use_device_is_rechecked_without_any_event)
 	cr_assert_not_null(eng);
 	cr_assert_eq(engine_start(eng), 0);
 	run_loop_ms(100);
-	cr_assert_eq(engine_dev_info(eng, "0000:01:00.0")->state, PLAN_BLOCKED);
+	cr_assert_eq(engine_dev_info(eng, "0000:01:00.0")->state, PROTO_STATE_BLOCKED);
 	/* No udev event, no request: the address goes away and the in-use
 	 * re-check timer alone brings the next pass. */
 	put("net/ifaddrs", "eth0 up\n");
@@ -455,7 +455,7 @@ Test(inuse_gather, mounted_nvme_is_blocked_in_a_dry_run_too)
 	cr_assert_eq(engine_run_once(eng), 1);
 	info = engine_dev_info(eng, "0000:02:00.0");
 	cr_assert_not_null(info);
-	cr_assert_eq(info->state, PLAN_BLOCKED);
+	cr_assert_eq(info->state, PROTO_STATE_BLOCKED);
 	cr_assert_str_eq(info->reason, "nvme0n1 is mounted on /data");
 	engine_free(eng);
 	event_base_free(base);

@@ -203,20 +203,20 @@ static const struct plan_status *pf_status(const char *bdf)
 	return s;
 }
 
-static void check_status(const struct plan_status *s, enum plan_state state, const char *reason)
+static void check_status(const struct plan_status *s, enum proto_state state, const char *reason)
 {
-	cr_expect_str_eq(plan_state_name(s->state), plan_state_name(state), "%s: %s", s->bdf,
+	cr_expect_str_eq(proto_state_name(s->state), proto_state_name(state), "%s: %s", s->bdf,
 			 s->reason);
 	cr_expect_str_eq(s->reason, reason, "%s", s->bdf);
 }
 
 /* The device claim's state and reason; expect_pf: the numvfs= claim's. */
-static void expect(const char *bdf, enum plan_state state, const char *reason)
+static void expect(const char *bdf, enum proto_state state, const char *reason)
 {
 	check_status(status(bdf), state, reason);
 }
 
-static void expect_pf(const char *bdf, enum plan_state state, const char *reason)
+static void expect_pf(const char *bdf, enum proto_state state, const char *reason)
 {
 	check_status(pf_status(bdf), state, reason);
 }
@@ -379,7 +379,7 @@ Test(plan, equal_lines_that_disagree_are_error_naming_both)
 		cr_expect_eq(plan_resolve(C, NODE, &S.devs[0], &S, &M, &w, &o), -EEXIST);
 		cr_expect(w && o && w->line < o->line);
 		run();
-		expect("0000:03:00.1", PLAN_ERROR, t[i].reason);
+		expect("0000:03:00.1", PROTO_STATE_ERROR, t[i].reason);
 		expect_no_actions();
 	}
 }
@@ -399,7 +399,7 @@ Test(plan, identical_duplicate_lines_agree)
 	nic("0000:03:00.1", "igb", 11);
 	conf("\nDEFAULT 0000:03:00.1\n\nDEFAULT 03:00.1 driver=vfio-pci\n");
 	run();
-	expect("0000:03:00.1", PLAN_PENDING, "bind to vfio-pci");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "bind to vfio-pci");
 	cr_expect_eq(status("0000:03:00.1")->line, 2);
 	expect_actions("bind 0000:03:00.1: igb -> vfio-pci (line 2)");
 }
@@ -413,7 +413,7 @@ Test(plan, converged_device_has_no_action)
 	nic("0000:03:00.1", "vfio-pci", 11);
 	conf("DEFAULT 0000:03:00.1\n");
 	run();
-	expect("0000:03:00.1", PLAN_CONVERGED, "");
+	expect("0000:03:00.1", PROTO_STATE_CONVERGED, "");
 	s = status("0000:03:00.1");
 	cr_expect_str_eq(s->desired, "vfio-pci");
 	cr_expect_str_eq(s->current, "vfio-pci");
@@ -429,7 +429,7 @@ Test(plan, unbound_claimed_device_gets_bind)
 	nic("0000:03:00.1", "", 11);
 	conf("DEFAULT 0000:03:00.1\n");
 	run();
-	expect("0000:03:00.1", PLAN_PENDING, "bind to vfio-pci");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "bind to vfio-pci");
 	cr_expect_str_eq(status("0000:03:00.1")->current, "");
 	expect_actions("bind 0000:03:00.1: (none) -> vfio-pci (line 1)");
 	cr_expect_str_eq(P->actions[0].driver, "vfio-pci");
@@ -446,8 +446,8 @@ Test(plan, removed_line_restores_managed_device_to_original)
 	manage("0000:03:00.1", "igb", "vfio-pci", "eth1");
 	conf("DEFAULT 0000:03:00.0\n");
 	run();
-	expect("0000:03:00.0", PLAN_CONVERGED, "");
-	expect("0000:03:00.1", PLAN_PENDING, "no longer in config: back to igb");
+	expect("0000:03:00.0", PROTO_STATE_CONVERGED, "");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "no longer in config: back to igb");
 	s = status("0000:03:00.1");
 	cr_expect_str_eq(s->desired, "");
 	cr_expect_eq(s->line, 0);
@@ -462,7 +462,7 @@ Test(plan, managed_device_with_no_original_driver_goes_back_to_kernels_choice)
 	manage("0000:03:00.1", "", "vfio-pci", "");
 	conf("\n");
 	run();
-	expect("0000:03:00.1", PLAN_PENDING, "no longer in config: back to the kernel's choice");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "no longer in config: back to the kernel's choice");
 	expect_actions("restore 0000:03:00.1: vfio-pci -> kernel's choice");
 }
 
@@ -491,7 +491,7 @@ Test(plan, restore_from_vfio_is_never_blocked_by_in_use)
 	in_use("0000:03:00.1", "opened by qemu-system-x86 (pid 4242)");
 	conf("\n");
 	run();
-	expect("0000:03:00.1", PLAN_PENDING, "no longer in config: back to igb");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "no longer in config: back to igb");
 	expect_actions("restore 0000:03:00.1: vfio-pci -> kernel's choice (was igb)");
 }
 
@@ -502,7 +502,7 @@ Test(plan, restore_from_a_host_driver_in_use_is_blocked)
 	in_use("0000:03:00.1", "eth1 carries 10.0.0.5/24");
 	conf("\n");
 	run();
-	expect("0000:03:00.1", PLAN_BLOCKED, "eth1 carries 10.0.0.5/24");
+	expect("0000:03:00.1", PROTO_STATE_BLOCKED, "eth1 carries 10.0.0.5/24");
 	expect_no_actions();
 }
 
@@ -526,14 +526,14 @@ Test(plan, missing_bdf_is_absent)
 	     "worker-1 0000:04:00.0\n"
 	     "DEFAULT 0000:06:00.0 numvfs=2\n");
 	run();
-	expect("0000:03:00.1", PLAN_ABSENT, "not present");
+	expect("0000:03:00.1", PROTO_STATE_ABSENT, "not present");
 	s = status("0000:03:00.1");
 	cr_expect_eq(s->line, 1);
 	cr_expect_str_eq(s->desired, "vfio-pci");
-	expect("0000:05:00.0", PLAN_ABSENT, "PF not present");
+	expect("0000:05:00.0", PROTO_STATE_ABSENT, "PF not present");
 	cr_expect_eq(status("0000:05:00.0")->line, 2);
 	s = pf_status("0000:06:00.0");
-	cr_expect_eq(s->state, PLAN_ABSENT);
+	cr_expect_eq(s->state, PROTO_STATE_ABSENT);
 	cr_expect_eq(s->numvfs, 2);
 	expect_no_status("0000:04:00.0"); /* another node's line */
 	expect_no_status("0000:03:00.0");
@@ -548,7 +548,7 @@ Test(plan, bridge_never_bound)
 	bridge("0000:00:1c.0", 7);
 	conf("DEFAULT 0000:00:1c.0\n");
 	run();
-	expect("0000:00:1c.0", PLAN_BLOCKED, "PCI bridge: not bound");
+	expect("0000:00:1c.0", PROTO_STATE_BLOCKED, "PCI bridge: not bound");
 	expect_no_actions();
 }
 
@@ -562,11 +562,11 @@ Test(plan, iommu_off_blocks_vfio_lines_only)
 	     "DEFAULT 0000:03:00.1 driver=pci-stub\n"
 	     "DEFAULT 0000:03:00.2\n");
 	run();
-	expect("0000:03:00.0", PLAN_BLOCKED,
+	expect("0000:03:00.0", PROTO_STATE_BLOCKED,
 	       "IOMMU is off: boot with intel_iommu=on or amd_iommu=on (and iommu=pt)");
 	cr_expect_not(status("0000:03:00.0")->group_viable);
-	expect("0000:03:00.1", PLAN_PENDING, "bind to pci-stub");
-	expect("0000:03:00.2", PLAN_CONVERGED, "");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "bind to pci-stub");
+	expect("0000:03:00.2", PROTO_STATE_CONVERGED, "");
 	expect_actions("bind 0000:03:00.1: igb -> pci-stub (line 2)");
 }
 
@@ -575,7 +575,7 @@ Test(plan, device_without_iommu_group_is_blocked)
 	nic("0000:03:00.0", "igb", -1);
 	conf("DEFAULT 0000:03:00.0\n");
 	run();
-	expect("0000:03:00.0", PLAN_BLOCKED, "no IOMMU group");
+	expect("0000:03:00.0", PROTO_STATE_BLOCKED, "no IOMMU group");
 	expect_no_actions();
 }
 
@@ -588,7 +588,7 @@ Test(plan, group_not_viable_names_the_member_and_driver)
 	dev("0000:00:1f.3", 0x8086, 0xa2f0, 0x040300, "snd_hda_intel", 5);
 	conf("DEFAULT 0000:00:1f.3\n");
 	run();
-	expect("0000:00:1f.3", PLAN_BLOCKED, "group 5 not viable: 0000:00:1f.0 on lpc_ich");
+	expect("0000:00:1f.3", PROTO_STATE_BLOCKED, "group 5 not viable: 0000:00:1f.0 on lpc_ich");
 	s = status("0000:00:1f.3");
 	cr_expect_eq(s->iommu_group, 5);
 	cr_expect_not(s->group_viable);
@@ -603,8 +603,8 @@ Test(plan, group_member_blocked_itself_keeps_group_not_viable)
 	in_use("0000:03:00.1", "eth1 is up with 10.0.0.5/24");
 	conf("DEFAULT 0000:03:00.0\nDEFAULT 0000:03:00.1\n");
 	run();
-	expect("0000:03:00.0", PLAN_BLOCKED, "group 5 not viable: 0000:03:00.1 on igb");
-	expect("0000:03:00.1", PLAN_BLOCKED, "eth1 is up with 10.0.0.5/24");
+	expect("0000:03:00.0", PROTO_STATE_BLOCKED, "group 5 not viable: 0000:03:00.1 on igb");
+	expect("0000:03:00.1", PROTO_STATE_BLOCKED, "eth1 is up with 10.0.0.5/24");
 	expect_no_actions();
 }
 
@@ -619,7 +619,7 @@ Test(plan, group_all_claims_every_member_except_bridges)
 	conf("\n\nDEFAULT 0000:03:00.0 group=all\n");
 	run();
 	expect_no_status("0000:00:1c.0");
-	expect("0000:03:00.1", PLAN_PENDING, "bind to vfio-pci");
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "bind to vfio-pci");
 	s = status("0000:03:00.1");
 	cr_expect_eq(s->line, 3);
 	cr_expect_str_eq(s->desired, "vfio-pci");
@@ -649,7 +649,7 @@ Test(plan, group_viable_with_driverless_and_bridge_members)
 	nic("0000:04:00.0", "igb", 5);
 	conf("DEFAULT 0000:03:00.0\nDEFAULT 0000:04:00.0\n");
 	run();
-	expect("0000:03:00.0", PLAN_PENDING, "bind to vfio-pci");
+	expect("0000:03:00.0", PROTO_STATE_PENDING, "bind to vfio-pci");
 	cr_expect(status("0000:03:00.0")->group_viable);
 	cr_expect(status("0000:04:00.0")->group_viable);
 	expect_actions("bind 0000:03:00.0: igb -> vfio-pci (line 1)",
@@ -662,7 +662,7 @@ Test(plan, group_viability_is_reported_for_converged_devices)
 	nic("0000:03:00.1", "igb", 5);
 	conf("DEFAULT 0000:03:00.0\n");
 	run();
-	expect("0000:03:00.0", PLAN_CONVERGED, "");
+	expect("0000:03:00.0", PROTO_STATE_CONVERGED, "");
 	cr_expect_not(status("0000:03:00.0")->group_viable);
 }
 
@@ -679,13 +679,13 @@ Test(plan, inuse_blocks_unless_force)
 {
 	static const struct {
 		const char *conf;
-		enum plan_state state;
+		enum proto_state state;
 		const char *reason;
 		size_t n_actions;
 	} t[] = {
-		{ "DEFAULT 0000:03:00.1\n", PLAN_BLOCKED, "eth1 is up with 10.0.0.5/24", 0 },
-		{ "DEFAULT 0000:03:00.1 force=no\n", PLAN_BLOCKED, "eth1 is up with 10.0.0.5/24", 0 },
-		{ "DEFAULT 0000:03:00.1 force=yes\n", PLAN_PENDING, "bind to vfio-pci", 1 },
+		{ "DEFAULT 0000:03:00.1\n", PROTO_STATE_BLOCKED, "eth1 is up with 10.0.0.5/24", 0 },
+		{ "DEFAULT 0000:03:00.1 force=no\n", PROTO_STATE_BLOCKED, "eth1 is up with 10.0.0.5/24", 0 },
+		{ "DEFAULT 0000:03:00.1 force=yes\n", PROTO_STATE_PENDING, "bind to vfio-pci", 1 },
 	};
 
 	nic("0000:03:00.1", "igb", 11);
@@ -703,11 +703,11 @@ Test(plan, boot_vga_blocks_unless_force)
 {
 	static const struct {
 		const char *conf;
-		enum plan_state state;
+		enum proto_state state;
 		const char *reason;
 	} t[] = {
-		{ "DEFAULT 0000:01:00.0\n", PLAN_BLOCKED, "boot VGA device (force=yes to take it)" },
-		{ "DEFAULT 0000:01:00.0 force=yes\n", PLAN_PENDING, "bind to vfio-pci" },
+		{ "DEFAULT 0000:01:00.0\n", PROTO_STATE_BLOCKED, "boot VGA device (force=yes to take it)" },
+		{ "DEFAULT 0000:01:00.0 force=yes\n", PROTO_STATE_PENDING, "bind to vfio-pci" },
 	};
 
 	dev("0000:01:00.0", 0x10de, 0x1eb8, 0x030000, "nouveau", 1)->boot_vga = 1;
@@ -719,7 +719,7 @@ Test(plan, boot_vga_blocks_unless_force)
 	}
 	conf("DEFAULT 0000:02:00.0\n");
 	run();
-	expect("0000:02:00.0", PLAN_PENDING, "bind to vfio-pci");
+	expect("0000:02:00.0", PROTO_STATE_PENDING, "bind to vfio-pci");
 }
 
 /* ---- selectors ---- */
@@ -737,7 +737,7 @@ Test(plan, ifname_selector_keeps_claim_after_interface_vanishes)
 	d->n_ifnames = 0;
 	manage("0000:03:00.1", "igb", "vfio-pci", "eth1");
 	run();
-	expect("0000:03:00.1", PLAN_CONVERGED, "");
+	expect("0000:03:00.1", PROTO_STATE_CONVERGED, "");
 	expect_no_actions();
 
 	/* without the record nothing names it: an unmanaged device is not claimed */
@@ -809,7 +809,7 @@ Test(plan, numvfs_plans_set_numvfs_and_claims_vfs)
 	pf_with_vfs(0, "");
 	conf("DEFAULT ifname=eth0 numvfs=4\n");
 	run();
-	expect_pf("0000:00:03.0", PLAN_PENDING, "numvfs 0 -> 4");
+	expect_pf("0000:00:03.0", PROTO_STATE_PENDING, "numvfs 0 -> 4");
 	s = pf_status("0000:00:03.0");
 	cr_expect_eq(s->numvfs, 4);
 	cr_expect_eq(s->line, 1);
@@ -823,8 +823,8 @@ Test(plan, numvfs_plans_set_numvfs_and_claims_vfs)
 	S.n = 0;
 	pf_with_vfs(4, "");
 	run();
-	expect_pf("0000:00:03.0", PLAN_CONVERGED, "");
-	expect("0000:00:10.0", PLAN_PENDING, "bind to vfio-pci");
+	expect_pf("0000:00:03.0", PROTO_STATE_CONVERGED, "");
+	expect("0000:00:10.0", PROTO_STATE_PENDING, "bind to vfio-pci");
 	expect_actions("bind 0000:00:10.0: (none) -> vfio-pci (line 1)",
 		       "bind 0000:00:10.1: (none) -> vfio-pci (line 1)",
 		       "bind 0000:00:10.2: (none) -> vfio-pci (line 1)",
@@ -838,9 +838,9 @@ Test(plan, numvfs_down_recreates_vfs_and_drops_the_ones_above)
 	run();
 	expect_actions("numvfs 0000:00:03.0: 6 -> 2 (line 1)");
 	cr_expect(P->actions[0].autoprobe_off, "a non-zero count is reached through 0");
-	expect("0000:00:10.0", PLAN_CONVERGED, "");
+	expect("0000:00:10.0", PROTO_STATE_CONVERGED, "");
 	expect_no_status("0000:00:10.3");
-	expect("0000:00:10.5", PLAN_PENDING, "goes away: numvfs change on 0000:00:03.0");
+	expect("0000:00:10.5", PROTO_STATE_PENDING, "goes away: numvfs change on 0000:00:03.0");
 }
 
 Test(plan, numvfs_above_totalvfs_is_error)
@@ -848,7 +848,7 @@ Test(plan, numvfs_above_totalvfs_is_error)
 	with_ifname(sriov(nic("0000:00:03.0", "igb", 3), 4, 0), "eth0");
 	conf("DEFAULT 0000:00:03.0 numvfs=8\n");
 	run();
-	expect_pf("0000:00:03.0", PLAN_ERROR, "asks 8 VFs, 0000:00:03.0 supports 4");
+	expect_pf("0000:00:03.0", PROTO_STATE_ERROR, "asks 8 VFs, 0000:00:03.0 supports 4");
 	expect_no_actions();
 }
 
@@ -857,7 +857,7 @@ Test(plan, numvfs_on_non_sriov_is_error)
 	nic("0000:00:03.0", "igb", 3);
 	conf("DEFAULT 0000:00:03.0 numvfs=2\n");
 	run();
-	expect_pf("0000:00:03.0", PLAN_ERROR, "0000:00:03.0 is not SR-IOV capable");
+	expect_pf("0000:00:03.0", PROTO_STATE_ERROR, "0000:00:03.0 is not SR-IOV capable");
 	expect_no_actions();
 }
 
@@ -866,7 +866,7 @@ Test(plan, numvfs_lines_that_disagree_are_error)
 	pf_with_vfs(0, "");
 	conf("DEFAULT 0000:00:03.0 numvfs=2\nDEFAULT 0000:00:03.0 numvfs=4\n");
 	run();
-	expect_pf("0000:00:03.0", PLAN_ERROR, "lines 1 and 2 disagree: numvfs=2 vs numvfs=4");
+	expect_pf("0000:00:03.0", PROTO_STATE_ERROR, "lines 1 and 2 disagree: numvfs=2 vs numvfs=4");
 	expect_no_actions();
 }
 
@@ -905,7 +905,7 @@ Test(plan, removed_numvfs_line_restores_original_count)
 		manage(VF_BDF[i], "", "vfio-pci", "");
 	conf("\n");
 	run();
-	expect_pf("0000:00:03.0", PLAN_PENDING, "no longer in config: back to 0 VFs");
+	expect_pf("0000:00:03.0", PROTO_STATE_PENDING, "no longer in config: back to 0 VFs");
 	s = pf_status("0000:00:03.0");
 	cr_expect_eq(s->numvfs, 0);
 	cr_expect_eq(s->line, 0);
@@ -931,7 +931,7 @@ Test(plan, driverless_vf_the_daemon_made_is_restored_when_unclaimed)
 	manage_pf("0000:00:03.0", 0);
 	conf("DEFAULT 0000:00:03.0 numvfs=2 vfs=0\n");
 	run();
-	expect("0000:00:10.1", PLAN_PENDING, "no longer in config: back to the kernel's choice");
+	expect("0000:00:10.1", PROTO_STATE_PENDING, "no longer in config: back to the kernel's choice");
 	expect_actions("restore 0000:00:10.1: (none) -> kernel's choice",
 		       "bind 0000:00:10.0: (none) -> vfio-pci (line 1)");
 }
@@ -1043,15 +1043,15 @@ Test(plan, format_action_texts)
 		struct plan_action a;
 		const char *text;
 	} t[] = {
-		{ { .kind = PLAN_ACT_BIND, .bdf = "0000:03:00.1", .driver = "vfio-pci",
+		{ { .kind = PROTO_ACTION_BIND, .bdf = "0000:03:00.1", .driver = "vfio-pci",
 		    .current = "igb", .line = 3 },
 		  "bind 0000:03:00.1: igb -> vfio-pci (line 3)" },
-		{ { .kind = PLAN_ACT_BIND, .bdf = "0000:03:00.1", .driver = "vfio-pci", .line = 3 },
+		{ { .kind = PROTO_ACTION_BIND, .bdf = "0000:03:00.1", .driver = "vfio-pci", .line = 3 },
 		  "bind 0000:03:00.1: (none) -> vfio-pci (line 3)" },
-		{ { .kind = PLAN_ACT_RESTORE, .bdf = "0000:03:00.1", .driver = "igb",
+		{ { .kind = PROTO_ACTION_RESTORE, .bdf = "0000:03:00.1", .driver = "igb",
 		    .current = "vfio-pci" },
 		  "restore 0000:03:00.1: vfio-pci -> kernel's choice (was igb)" },
-		{ { .kind = PLAN_ACT_SET_NUMVFS, .bdf = "0000:00:03.0", .numvfs = 4,
+		{ { .kind = PROTO_ACTION_NUMVFS, .bdf = "0000:00:03.0", .numvfs = 4,
 		    .current_numvfs = 0, .line = 2 },
 		  "numvfs 0000:00:03.0: 0 -> 4 (line 2)" },
 	};
@@ -1062,9 +1062,9 @@ Test(plan, format_action_texts)
 		cr_expect_str_eq(buf, t[i].text);
 	}
 	cr_expect_eq(plan_format_action(&t[0].a, tiny, sizeof(tiny)), -ENAMETOOLONG);
-	cr_expect_str_eq(plan_action_name(PLAN_ACT_SET_NUMVFS), "numvfs");
-	cr_expect_str_eq(plan_state_name(PLAN_ABSENT), "absent");
-	cr_expect_str_eq(plan_state_name(PLAN_CONVERGED), "converged");
+	cr_expect_str_eq(proto_action_name(PROTO_ACTION_NUMVFS), "numvfs");
+	cr_expect_str_eq(proto_state_name(PROTO_STATE_ABSENT), "absent");
+	cr_expect_str_eq(proto_state_name(PROTO_STATE_CONVERGED), "converged");
 }
 
 Test(plan, managed_set_add_find_replace_remove)
