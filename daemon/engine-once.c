@@ -1,98 +1,82 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* engine-once.c: the --once path, one synchronous reconcile without an event
- * loop or worker threads: plan, act, re-plan while VFs appear, print the plan
- * for --dry-run. */
+/* engine-once.c: --once, the seed script's job done right. It is the daemon's
+ * engine on the daemon's loop, with the same gate and the same workers (so
+ * devices move in parallel), in a mode where each device is tried once and
+ * nothing of its own keeps the loop alive: when the work settles (a pass
+ * after VFs appeared found nothing more to do), the loop ends. --dry-run
+ * prints the plan instead. */
 #include <errno.h>
+#include <event2/event.h>
 #include <stdio.h>
 
 #include "engine-private.h"
 #include "log.h"
-#include "clock.h"
 
-#define ONCE_MAX_ROUNDS 4	/* --once re-plans while VFs appear */
-
-static void print_plan(const struct plan *p)
+static void print_plan(const struct engine *e, long long now)
 {
+	const struct plan *p = e->plan;
 	char text[512];
 
-	for (size_t i = 0; i < p->n_actions; i++)
+	for (size_t i = 0; p && i < p->n_actions; i++)
 		if (plan_format_action(&p->actions[i], text, sizeof(text)) >= 0)
 			printf("%s\n", text);
-	for (size_t i = 0; i < p->n_statuses; i++) {
+	for (size_t i = 0; p && i < p->n_statuses; i++) {
 		const struct plan_status *s = &p->statuses[i];
+		struct view_dev v = view_device(s, devtab_find(&e->devs, s->bdf), now,
+						e->o.stuck_ms);
 
-		if (s->state == PROTO_STATE_BLOCKED || s->state == PROTO_STATE_ERROR || s->state == PROTO_STATE_ABSENT)
-			printf("# %s: %s: %s\n", s->bdf, proto_state_name(s->state), s->reason);
+		if (v.state != PROTO_STATE_CONVERGED && v.state != PROTO_STATE_PENDING)
+			printf("# %s: %s: %s\n", s->bdf, proto_state_name(v.state), v.reason);
 	}
 	fflush(stdout);
 }
 
+struct once {
+	struct engine *e;
+	bool done;
+};
+
+static void on_settled(void *ud, const struct plan_action *done, const bool *ok, size_t n_done,
+		       bool converged)
+{
+	struct once *o = ud;
+
+	o->done = true;
+	event_base_loopbreak(o->e->base);
+}
+
 int engine_run_once(struct engine *e)
 {
-	bool failed_any = false;
+	struct once o = { e, false };
+	long long now;
 	int r;
 
-	r = engine_reload(e, "--once");
+	e->once = true;
+	/* A waiter from before the first pass: it answers once that pass and
+	 * every pass its results asked for have settled. */
+	if (!engine_wait_settled(e, on_settled, &o))
+		return -ENOMEM;
+	r = engine_start(e);
 	if (r < 0)
 		return r;
-	for (int round = 0; round < ONCE_MAX_ROUNDS; round++) {
-		bool acted = false;
-
-		if (engine_rescan(e) < 0)
-			return -EIO;
-		engine_forget_vanished(e);
-		plan_free(e->plan);
-		e->plan = NULL;
-		if (engine_compute_plan(e, e->config, &e->plan, NULL) < 0)
-			return -ENOMEM;
-		engine_note_statuses(e);
-		if (e->o.dry_run) {
-			print_plan(e->plan);
-			break;
-		}
-		for (size_t i = 0; i < e->plan->n_actions; i++) {
-			const struct plan_action *a = &e->plan->actions[i];
-			struct engine_dev *d = engine_dev_get(e, a->bdf, true);
-			struct worker_job job = { .action = *a };
-			char text[512];
-
-			/* One try per device per run: --once never loops on a failure,
-			 * nor on a function no driver takes back; a VF waits for
-			 * its PF's new count, in a later round. */
-			if (!d || d->failures || (a->kind == PROTO_ACTION_RESTORE && d->handed_back) ||
-			    engine_vf_waits_for_pf(e, e->plan, a))
-				continue;
-			if (a->kind == PROTO_ACTION_RESTORE && engine_restore_is_noop(e, a)) {
-				managed_remove(&e->managed, a->bdf);
-				engine_save_state(e);
-				continue;
-			}
-			plan_format_action(a, text, sizeof(text));
-			log_info("%s", text);
-			r = engine_record_intent(e, a);
-			if (r < 0) {
-				log_errno(LOG_LVL_ERROR, r, "%s: not touched: cannot record it in the "
-					  "state file", a->bdf);
-				engine_note_failure(e, d, a, r, NULL, clock_wall_ms());
-				failed_any = true;
-				continue;
-			}
-			worker_run_job(&e->bctx, &job);
-			engine_finish_job(e, &job);
-			failed_any |= job.rc < 0;
-			acted = true;
-		}
-		if (!acted)
-			break;
+	if (!e->have_good_config)
+		return -EINVAL; /* the file was rejected: its errors are logged */
+	if (!o.done)
+		event_base_dispatch(e->base);
+	now = engine_now(e);
+	if (e->o.dry_run) {
+		print_plan(e, now);
+		return engine_converged(e, now) ? 0 : 1;
 	}
-	if (!e->o.dry_run) {
+	/* What the outside sees now: the last pass ran before the last results. */
+	if (engine_rescan(e) == 0) {
 		struct plan *p = NULL;
 
-		if (engine_rescan(e) == 0 && engine_compute_plan(e, e->config, &p, NULL) == 0) {
+		if (engine_compute_plan(e, e->config, &p, NULL) == 0) {
 			plan_free(e->plan);
 			e->plan = p;
-			engine_note_statuses(e);
+			engine_tell_views(e, now);
 		}
 	}
-	return plan_converged(e->plan) && !failed_any ? 0 : 1;
+	return engine_converged(e, now) && !e->ctr.failures ? 0 : 1;
 }

@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* engine-private.h: struct engine and the helpers engine.c shares with
- * engine-once.c (--once) and engine-wait.c (reconcile waiters). Not for use
- * outside the engine: everyone else goes through engine.h. */
+/* engine-private.h: struct engine and what the engine's files share. Not for
+ * use outside daemon/engine*.c: everyone else goes through engine.h.
+ *
+ * The files call each other in one direction only, top to bottom:
+ *   engine-once.c -> engine.c
+ *     -> engine-config.c, engine-pass.c
+ *       -> engine-results.c
+ *         -> engine-facts.c
+ *           -> engine-sched.c, engine-wait.c
+ *             -> engine-events.c
+ * and all of them use the pure pieces of logic/ (plan, gate, view, devtab). */
 #pragma once
 
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "devtab.h"
 #include "engine.h"
 #include "worker.h"
 
@@ -15,28 +24,35 @@ struct event;
 struct engine {
 	struct event_base *base;
 	struct engine_opts o;
+	struct engine_clock clock;
 	char *config_path, *sysfs_root, *node_name, *run_dir;
 	char *proc_root;		/* in-use facts; NULL: none (fake sysfs trees) */
+	bool once;			/* --once: one try per device, no timers of its own */
 
 	struct config *config;		/* in force; never NULL after start */
 	char *config_text;		/* text it came from, to skip no-op reloads */
 	struct cfg_errors rejected;	/* errors of a newer file kept out */
 	bool runtime_modified;
-	long long loaded_ms;
+	long long loaded_ms;		/* epoch */
 
 	struct pci_state *pci;
 	struct plan *plan;
 	struct managed_set managed;
-	struct engine_dev *devs;
-	size_t n_devs, cap_devs;
+	struct devtab devs;
 	struct engine_counters ctr;
 
-	struct event *pass_ev, *resync_ev, *retry_ev, *settle_ev, *inuse_ev;
+	/* Schedule (monotonic ms, 0 = none): engine-sched.c. */
+	struct event *wake_ev;		/* the one timer: fires at the next deadline */
+	bool pass_requested;
+	long long pass_due;		/* ... for this time (the coalescing window) */
+	bool pass_full;			/* ... with a rescan of every device */
+	long long resync_due;
+	long long inuse_due;		/* re-check devices held back as in use */
+	long long retry_due;		/* the earliest backoff that ends */
+	long long stuck_due;		/* the earliest running action that turns stuck */
 	bool inuse_seen;		/* the last pass found devices in use */
-	struct engine_waiter *waiters;
-	bool pass_full;
-	bool pass_scheduled;
 
+	struct engine_waiter *waiters;
 	struct bind_ctx bctx;
 	struct modules_ops locked_modules;	/* serialises libkmod across threads */
 	pthread_mutex_t modules_lock;
@@ -54,29 +70,60 @@ struct engine {
 };
 
 /* engine.c */
-struct engine_dev *engine_dev_get(struct engine *e, const char *bdf, bool create);
-int engine_save_state(struct engine *e);
+long long engine_wall(const struct engine *e);
+
+/* engine-config.c: engine_reload() and engine_apply_config() are public. */
+
+/* engine-pass.c */
+/* Plan, note the views, gate and submit every action. */
+void engine_run_pass(struct engine *e, long long now);
+/* Do the writes of action a now (the gate said run): record where the
+ * device came from, mark it in flight, hand it to a worker. */
+void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+		   long long now);
+
+/* engine-results.c */
+/* The worker pool's callback: a job finished (on the loop thread). */
+void engine_job_done(struct worker_job *job, void *ud);
+/* A failure, from the binder or before it: counted, kept for status, and
+ * retried after the backoff (never in --once). */
+void engine_note_failure(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+			 int err, const char *msg, long long now);
+
+/* engine-facts.c: engine_device_event() and engine_plan_with() are public. */
+int engine_rescan(struct engine *e);
 /* Forget managed devices that no longer exist. */
 void engine_forget_vanished(struct engine *e);
-int engine_rescan(struct engine *e);
-/* Plan with in-use facts gathered for the devices the plan would bind. */
+/* Plan with in-use facts gathered for the devices the plan would move. */
 int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
 			bool *inuse_found);
-/* Record state changes of every planned device, with a log line and event. */
-void engine_note_statuses(struct engine *e);
-bool engine_restore_is_noop(struct engine *e, const struct plan_action *a);
-/* Write down where a device came from before touching it. */
+int engine_save_state(struct engine *e);
+/* Write down where a device came from before touching it: 0 or -errno
+ * (then it must not be touched). */
 int engine_record_intent(struct engine *e, const struct plan_action *a);
-bool engine_vf_waits_for_pf(const struct engine *e, const struct plan *p,
-			    const struct plan_action *a);
-void engine_note_failure(struct engine *e, struct engine_dev *d, const struct plan_action *a,
-			 int err, const char *msg, long long now);
-/* Fold a finished action into the device facts and the managed set. */
-void engine_finish_job(struct engine *e, struct worker_job *job);
+
+/* engine-sched.c: engine_request_pass(), engine_reconcile_now() and
+ * engine_next_wakeup() are public. */
+void engine_schedule_pass(struct engine *e, bool full, const char *why, long long now);
+/* Recompute the deadlines that follow from the device table, and arm the
+ * wake timer for the next one (no timer with a manual clock). */
+void engine_arm(struct engine *e, long long now);
+
+/* engine-events.c */
+void engine_emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
+		 const char *state, int err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Tell every planned device's view that changed since it was last told: a
+ * log line and a `device` event each. */
+void engine_tell_views(struct engine *e, long long now);
+/* Every planned device converged, as the views say. */
+bool engine_converged(const struct engine *e, long long now);
 
 /* engine-wait.c */
 /* Answer the waiters whose pass has run, once work has settled. */
-void engine_check_settled(struct engine *e);
+void engine_check_settled(struct engine *e, long long now);
+/* Settled now: no pass requested and nothing in flight but stuck actions. */
+bool engine_settled(const struct engine *e, long long now);
 /* Add a finished action to every waiter's list. */
 void engine_waiters_note(struct engine *e, const struct plan_action *a, bool ok);
 /* Drop every waiter without answering it (engine_free). */

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-wait.c: waiting for a pass to settle, for reconcile requests that
- * answer when the work they asked for is done (engine_wait_settled). */
-#include <event2/event.h>
+ * answer when the work they asked for is done (engine_wait_settled), for
+ * READY, and for --once. */
 #include <stdlib.h>
 
 #include "engine-private.h"
-#include "util.h"
-#include "clock.h"
 
 struct engine_waiter {
 	unsigned long after_pass;	/* settled only once passes > this */
@@ -43,37 +41,26 @@ void engine_waiters_note(struct engine *e, const struct plan_action *a, bool ok)
 	}
 }
 
-/* Settled: no pass pending and nothing in flight except stuck actions. */
-static bool settled(struct engine *e, long long now, long long *recheck_ms)
+/* Settled: no pass pending and nothing in flight except stuck actions (a
+ * hung driver must not hold a reply, or READY, for ever). */
+bool engine_settled(const struct engine *e, long long now)
 {
-	*recheck_ms = 0;
-	if (e->pass_scheduled)
+	if (e->pass_requested)
 		return false;
-	for (size_t i = 0; i < e->n_devs; i++) {
-		const struct engine_dev *d = &e->devs[i];
-
-		if (d->in_flight && !engine_dev_stuck(e, d, now)) {
-			*recheck_ms = d->in_flight_since_ms + e->o.stuck_ms + 1 - now;
+	for (size_t i = 0; i < e->devs.n; i++)
+		if (e->devs.v[i].in_flight && !view_stuck(&e->devs.v[i], now, e->o.stuck_ms))
 			return false;
-		}
-	}
 	return true;
 }
 
-void engine_check_settled(struct engine *e)
+void engine_check_settled(struct engine *e, long long now)
 {
 	struct engine_waiter **pp = &e->waiters;
-	long long now = clock_wall_ms(), recheck = 0;
+	bool converged;
 
-	if (!e->waiters || !settled(e, now, &recheck)) {
-		if (e->waiters && recheck > 0) {
-			struct timeval tv = { recheck / 1000, (recheck % 1000) * 1000 };
-
-			/* A hung action must not hold a reconcile reply for ever. */
-			evtimer_add(e->settle_ev, &tv);
-		}
+	if (!e->waiters || !engine_settled(e, now))
 		return;
-	}
+	converged = engine_converged(e, now);
 	while (*pp) {
 		struct engine_waiter *w = *pp;
 
@@ -82,7 +69,7 @@ void engine_check_settled(struct engine *e)
 			continue;
 		}
 		*pp = w->next;
-		w->fn(w->ud, w->done, w->ok, w->n_done, plan_converged(e->plan));
+		w->fn(w->ud, w->done, w->ok, w->n_done, converged);
 		waiter_free(w);
 	}
 }

@@ -1,31 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine.h: the daemon's state and reconcile loop. One engine, owned by one
  * libevent loop thread, holds the config in force, the PCI model, the managed
- * set and per-device runtime facts (backoff, last error, in-flight work).
+ * set and the device table (logic/devtab.h: backoff, last error, in-flight
+ * work).
  *
- * Triggers (config reload, udev event, client request, resync timer) only
+ * Triggers (config reload, udev event, client request, timers) only
  * *request* a pass; requests are coalesced into one pass a short moment later.
- * A pass plans (plan.c, pure) and hands actions to the worker pool (worker.c)
- * so that a driver whose remove() hangs never blocks the loop; results come
- * back on the loop thread and update the managed set (persisted by state.c). */
+ * A pass plans (logic/plan.c, pure), asks the action gate (logic/gate.c)
+ * which actions run now, and hands those to the worker pool (worker.c) so
+ * that a driver whose remove() hangs never blocks the loop; results come back
+ * on the loop thread and update the device table and the managed set
+ * (persisted by state.c). Every device's state is told through the device
+ * view (logic/view.c). --once is the same engine on the same loop, with one
+ * try per device and an exit once the work settles.
+ *
+ * Time is an input: every entry point reads the engine's clock once and
+ * passes that `now` down; durations use the monotonic clock, epoch times
+ * appear only where a human or the protocol reads them. The engine says when
+ * it next needs to run (engine_next_wakeup); with a manual clock, tests step
+ * time and call engine_tick() instead of waiting.
+ *
+ * The files: engine.c (lifecycle, tick, views for the socket),
+ * engine-config.c (reloads), engine-facts.c (scans, events, the in-use aware
+ * plan, the state file), engine-pass.c (a pass: plan, gate, submit),
+ * engine-results.c (finished actions), engine-sched.c (pass requests and
+ * the next wakeup), engine-events.c (what the engine tells: events, state
+ * changes through the view), engine-wait.c (requests that wait for work to
+ * settle), engine-once.c (--once). Shared internals: engine-private.h. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
+#include "devtab.h"
 #include "modules.h"
 #include "pci.h"
 #include "plan.h"
 #include "sysfs.h"
+#include "view.h"
+#include "vocab.h"
 
 struct event_base;
 struct engine;
 
-#define ENGINE_BACKOFF_MIN_MS 1000LL
-#define ENGINE_BACKOFF_MAX_MS (5LL * 60 * 1000)
 /* While a device is held back because it is in use, look again this often. */
-#define ENGINE_INUSE_RECHECK_S 5
+#define ENGINE_INUSE_RECHECK_MS 5000
+
+/* The clocks the engine reads. NULL in engine_opts: the system's. */
+struct engine_clock {
+	long long (*mono_ms)(void *ud);	/* durations, deadlines */
+	long long (*wall_ms)(void *ud);	/* epoch times for humans and the protocol */
+	void *ud;
+	/* No timer of its own: the caller steps the clock and calls
+	 * engine_tick() (tests). */
+	bool manual;
+};
 
 struct engine_opts {
 	const char *config_path;
@@ -41,22 +71,7 @@ struct engine_opts {
 	unsigned workers;		/* worker threads */
 	const struct sysfs_ops *sysfs;
 	const struct modules_ops *modules;
-};
-
-/* Runtime facts per device, beside what the planner says. */
-struct engine_dev {
-	char bdf[BDF_BUFSZ];
-	enum proto_state state;		/* last planned state */
-	char reason[256];
-	bool in_flight;
-	enum proto_action_kind in_flight_kind;
-	long long in_flight_since_ms;	/* wall clock */
-	bool handed_back;		/* restored, no driver took it: wait for an event */
-	int failures;			/* consecutive */
-	int last_errno;			/* positive errno of the last failure, 0 none */
-	char last_error[512];
-	long long retry_at_ms;		/* wall clock of the next retry, 0 none */
-	long long last_transition_ms;	/* wall clock of the last state change */
+	const struct engine_clock *clock;	/* NULL: the system's clocks */
 };
 
 struct engine_counters {
@@ -64,7 +79,7 @@ struct engine_counters {
 		reload_errors, events;
 };
 
-/* Events for `watch` subscribers and logs; kinds and states are the wire's
+/* Events for `watch` subscribers; kinds and states are the wire's
  * (protocol/vocab.h). */
 struct engine_event {
 	enum proto_event_kind kind;
@@ -103,9 +118,19 @@ int engine_start(struct engine *e);
  * without engine_free() or backend_teardown(). */
 bool engine_shutdown(struct engine *e, int timeout_ms);
 
-/* One synchronous pass for --once / --dry-run: plan, act (unless dry-run),
- * re-plan while VFs appear. Returns 0 when every claimed device converged. */
+/* --once: the engine on its loop until the work settles, one try per device:
+ * plan, act (unless dry-run; then the plan is printed), re-plan while VFs
+ * appear. 0 when every claimed device converged and nothing failed, 1 when
+ * not, -errno when it could not run. The loop is run here. */
 int engine_run_once(struct engine *e);
+
+/* Time. The engine's clocks (monotonic ms, and epoch ms of a monotonic time
+ * for the protocol); the next monotonic time it needs to run (0: nothing
+ * scheduled); run what is due now (manual clocks; the wake timer otherwise). */
+long long engine_now(const struct engine *e);
+long long engine_epoch_ms(const struct engine *e, long long mono_ms);
+long long engine_next_wakeup(const struct engine *e);
+void engine_tick(struct engine *e);
 
 /* Read-only views for the control socket (valid until the next loop turn). */
 const struct config *engine_config(const struct engine *e);
@@ -113,13 +138,15 @@ const struct cfg_errors *engine_config_errors(const struct engine *e); /* reject
 const struct pci_state *engine_pci(const struct engine *e);
 const struct plan *engine_plan(const struct engine *e);
 const struct managed_set *engine_managed(const struct engine *e);
-const struct engine_dev *engine_dev_info(const struct engine *e, const char *bdf);
+const struct devtab_entry *engine_dev_info(const struct engine *e, const char *bdf);
+/* Actions handed to workers and not back yet. */
+unsigned engine_in_flight(const struct engine *e);
 const struct engine_counters *engine_counters(const struct engine *e);
 const struct engine_opts *engine_options(const struct engine *e);
 bool engine_config_runtime_modified(const struct engine *e);
-long long engine_config_loaded_ms(const struct engine *e);
-/* stuck = in flight longer than opts.stuck_ms at wall time now_ms */
-bool engine_dev_stuck(const struct engine *e, const struct engine_dev *d, long long now_ms);
+long long engine_config_loaded_ms(const struct engine *e);	/* epoch */
+/* The device view of a planned status now (logic/view.h). */
+struct view_dev engine_view(const struct engine *e, const struct plan_status *st);
 /* Call fn once a pass has run after this call and its work has settled: no
  * pass pending and nothing in flight (or only stuck actions). done lists the
  * actions that finished meanwhile, ok[i] whether each succeeded. */
@@ -131,6 +158,3 @@ void engine_wait_cancel(struct engine *e, struct engine_waiter *w);
 
 /* Plan what config c would do now, without doing it (caller frees). */
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out);
-
-/* Backoff delay after `failures` consecutive failures: 1 s doubling to 5 min. */
-long long engine_backoff_ms(int failures);

@@ -404,6 +404,9 @@ int main(int argc, char **argv)
 	if (o.once) {
 		r = engine_run_once(e);
 		r = r < 0 ? 1 : r;
+		/* An action stuck in the kernel (a hung remove()) is left to its
+		 * thread: --once ends all the same, and says so. */
+		abandoned = engine_shutdown(e, 5000);
 	} else {
 		r = run_daemon(&o, e, base, &abandoned);
 	}

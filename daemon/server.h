@@ -104,9 +104,10 @@ int server_parse_selector(struct server_client *c, const char *text, struct cfg_
 struct plan_status;
 struct plan_action;
 struct pci_state;
-/* A status entry; with_runtime adds the engine's facts (status, not plan). */
+/* A status entry; with_runtime makes it the device view (stuck, error) with
+ * the engine's facts (status, not plan). */
 json_object *server_json_status(struct engine *e, const struct plan_status *st,
-				const struct config *cfg, bool with_runtime, long long now_ms);
+				const struct config *cfg, bool with_runtime);
 json_object *server_json_action(const struct plan_action *a);
 /* After a confedit_file_*() call returning r: map an error to its reply
  * (config-readonly, config-invalid, ...), or reload the engine on success. */

@@ -34,7 +34,6 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job)
 {
 	const struct plan_action *a = &job->action;
 
-	job->started_ms = job->started_ms ? job->started_ms : clock_wall_ms();
 	switch (a->kind) {
 	case PROTO_ACTION_BIND:
 		job->rc = bind_device(ctx, a->bdf, a->driver, &job->res);
@@ -48,7 +47,6 @@ void worker_run_job(const struct bind_ctx *ctx, struct worker_job *job)
 	default:
 		job->rc = -EINVAL;
 	}
-	job->finished_ms = clock_wall_ms();
 }
 
 static void *worker_main(void *arg)
@@ -163,7 +161,6 @@ int worker_submit(struct worker_pool *p, struct worker_job *job)
 		return -ESHUTDOWN;
 	}
 	job->next = NULL;
-	job->started_ms = clock_wall_ms();
 	if (p->queue_tail)
 		p->queue_tail->next = job;
 	else

@@ -18,8 +18,6 @@ struct worker_job {
 	struct plan_action action;	/* a copy: the plan may be freed meanwhile */
 	struct bind_result res;
 	int rc;				/* 0 or -errno */
-	long long started_ms;		/* wall clock */
-	long long finished_ms;
 	struct worker_job *next;	/* queue link, private */
 };
 

@@ -7,7 +7,6 @@
 #include "engine.h"
 #include "server.h"
 #include "util.h"
-#include "clock.h"
 
 /* source names the text in errors (FILE:LINE: message), as the client's FILE. */
 static int plan_config(struct server_client *c, const char *text, const char *source,
@@ -32,7 +31,6 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	struct plan *p = NULL;
 	const char *text = NULL, *source = NULL;
 	json_object *actions, *statuses, *res;
-	long long now = clock_wall_ms();
 	int r;
 
 	r = server_args_check(c, args, allowed);
@@ -61,7 +59,7 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 		json_object_array_add(actions, server_json_action(&p->actions[i]));
 	for (size_t i = 0; i < p->n_statuses; i++)
 		json_object_array_add(statuses, server_json_status(e, &p->statuses[i],
-					proposed ? proposed : engine_config(e), false, now));
+					proposed ? proposed : engine_config(e), false));
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_ACTIONS, actions);
 	json_object_object_add(res, PROTO_R_STATUSES, statuses);

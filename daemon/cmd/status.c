@@ -7,7 +7,6 @@
 #include "engine.h"
 #include "server.h"
 #include "util.h"
-#include "clock.h"
 
 static void summary_add(json_object *sum, const char *key, unsigned long v)
 {
@@ -83,7 +82,6 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	_cleanup_free_ char (*bdfs)[BDF_BUFSZ] = NULL;
 	unsigned long by_state[PROTO_STATE__MAX] = { 0 };
 	json_object *list = NULL, *devs, *res;
-	long long now = clock_wall_ms();
 	size_t n = 0, total = 0;
 	int r;
 
@@ -109,7 +107,7 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 
 		if (!wanted((const char (*)[BDF_BUFSZ])bdfs, n, p->statuses[i].bdf))
 			continue;
-		x = server_json_status(e, &p->statuses[i], engine_config(e), true, now);
+		x = server_json_status(e, &p->statuses[i], engine_config(e), true);
 		k = state_index(x);
 		if (k >= 0)
 			by_state[k]++;

@@ -102,28 +102,17 @@ static void status_pci(json_object *o, const struct pci_dev *d)
 	}
 }
 
-/* Facts the engine keeps beside the plan: errors, retries, timings. */
-static void status_runtime(json_object *o, struct engine *e, const struct plan_status *st,
-			   long long now_ms)
+/* Facts the engine keeps beside the plan: the view's state (stuck, error),
+ * errors, retries, timings (monotonic in the engine, epoch on the wire). */
+static void status_runtime(json_object *o, struct engine *e, const struct plan_status *st)
 {
-	const struct engine_dev *d = engine_dev_info(e, st->bdf);
+	const struct devtab_entry *d = engine_dev_info(e, st->bdf);
 	const struct managed_dev *m = managed_find(engine_managed(e), st->bdf);
+	struct view_dev v = engine_view(e, st);
 	json_object *le = NULL;
 
-	if (d && engine_dev_stuck(e, d, now_ms)) {
-		json_object_object_add(o, PROTO_S_STATE, json_object_new_string(proto_state_name(PROTO_STATE_STUCK)));
-		json_object_object_add(o, PROTO_S_REASON,
-				       json_object_new_string("action in flight for too long"));
-	} else if (d && d->failures > 0 && !d->in_flight && st->state == PROTO_STATE_PENDING) {
-		/* Still to do only because the last try failed: that failure is
-		 * the state (README: error), and the kernel's word the reason;
-		 * retry_at says when it is tried again. */
-		json_object_object_add(o, PROTO_S_STATE,
-				       json_object_new_string(proto_state_name(PROTO_STATE_ERROR)));
-		json_object_object_add(o, PROTO_S_REASON,
-				       json_object_new_string(d->last_error[0] ? d->last_error
-							      : "the last action failed"));
-	}
+	json_object_object_add(o, PROTO_S_STATE, json_object_new_string(proto_state_name(v.state)));
+	json_object_object_add(o, PROTO_S_REASON, json_object_new_string(v.reason));
 	if (d && d->last_errno) {
 		le = json_object_new_object();
 		json_object_object_add(le, PROTO_S_ERRNO, json_object_new_int(d->last_errno));
@@ -131,16 +120,19 @@ static void status_runtime(json_object *o, struct engine *e, const struct plan_s
 	}
 	json_object_object_add(o, PROTO_S_LAST_ERROR, le);
 	json_object_object_add(o, PROTO_S_FAILURES, json_object_new_int(d ? d->failures : 0));
-	json_object_object_add(o, PROTO_S_RETRY_AT, json_ms(d ? d->retry_at_ms : 0));
-	json_object_object_add(o, PROTO_S_LAST_TRANSITION, json_ms(d ? d->last_transition_ms : 0));
+	json_object_object_add(o, PROTO_S_RETRY_AT,
+			       json_ms(d ? engine_epoch_ms(e, d->retry_at_ms) : 0));
+	json_object_object_add(o, PROTO_S_LAST_TRANSITION,
+			       json_ms(d ? engine_epoch_ms(e, d->last_transition_ms) : 0));
 	json_object_object_add(o, PROTO_S_IN_FLIGHT_SINCE,
-			       json_ms(d && d->in_flight ? d->in_flight_since_ms : 0));
+			       json_ms(d && d->in_flight ? engine_epoch_ms(e, d->in_flight_since_ms)
+							 : 0));
 	json_object_object_add(o, PROTO_S_ORIGINAL_DRIVER,
 			       server_json_str(m ? m->original_driver : NULL, true));
 }
 
 json_object *server_json_status(struct engine *e, const struct plan_status *st,
-				const struct config *cfg, bool with_runtime, long long now_ms)
+				const struct config *cfg, bool with_runtime)
 {
 	json_object *o = json_object_new_object();
 
@@ -161,7 +153,7 @@ json_object *server_json_status(struct engine *e, const struct plan_status *st,
 	}
 	status_pci(o, e ? pci_find(engine_pci(e), st->bdf) : NULL);
 	if (with_runtime && e)
-		status_runtime(o, e, st, now_ms);
+		status_runtime(o, e, st);
 	return o;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-engine.c: the daemon's reconcile loop on a fake sysfs tree with the
  * fake kernel: passes, coalescing, backoff, hand rebinds, hotplug, restarts,
- * invalid config kept out, and a stuck sysfs write that blocks nothing else. */
+ * invalid config kept out, and a stuck sysfs write that blocks nothing else.
+ * Time is the stepper's (tests/lib/stepper.h): a test steps it, it never
+ * waits for it, so every duration asserted here is exact. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -16,6 +18,7 @@
 #include "engine.h"
 #include "fakesys.h"
 #include "logcap.h"
+#include "stepper.h"
 #include "log.h"
 #include "util.h"
 #include "clock.h"
@@ -23,6 +26,7 @@
 static struct fakesys *fs;
 static struct event_base *base;
 static struct engine *eng;
+static struct stepper step;
 static struct sysfs_ops kops;
 static struct modules_ops mops;
 static char tmpdir[64];
@@ -56,9 +60,18 @@ static struct engine *make_engine(const struct sysfs_ops *ops, int stuck_ms)
 		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
 		.run_dir = tmpdir, .resync_s = 0, .stuck_ms = stuck_ms, .coalesce_ms = 10,
 		.workers = 2, .sysfs = ops, .modules = &mops,
+		.clock = step.clock.mono_ms ? &step.clock : NULL,
 	};
 
-	return engine_new(base, &o);
+	step.eng = engine_new(base, &o);
+	return step.eng;
+}
+
+/* Start, and let the first pass's work and what follows from it happen. */
+static void start_and_settle(void)
+{
+	cr_assert_eq(engine_start(eng), 0);
+	stepper_settle(&step);
 }
 
 static void setup(void)
@@ -79,6 +92,7 @@ static void setup(void)
 	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", tmpdir);
 	base = event_base_new();
 	eng = NULL;
+	stepper_init(&step, base);
 }
 
 static void teardown(void)
@@ -94,29 +108,6 @@ static void teardown(void)
 }
 
 TestSuite(engine, .init = setup, .fini = teardown, .timeout = 30);
-
-/* Run the loop until pred holds (checked every 5 ms) or ms pass. */
-typedef bool (*pred_fn)(void);
-static pred_fn cur_pred;
-static void check_pred(evutil_socket_t fd, short w, void *arg)
-{
-	(void)fd; (void)w; (void)arg;
-	if (cur_pred && cur_pred())
-		event_base_loopbreak(base);
-}
-
-static bool run_until(pred_fn pred, int ms)
-{
-	struct timeval every = { 0, 5000 }, limit = { ms / 1000, (ms % 1000) * 1000 };
-	struct event *tick = event_new(base, -1, EV_PERSIST, check_pred, NULL);
-
-	cur_pred = pred;
-	event_add(tick, &every);
-	event_base_loopexit(base, &limit);
-	event_base_dispatch(base);
-	event_free(tick);
-	return pred ? pred() : true;
-}
 
 static bool on(const char *bdf, const char *driver)
 {
@@ -137,21 +128,33 @@ static bool dev3_vfio(void) { return on("0000:00:03.0", "vfio-pci"); }
 static bool dev9_vfio(void) { return on("0000:00:09.0", "vfio-pci"); }
 static bool dev2_failed(void)
 {
-	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	const struct devtab_entry *d = engine_dev_info(eng, "0000:00:02.0");
 
 	return d && d->failures > 0;
+}
+
+/* The state dev2's view says now (what status, watch and the logs say). */
+static enum proto_state dev2_state(void)
+{
+	const struct plan *p = engine_plan(eng);
+
+	for (size_t i = 0; p && i < p->n_statuses; i++)
+		if (!p->statuses[i].pf_claim && strcmp(p->statuses[i].bdf, "0000:00:02.0") == 0)
+			return engine_view(eng, &p->statuses[i]).state;
+	return (enum proto_state)-1;
 }
 
 Test(engine, start_binds_configured_devices_and_records_the_original_driver)
 {
 	write_conf("DEFAULT 0000:00:02.0\nworker-1 0000:00:03.0\n");
 	eng = make_engine(&kops, 10000);
-	cr_assert_eq(engine_start(eng), 0);
-	cr_assert(run_until(dev2_vfio, 5000));
+	start_and_settle();
+	cr_assert(dev2_vfio());
 	cr_assert(on("0000:00:03.0", "e1000e"), "another node's line is ignored");
 	const struct managed_dev *m = managed_find(engine_managed(eng), "0000:00:02.0");
 	cr_assert_not_null(m);
 	cr_assert_str_eq(m->original_driver, "e1000e");
+	cr_assert_eq(m->since_ms, STEPPER_WALL_MS, "the take is dated in epoch time");
 	cr_assert_eq(fakesys_new_id_writes(fs), 0);
 }
 
@@ -159,29 +162,31 @@ Test(engine, removed_line_gives_the_device_back_to_its_driver)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_vfio, 5000));
+	start_and_settle();
+	cr_assert(dev2_vfio());
 	write_conf("# nothing\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
-	cr_assert(run_until(dev2_given_back, 5000), "back on e1000e and no longer managed");
+	stepper_settle(&step);
+	cr_assert(dev2_given_back(), "back on e1000e and no longer managed");
 }
 
 Test(engine, invalid_config_keeps_the_last_good_one_in_force)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_vfio, 5000));
+	start_and_settle();
+	cr_assert(dev2_vfio());
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:99.9 numfs=3\n");
 	cr_assert_eq(engine_reload(eng, "test"), -EINVAL);
 	cr_assert_eq(engine_config(eng)->n_entries, 1);
 	cr_assert_geq(engine_config_errors(eng)->n, 1);
-	run_until(NULL, 100);
+	stepper_settle(&step);
 	cr_assert(dev2_vfio(), "the device stays where the good config put it");
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
 	cr_assert_eq(engine_reload(eng, "fixed"), 0);
 	cr_assert_eq(engine_config_errors(eng)->n, 0, "fixing the file clears the errors");
-	cr_assert(run_until(dev3_vfio, 5000));
+	stepper_settle(&step);
+	cr_assert(dev3_vfio());
 }
 
 Test(engine, missing_file_is_an_empty_desired_state)
@@ -192,31 +197,46 @@ Test(engine, missing_file_is_an_empty_desired_state)
 	cr_assert_eq(engine_config(eng)->n_entries, 0);
 }
 
-Test(engine, burst_of_events_gives_one_or_a_few_passes)
+Test(engine, burst_of_events_gives_one_pass)
 {
 	unsigned long before;
 
 	write_conf("DEFAULT id=8086:10d3\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	run_until(NULL, 300);
+	start_and_settle();
 	before = engine_counters(eng)->passes;
 	for (int i = 0; i < 128; i++)
 		engine_device_event(eng, "change", "0000:00:04.0");
-	run_until(NULL, 300);
-	cr_assert_leq(engine_counters(eng)->passes - before, 3, "%lu passes for 128 events",
-		      engine_counters(eng)->passes - before);
+	stepper_settle(&step);
+	cr_assert_eq(engine_counters(eng)->passes - before, 1, "%lu passes for 128 events",
+		     engine_counters(eng)->passes - before);
 	cr_assert_eq(engine_counters(eng)->events - 0, 128);
+}
+
+Test(engine, a_pass_waits_out_the_coalescing_window)
+{
+	unsigned long before;
+
+	write_conf("DEFAULT id=8086:10d3\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	before = engine_counters(eng)->passes;
+	engine_device_event(eng, "change", "0000:00:04.0");
+	cr_assert_eq(engine_next_wakeup(eng), step.mono + 10, "the window is coalesce_ms");
+	stepper_advance(&step, 9);
+	cr_assert_eq(engine_counters(eng)->passes, before, "a pass before the window closed");
+	stepper_advance(&step, 1);
+	cr_assert_eq(engine_counters(eng)->passes, before + 1);
 }
 
 Test(engine, backoff_doubles_from_one_second_to_five_minutes)
 {
-	cr_assert_eq(engine_backoff_ms(1), 1000);
-	cr_assert_eq(engine_backoff_ms(2), 2000);
-	cr_assert_eq(engine_backoff_ms(3), 4000);
-	cr_assert_eq(engine_backoff_ms(9), 256000);
-	cr_assert_eq(engine_backoff_ms(10), 300000);
-	cr_assert_eq(engine_backoff_ms(1000), 300000);
+	cr_assert_eq(devtab_backoff_ms(1), 1000);
+	cr_assert_eq(devtab_backoff_ms(2), 2000);
+	cr_assert_eq(devtab_backoff_ms(3), 4000);
+	cr_assert_eq(devtab_backoff_ms(9), 256000);
+	cr_assert_eq(devtab_backoff_ms(10), 300000);
+	cr_assert_eq(devtab_backoff_ms(1000), 300000);
 }
 
 Test(engine, failing_bind_is_retried_with_backoff_not_spun)
@@ -224,17 +244,28 @@ Test(engine, failing_bind_is_retried_with_backoff_not_spun)
 	write_conf("DEFAULT 0000:00:02.0\n");
 	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, "0000:00:02.0", EBUSY, -1);
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_failed, 5000));
-	long long now = clock_wall_ms();
-	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	long long started = step.mono;
+	start_and_settle();
+	cr_assert(dev2_failed());
+	const struct devtab_entry *d = engine_dev_info(eng, "0000:00:02.0");
 	cr_assert_eq(d->last_errno, EBUSY);
 	cr_assert(strstr(d->last_error, "Device or resource busy"), "%s", d->last_error);
-	cr_assert_gt(d->retry_at_ms, now + 500);
-	cr_assert_leq(d->retry_at_ms, now + 1000);
+	cr_assert_eq(d->retry_at_ms, started + 1000, "the first retry is 1 s after the failure");
+	cr_assert_eq(d->attempts, 1);
+	cr_assert_eq(dev2_state(), PROTO_STATE_ERROR, "a failed action is the state");
 	unsigned long passes = engine_counters(eng)->passes;
-	run_until(NULL, 400);
-	cr_assert_leq(engine_counters(eng)->passes - passes, 1, "no spinning while backing off");
+	/* Up to a millisecond before the retry is due: nothing at all. */
+	stepper_advance(&step, started + 999 - step.mono);
+	cr_assert_eq(engine_counters(eng)->passes, passes, "no spinning while backing off");
+	cr_assert_eq(engine_dev_info(eng, "0000:00:02.0")->attempts, 1);
+	/* Due: tried again, failed again, and the next delay doubles. */
+	stepper_advance(&step, 1);
+	stepper_settle(&step);
+	d = engine_dev_info(eng, "0000:00:02.0");
+	cr_assert_eq(d->attempts, 2);
+	cr_assert_eq(d->failures, 2);
+	cr_assert_eq(d->retry_at_ms, started + 1000 + 10 + 2000,
+		     "retried after the window, next delay 2 s");
 	cr_assert(dev2_e1000e(), "a failed unbind leaves the device on its driver");
 }
 
@@ -248,17 +279,17 @@ static void count_drift(enum log_level l, const char *line, void *ud)
 
 static bool dev2_converged(void)
 {
-	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	const struct devtab_entry *d = engine_dev_info(eng, "0000:00:02.0");
 
-	return d && d->state == PROTO_STATE_CONVERGED && dev2_vfio();
+	return d && d->told && d->state == PROTO_STATE_CONVERGED && dev2_vfio();
 }
 
 Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_converged, 5000));
+	start_and_settle();
+	cr_assert(dev2_converged());
 	drift_warnings = 0;
 	log_set_sink(count_drift, NULL);
 	/* As real udev reports a hand rebind: unbind first, then bind. */
@@ -266,7 +297,8 @@ Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)
 	engine_device_event(eng, "unbind", "0000:00:02.0");
 	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "e1000e"), 0);
 	engine_device_event(eng, "bind", "0000:00:02.0");
-	cr_assert(run_until(dev2_converged, 5000));
+	stepper_settle(&step);
+	cr_assert(dev2_converged());
 	logcap_quiet();
 	cr_assert_eq(drift_warnings, 1, "%d warnings", drift_warnings);
 }
@@ -275,25 +307,25 @@ Test(engine, hotplugged_device_matching_a_line_is_bound_on_arrival)
 {
 	write_conf("DEFAULT id=8086:10d3\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	run_until(NULL, 200);
+	start_and_settle();
 	add_nic("0000:00:09.0", 9);
 	engine_device_event(eng, "add", "0000:00:09.0");
-	cr_assert(run_until(dev9_vfio, 5000));
+	stepper_settle(&step);
+	cr_assert(dev9_vfio());
 }
 
 Test(engine, restarted_daemon_remembers_original_drivers)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_vfio, 5000));
+	start_and_settle();
+	cr_assert(dev2_vfio());
 	engine_free(eng);
 	write_conf("");
 	eng = make_engine(&kops, 10000);
 	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
-	engine_start(eng);
-	cr_assert(run_until(dev2_e1000e, 5000));
+	start_and_settle();
+	cr_assert(dev2_e1000e());
 }
 
 Test(engine, dry_run_writes_nothing)
@@ -302,13 +334,12 @@ Test(engine, dry_run_writes_nothing)
 	struct engine_opts o = {
 		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "n",
 		.run_dir = NULL, .dry_run = true, .coalesce_ms = 10,
-		.sysfs = &sysfs_ops_deny, .modules = &modules_ops_none,
+		.sysfs = &sysfs_ops_deny, .modules = &modules_ops_none, .clock = &step.clock,
 	};
 	unsigned writes = fakesys_write_count(fs);
 
-	eng = engine_new(base, &o);
-	engine_start(eng);
-	run_until(NULL, 200);
+	eng = step.eng = engine_new(base, &o);
+	start_and_settle();
 	cr_assert_eq(fakesys_write_count(fs), writes);
 	cr_assert(dev2_e1000e());
 	cr_assert_eq(engine_plan(eng)->n_actions, 2, "it still plans both binds");
@@ -327,30 +358,45 @@ static int hanging_write(void *ud, const char *path, const char *buf, size_t len
 	return kops.write(ud, path, buf, len);
 }
 
-static bool dev2_stuck(void)
+/* Hang dev2's writes until release_hang(). */
+static struct sysfs_ops hang_ops(void)
 {
-	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
+	struct sysfs_ops hang = { hanging_write, kops.ud };
 
-	return d && engine_dev_stuck(eng, d, clock_wall_ms());
+	cr_assert_eq(pipe(hang_pipe), 0);
+	step.hung = 1;
+	return hang;
+}
+
+static void release_hang(void)
+{
+	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
+	step.hung = 0;
+	stepper_settle(&step);
+	close(hang_pipe[0]);
+	close(hang_pipe[1]);
 }
 
 Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
 {
-	struct sysfs_ops hang = { hanging_write, NULL };
+	struct sysfs_ops hang = hang_ops();
 
-	cr_assert_eq(pipe(hang_pipe), 0);
-	hang.ud = kops.ud;
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
 	eng = make_engine(&hang, 100);
-	engine_start(eng);
-	cr_assert(run_until(dev3_vfio, 5000), "the other device moves meanwhile");
-	cr_assert(run_until(dev2_stuck, 5000), "the hung device is reported stuck");
-	const struct engine_dev *d = engine_dev_info(eng, "0000:00:02.0");
-	cr_assert_gt(d->in_flight_since_ms, 0);
-	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
-	cr_assert(run_until(dev2_vfio, 5000), "released, it completes");
-	close(hang_pipe[0]);
-	close(hang_pipe[1]);
+	start_and_settle();
+	cr_assert(dev3_vfio(), "the other device moves meanwhile");
+	cr_assert_eq(dev2_state(), PROTO_STATE_PENDING, "not stuck before the timeout");
+	const struct devtab_entry *d = engine_dev_info(eng, "0000:00:02.0");
+	cr_assert_eq(d->in_flight_since_ms, STEPPER_START_MS);
+	cr_assert_eq(engine_next_wakeup(eng), STEPPER_START_MS + 101,
+		     "the engine wakes up when the action turns stuck");
+	stepper_advance(&step, STEPPER_START_MS + 101 - step.mono);
+	cr_assert_eq(dev2_state(), PROTO_STATE_STUCK, "the hung device is reported stuck");
+	cr_assert_str_eq(engine_dev_info(eng, "0000:00:02.0")->reason, VIEW_STUCK_REASON,
+			 "and the log and watch were told so");
+	release_hang();
+	cr_assert(dev2_vfio(), "released, it completes");
+	cr_assert_eq(dev2_state(), PROTO_STATE_CONVERGED);
 }
 
 static int settled_calls;
@@ -365,20 +411,18 @@ static void on_settled(void *ud, const struct plan_action *done, const bool *ok,
 	settled_ok = n && ok[0] && strcmp(done[0].bdf, "0000:00:02.0") == 0;
 	settled_converged = converged;
 }
-static bool settled_once(void) { return settled_calls > 0; }
 
 Test(engine, reconcile_waiter_fires_after_the_pass_work_settles)
 {
 	write_conf("");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	run_until(NULL, 100);
+	start_and_settle();
 	write_conf("DEFAULT 0000:00:02.0\n");
 	engine_reload(eng, "test");
 	settled_calls = 0;
 	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
 	engine_request_pass(eng, true, "test");
-	cr_assert(run_until(settled_once, 5000));
+	stepper_settle(&step);
 	cr_assert_eq(settled_calls, 1);
 	cr_assert_eq(settled_done, 1, "the bind it waited for is listed");
 	cr_assert(settled_ok);
@@ -388,21 +432,19 @@ Test(engine, reconcile_waiter_fires_after_the_pass_work_settles)
 
 Test(engine, reconcile_waiter_does_not_wait_for_a_stuck_action)
 {
-	struct sysfs_ops hang = { hanging_write, NULL };
+	struct sysfs_ops hang = hang_ops();
 
-	cr_assert_eq(pipe(hang_pipe), 0);
-	hang.ud = kops.ud;
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&hang, 100);
 	settled_calls = 0;
 	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
-	engine_start(eng);
-	cr_assert(run_until(settled_once, 5000), "settles once the action counts as stuck");
+	start_and_settle();
+	cr_assert_eq(settled_calls, 0, "settled while the action could still finish in time");
+	stepper_advance(&step, 100);
+	cr_assert_eq(settled_calls, 1, "settles once the action counts as stuck");
 	cr_assert_not(settled_converged);
-	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
-	cr_assert(run_until(dev2_vfio, 5000));
-	close(hang_pipe[0]);
-	close(hang_pipe[1]);
+	release_hang();
+	cr_assert(dev2_vfio());
 }
 
 static int ready_calls;
@@ -413,7 +455,6 @@ static void on_ready(void *ud)
 	ready_calls++;
 	ready_dev2_vfio = dev2_vfio();
 }
-static bool is_ready(void) { return ready_calls > 0; }
 
 Test(engine, ready_only_after_the_first_pass_work_is_done)
 {
@@ -421,31 +462,29 @@ Test(engine, ready_only_after_the_first_pass_work_is_done)
 	eng = make_engine(&kops, 10000);
 	ready_calls = 0;
 	engine_set_ready_cb(eng, on_ready, NULL);
-	engine_start(eng);
-	cr_assert(run_until(is_ready, 5000));
+	start_and_settle();
+	cr_assert_eq(ready_calls, 1);
 	cr_assert(ready_dev2_vfio, "READY came before the device was bound");
 	engine_request_pass(eng, true, "test");
-	run_until(NULL, 100);
+	stepper_settle(&step);
 	cr_assert_eq(ready_calls, 1, "ready is said once");
 }
 
 Test(engine, ready_does_not_wait_for_a_stuck_action)
 {
-	struct sysfs_ops hang = { hanging_write, NULL };
+	struct sysfs_ops hang = hang_ops();
 
-	cr_assert_eq(pipe(hang_pipe), 0);
-	hang.ud = kops.ud;
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&hang, 100);
 	ready_calls = 0;
 	engine_set_ready_cb(eng, on_ready, NULL);
-	engine_start(eng);
-	cr_assert(run_until(is_ready, 5000), "a hung driver held READY back");
+	start_and_settle();
+	cr_assert_eq(ready_calls, 0);
+	stepper_advance(&step, 100);
+	cr_assert_eq(ready_calls, 1, "a hung driver held READY back");
 	cr_assert_not(ready_dev2_vfio);
-	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
-	cr_assert(run_until(dev2_vfio, 5000));
-	close(hang_pipe[0]);
-	close(hang_pipe[1]);
+	release_hang();
+	cr_assert(dev2_vfio());
 }
 
 /* An SR-IOV PF whose VF driver nothing provides: VFs stay driverless. */
@@ -479,14 +518,14 @@ Test(engine, unclaimed_vf_no_driver_takes_is_given_back_once_not_in_a_loop)
 	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(vfs01_vfio, 5000));
-	run_until(NULL, 300);
+	start_and_settle();
+	cr_assert(vfs01_vfio());
 	passes = engine_counters(eng)->passes;
 	restores = engine_counters(eng)->restores;
-	run_until(NULL, 500);
-	cr_assert_leq(engine_counters(eng)->passes - passes, 1, "%lu passes while nothing changed",
-		      engine_counters(eng)->passes - passes);
+	cr_assert_eq(engine_next_wakeup(eng), 0, "nothing left to do, and no timer");
+	stepper_advance(&step, 500);
+	cr_assert_eq(engine_counters(eng)->passes - passes, 0, "%lu passes while nothing changed",
+		     engine_counters(eng)->passes - passes);
 	cr_assert_eq(engine_counters(eng)->restores, restores, "restores go on in a loop");
 }
 
@@ -500,7 +539,6 @@ static int pf_vfs_on_vfio(void)
 			n++;
 	return n;
 }
-static bool dev_pf_has_4_vfs_on_vfio(void) { return pf_vfs_on_vfio() == 4; }
 
 Test(engine, vf_binds_wait_for_their_pf_count_change)
 {
@@ -516,15 +554,15 @@ Test(engine, vf_binds_wait_for_their_pf_count_change)
 	cr_assert(on("0000:00:06.0", "e1000e"));
 	write_conf("");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	run_until(NULL, 100);
+	start_and_settle();
 	/* Now a line wants 4 VFs on vfio-pci: the count goes 2 -> 0 -> 4, so the
 	 * two existing VFs are about to be removed; binding them now would race
 	 * their removal (and record e1000e as where they came from). */
 	logcap_start();
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4\n");
 	engine_reload(eng, "test");
-	cr_assert(run_until(dev_pf_has_4_vfs_on_vfio, 5000));
+	stepper_settle(&step);
+	cr_assert_eq(pf_vfs_on_vfio(), 4);
 	util_strlcpy(logged, logcap_text(), sizeof(logged));
 	logcap_quiet();
 	numvfs = strstr(logged, "I numvfs 0000:00:05.0: 2 -> 4");
@@ -541,20 +579,20 @@ Test(engine, an_invalid_first_config_holds_every_device_as_it_is)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_vfio, 5000));
+	start_and_settle();
+	cr_assert(dev2_vfio());
 	engine_free(eng);
 	/* Restarted on a broken file: giving everything back would pull the
 	 * device from under whoever uses it. */
 	write_conf("DEFAULT 0000:00:02.0 numfs=2\n");
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	run_until(NULL, 300);
+	start_and_settle();
 	cr_assert(dev2_vfio(), "the device was given back on a broken config");
 	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
 	write_conf("# fixed: nothing wanted\n");
 	cr_assert_eq(engine_reload(eng, "fixed"), 0);
-	cr_assert(run_until(dev2_given_back, 5000), "a good config then applies");
+	stepper_settle(&step);
+	cr_assert(dev2_given_back(), "a good config then applies");
 }
 
 Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
@@ -567,10 +605,28 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 			      tmpdir, tmpdir), (int)sizeof(cmd));
 	cr_assert_eq(system(cmd), 0);
 	eng = make_engine(&kops, 10000);
-	engine_start(eng);
-	cr_assert(run_until(dev2_failed, 5000));
+	start_and_settle();
+	cr_assert(dev2_failed());
 	cr_assert(dev2_e1000e(), "bound without a record of its original driver");
 	cr_assert(strstr(engine_dev_info(eng, "0000:00:02.0")->last_error, "state.json"), "%s",
 		  engine_dev_info(eng, "0000:00:02.0")->last_error);
 	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+}
+
+Test(engine, once_moves_every_device_and_tries_each_once)
+{
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\nDEFAULT 0000:00:04.0\n");
+	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, "0000:00:04.0", EBUSY, -1);
+	eng = make_engine(&kops, 10000);
+	/* --once runs its own loop on the system's clock (the stepper's is
+	 * manual: nothing would wake the loop). */
+	engine_free(eng);
+	step.clock = (struct engine_clock){ 0 };
+	eng = make_engine(&kops, 10000);
+	cr_assert_eq(engine_run_once(eng), 1, "one device failed: exit 1");
+	cr_assert(dev2_vfio());
+	cr_assert(dev3_vfio());
+	cr_assert(on("0000:00:04.0", "e1000e"));
+	cr_assert_eq(engine_dev_info(eng, "0000:00:04.0")->attempts, 1, "--once never retries");
+	cr_assert_eq(engine_counters(eng)->failures, 1);
 }

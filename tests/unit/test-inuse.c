@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "fakesys.h"
 #include "logcap.h"
+#include "stepper.h"
 #include "inuse.h"
 #include "log.h"
 #include "pci.h"
@@ -342,6 +343,7 @@ Test(inuse_gather, bad_ifaddrs_line_is_rejected)
 /* --- the daemon: blocked while in use, bound once the reason goes away ---- */
 
 static struct event_base *base;
+static struct stepper step;
 
 static bool nic_on_vfio(void)
 {
@@ -353,7 +355,7 @@ static bool nic_on_vfio(void)
 }
 
 /* An engine on the fake tree, its in-use facts from the fake proc root. */
-static struct engine *make_engine(const char *conf_text, bool dry)
+static struct engine *make_engine(const char *conf_text, bool dry, bool once)
 {
 	static char conf[128];
 	static struct sysfs_ops kops;
@@ -362,6 +364,8 @@ static struct engine *make_engine(const char *conf_text, bool dry)
 		.config_path = conf, .sysfs_root = fakesys_root(fs), .proc_root = procdir,
 		.node_name = "worker-0", .coalesce_ms = 10, .workers = 1, .dry_run = dry,
 		.sysfs = &kops, .modules = &mops,
+		/* --once runs its own loop on the system's clock */
+		.clock = once ? NULL : &step.clock,
 	};
 
 	kops = fakesys_kernel_ops(fs);
@@ -370,29 +374,23 @@ static struct engine *make_engine(const char *conf_text, bool dry)
 	put("vfiobind.conf", conf_text);
 	evthread_use_pthreads();
 	base = event_base_new();
-	return engine_new(base, &o);
-}
-
-static void run_loop_ms(int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
+	stepper_init(&step, base);
+	step.eng = engine_new(base, &o);
+	return step.eng;
 }
 
 Test(inuse_gather, engine_blocks_an_in_use_nic_and_binds_it_once_the_address_is_gone)
 {
-	const struct engine_dev *info;
+	const struct devtab_entry *info;
 	struct engine *eng;
 
 	put("net/ifaddrs", "eth0 up 10.0.0.5/24\n");
 	put("net/route", "Iface Destination Gateway Flags RefCnt Use Metric Mask\n"
 			 "eth0 00000000 0100000A 0003 0 0 0 00000000\n");
-	eng = make_engine("worker-0 0000:01:00.0\n", false);
+	eng = make_engine("worker-0 0000:01:00.0\n", false, false);
 	cr_assert_not_null(eng);
 	cr_assert_eq(engine_start(eng), 0);
-	run_loop_ms(100);
+	stepper_settle(&step);
 	info = engine_dev_info(eng, "0000:01:00.0");
 	cr_assert_not_null(info);
 	cr_assert_eq(info->state, PROTO_STATE_BLOCKED);
@@ -403,8 +401,7 @@ Test(inuse_gather, engine_blocks_an_in_use_nic_and_binds_it_once_the_address_is_
 	put("net/ifaddrs", "eth0 up\n");
 	put("net/route", "Iface Destination Gateway Flags RefCnt Use Metric Mask\n");
 	engine_request_pass(eng, false, "test");
-	for (int i = 0; i < 100 && !nic_on_vfio(); i++)
-		run_loop_ms(20);
+	stepper_settle(&step);
 	cr_assert(nic_on_vfio());
 	engine_free(eng);
 	event_base_free(base);
@@ -415,16 +412,19 @@ Test(inuse_gather, in_use_device_is_rechecked_without_any_event)
 	struct engine *eng;
 
 	put("net/ifaddrs", "eth0 up 10.0.0.5/24\n");
-	eng = make_engine("worker-0 0000:01:00.0\n", false);
+	eng = make_engine("worker-0 0000:01:00.0\n", false, false);
 	cr_assert_not_null(eng);
 	cr_assert_eq(engine_start(eng), 0);
-	run_loop_ms(100);
+	stepper_settle(&step);
 	cr_assert_eq(engine_dev_info(eng, "0000:01:00.0")->state, PROTO_STATE_BLOCKED);
 	/* No udev event, no request: the address goes away and the in-use
-	 * re-check timer alone brings the next pass. */
+	 * re-check timer alone brings the next pass, ENGINE_INUSE_RECHECK_MS
+	 * after the last one (the first, at start). */
 	put("net/ifaddrs", "eth0 up\n");
-	for (int i = 0; i < 2 * ENGINE_INUSE_RECHECK_S * 10 && !nic_on_vfio(); i++)
-		run_loop_ms(100);
+	stepper_advance(&step, STEPPER_START_MS + ENGINE_INUSE_RECHECK_MS - 1 - step.mono);
+	cr_assert_not(nic_on_vfio(), "re-checked before the interval");
+	stepper_advance(&step, 1);
+	stepper_settle(&step);
 	cr_assert(nic_on_vfio());
 	engine_free(eng);
 	event_base_free(base);
@@ -435,7 +435,7 @@ Test(inuse_gather, force_yes_takes_an_in_use_nic)
 	struct engine *eng;
 
 	put("net/ifaddrs", "eth0 up 10.0.0.5/24\n");
-	eng = make_engine("worker-0 0000:01:00.0 force=yes\n", false);
+	eng = make_engine("worker-0 0000:01:00.0 force=yes\n", false, true);
 	cr_assert_not_null(eng);
 	cr_assert_eq(engine_run_once(eng), 0);
 	cr_assert(nic_on_vfio());
@@ -445,12 +445,12 @@ Test(inuse_gather, force_yes_takes_an_in_use_nic)
 
 Test(inuse_gather, mounted_nvme_is_blocked_in_a_dry_run_too)
 {
-	const struct engine_dev *info;
+	const struct devtab_entry *info;
 	struct engine *eng;
 
 	cr_assert_eq(fakesys_add_block(fs, "0000:02:00.0", "nvme/nvme0/nvme0n1", "259:0"), 0);
 	put("self/mountinfo", "29 1 259:0 / /data rw - xfs /dev/nvme0n1 rw\n");
-	eng = make_engine("worker-0 0000:02:00.0\n", true);
+	eng = make_engine("worker-0 0000:02:00.0\n", true, true);
 	cr_assert_not_null(eng);
 	cr_assert_eq(engine_run_once(eng), 1);
 	info = engine_dev_info(eng, "0000:02:00.0");

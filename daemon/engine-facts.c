@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* engine-facts.c: what the engine knows of the machine and keeps on disk:
+ * the PCI model (a full scan, or one device an event names), the managed set
+ * (the devices it took, in RUN_DIR/state.json, written before a device is
+ * touched) and the in-use facts the plan is computed with. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bdf.h"
+#include "engine-private.h"
+#include "inuse-gather.h"
+#include "log.h"
+#include "pci-scan.h"
+#include "state.h"
+
+int engine_save_state(struct engine *e)
+{
+	if (e->run_dir && !e->o.dry_run)
+		return state_save(e->run_dir, &e->managed);
+	return 0;
+}
+
+/* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
+ * with their PF's count): if they come back they are new functions. */
+void engine_forget_vanished(struct engine *e)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < e->managed.n_devs;) {
+		const char *bdf = e->managed.devs[i].bdf;
+		const struct devtab_entry *d = devtab_find(&e->devs, bdf);
+
+		if (!pci_find(e->pci, bdf) && !(d && d->in_flight)) {
+			log_info("%s: gone, no longer managed", bdf);
+			managed_remove(&e->managed, bdf);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	for (size_t i = 0; i < e->managed.n_pfs;) {
+		if (!pci_find(e->pci, e->managed.pfs[i].bdf)) {
+			managed_remove_pf(&e->managed, e->managed.pfs[i].bdf);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	if (changed)
+		engine_save_state(e);
+}
+
+int engine_rescan(struct engine *e)
+{
+	struct pci_state *st = NULL;
+	int r = pci_scan(e->sysfs_root, &st);
+
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
+	pci_state_free(e->pci);
+	e->pci = st;
+	return 0;
+}
+
+/* Plan once; when the plan wants to move anything, gather in-use facts for
+ * those devices only and plan again with them, so an interface carrying the
+ * operator's connection or a mounted disk comes out `blocked` with the
+ * reason, and is bound on the first pass after the reason goes away. */
+int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
+			bool *inuse_found)
+{
+	struct plan_input in = {
+		.config = c,
+		.node_name = e->node_name,
+		.pci = e->pci,
+		.managed = &e->managed,
+	};
+	struct plan_inuse *use = NULL;
+	struct plan *first = NULL;
+	int r;
+
+	r = plan_compute(&in, &first);
+	if (r < 0)
+		return r;
+	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->pci, first, &use, &in.n_inuse);
+	if (r < 0) {
+		/* Never plan binds without knowing what is in use. */
+		plan_free(first);
+		return r;
+	}
+	if (inuse_found)
+		*inuse_found = in.n_inuse > 0;
+	if (in.n_inuse == 0) {
+		*out = first;
+		return 0;
+	}
+	plan_free(first);
+	in.inuse = use;
+	r = plan_compute(&in, out);
+	free(use);
+	return r;
+}
+
+int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
+{
+	return engine_compute_plan(e, c, out, NULL);
+}
+
+/* Before touching a device, write down where it came from, so that a crash
+ * between unbind and probe still lets a restarted daemon give it back. When
+ * that record cannot be kept (no memory, /run full or read-only), the device
+ * is not touched: 0 or -errno. */
+int engine_record_intent(struct engine *e, const struct plan_action *a)
+{
+	struct managed_dev m = { 0 };
+	const struct pci_dev *d;
+	int r;
+
+	if (a->kind == PROTO_ACTION_NUMVFS) {
+		struct managed_pf p = { 0 };
+
+		if (managed_find_pf(&e->managed, a->bdf))
+			return 0;
+		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
+		p.original_numvfs = a->current_numvfs;
+		r = managed_add_pf(&e->managed, &p);
+		if (r == 0 && (r = engine_save_state(e)) < 0)
+			managed_remove_pf(&e->managed, a->bdf);
+		return r;
+	}
+	if (a->kind != PROTO_ACTION_BIND || managed_find(&e->managed, a->bdf))
+		return 0;
+	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
+	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
+	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
+	d = pci_find(e->pci, a->bdf);
+	if (d && d->n_ifnames)
+		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
+	m.since_ms = engine_wall(e); /* epoch: state.json is read by humans too */
+	r = managed_add(&e->managed, &m);
+	if (r == 0 && (r = engine_save_state(e)) < 0)
+		managed_remove(&e->managed, a->bdf);
+	return r;
+}
+
+void engine_device_event(struct engine *e, const char *action, const char *bdf)
+{
+	long long now = engine_now(e);
+	const struct managed_dev *m;
+	const struct pci_dev *d;
+	struct devtab_entry *info;
+
+	if (!bdf_is_canonical(bdf))
+		return;
+	e->ctr.events++;
+	log_debug("event: %s %s", action, bdf);
+	if (!e->pci) {
+		engine_schedule_pass(e, true, "event before first scan", now);
+		engine_arm(e, now);
+		return;
+	}
+	pci_state_refresh(e->pci, e->sysfs_root, bdf);
+	m = managed_find(&e->managed, bdf);
+	d = pci_find(e->pci, bdf);
+	info = devtab_get(&e->devs, bdf, false);
+	if (info)
+		info->handed_back = false; /* something happened to it: look again */
+	/* Someone moved a device we had converged. With real udev the unbind
+	 * event usually comes first, so any event may be the one that shows it;
+	 * leaving `converged` at once makes the warning one per episode. Our own
+	 * actions are in flight, and a failed bind was never converged. */
+	if (m && d && info && !info->in_flight && info->told &&
+	    info->state == PROTO_STATE_CONVERGED && strcmp(d->driver, m->driver) != 0) {
+		if (d->driver[0])
+			log_warning("%s: moved to %s behind vfiobindd's back; taking it back to %s",
+				    bdf, d->driver, m->driver);
+		else
+			log_warning("%s: unbound behind vfiobindd's back; taking it back to %s", bdf,
+				    m->driver);
+		info->state = PROTO_STATE_PENDING;
+		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
+		info->last_transition_ms = now;
+	}
+	engine_schedule_pass(e, false, action, now);
+	engine_arm(e, now);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* engine-pass.c: one reconcile pass. Rescan when asked, plan with the in-use
+ * facts (engine-facts.c), tell every device's view (engine-events.c), then
+ * ask the action gate (logic/gate.c) about each planned action: the ones it
+ * lets run are recorded in the state file and handed to a worker. The daemon
+ * and --once run exactly this. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-private.h"
+#include "gate.h"
+#include "log.h"
+
+void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+		   long long now)
+{
+	struct worker_job *job;
+	char text[512];
+	int r;
+
+	plan_format_action(a, text, sizeof(text));
+	r = engine_record_intent(e, a);
+	if (r < 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: not touched: cannot record it in %s/state.json: %s",
+			 a->bdf, e->run_dir ? e->run_dir : "-", strerror(-r));
+		log_error("%s", msg);
+		engine_note_failure(e, d, a, r, msg, now);
+		return;
+	}
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		engine_note_failure(e, d, a, -ENOMEM, "out of memory", now);
+		return;
+	}
+	job->action = *a;
+	log_info("%s", text);
+	d->in_flight = true;
+	d->in_flight_kind = a->kind;
+	d->in_flight_since_ms = now;
+	d->attempts++;
+	if (worker_submit(e->workers, job) < 0) {
+		d->in_flight = false;
+		free(job);
+	}
+}
+
+static void dispatch(struct engine *e, const struct gate *g, const struct plan_action *a,
+		     long long now)
+{
+	struct devtab_entry *d = devtab_get(&e->devs, a->bdf, true);
+	enum gate_verdict v;
+	char text[512];
+
+	if (!d)
+		return;
+	v = gate_check(g, a);
+	switch (v) {
+	case GATE_RUN:
+		engine_submit(e, d, a, now);
+		return;
+	case GATE_DRY_RUN:
+		plan_format_action(a, text, sizeof(text));
+		log_info("dry-run: would %s", text);
+		return;
+	case GATE_FORGET:
+		log_info("%s: already back on %s, no longer managed", a->bdf, a->current);
+		managed_remove(&e->managed, a->bdf);
+		engine_save_state(e);
+		return;
+	default:
+		plan_format_action(a, text, sizeof(text));
+		log_debug("%s: %s", text, gate_verdict_name(v));
+		return;
+	}
+}
+
+/* Started with a file we refuse: planning with nothing would give back every
+ * device this daemon took before its restart, from under the VMs using
+ * them. Hold everything until a good config. */
+static void hold(struct engine *e)
+{
+	if (!e->hold_logged)
+		log_error("no valid config loaded yet: every device stays as it is until %s is fixed",
+			  e->config_path);
+	e->hold_logged = true;
+	e->ctr.passes++;
+}
+
+void engine_run_pass(struct engine *e, long long now)
+{
+	bool full = e->pass_full || !e->pci;
+	struct plan *p = NULL;
+	struct gate g;
+
+	e->pass_requested = false;
+	e->pass_full = false;
+	if (full && engine_rescan(e) < 0 && !e->pci)
+		return;
+	engine_forget_vanished(e);
+	if (!e->have_good_config) {
+		hold(e);
+		return;
+	}
+	if (engine_compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
+		log_error("planner failed: out of memory");
+		return;
+	}
+	plan_free(e->plan);
+	e->plan = p;
+	engine_tell_views(e, now);
+	if (gate_init(&g, p, &e->devs, e->pci, &e->managed, now, e->o.dry_run, e->once) < 0) {
+		log_error("gate: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < p->n_actions; i++)
+		dispatch(e, &g, &p->actions[i], now);
+	gate_clear(&g);
+	devtab_prune(&e->devs, p);
+	e->ctr.passes++;
+	engine_emit(e, PROTO_EVENT_PASS, NULL, full ? PROTO_PASS_FULL : PROTO_PASS_PARTIAL, 0,
+		    "pass %lu: %zu action(s)", e->ctr.passes, p->n_actions);
+	/* An address removed or a disk unmounted raises no PCI event: look
+	 * again soon, but only while something is held back. */
+	e->inuse_due = e->inuse_seen && !e->once ? now + ENGINE_INUSE_RECHECK_MS : 0;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* devtab.h: the device table, what the runtime knows of each device beside
+ * the plan: an action in flight, failures and their backoff, a restore that
+ * no driver took, and the state last told to the world. Pure data, kept
+ * sorted by BDF so that a pass looks devices up in O(log n).
+ *
+ * Times are monotonic milliseconds (the engine's clock); they become epoch
+ * times only where a human or the protocol reads them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bdf.h"
+#include "plan.h"
+#include "vocab.h"
+
+#define DEVTAB_REASON_MAX 256
+#define DEVTAB_ERROR_MAX 512
+
+struct devtab_entry {
+	char bdf[BDF_BUFSZ];
+	bool told;			/* state and reason were said (log, watch) */
+	enum proto_state state;		/* the effective state last said */
+	char reason[DEVTAB_REASON_MAX];
+	bool in_flight;
+	enum proto_action_kind in_flight_kind;
+	long long in_flight_since_ms;
+	bool handed_back;		/* restored, no driver took it: wait for an event */
+	unsigned attempts;		/* actions started on it by this process */
+	int failures;			/* consecutive */
+	int last_errno;			/* positive errno of the last failure, 0 none */
+	char last_error[DEVTAB_ERROR_MAX];
+	long long retry_at_ms;		/* next retry after a failure, 0 none */
+	long long last_transition_ms;	/* last change of the told state, 0 never */
+};
+
+struct devtab {
+	struct devtab_entry *v;		/* sorted by bdf (strcmp) */
+	size_t n, cap;
+};
+
+/* The entry for bdf, made (zeroed, not told) when create is set; NULL when
+ * absent or out of memory. The pointer is valid until the next call that
+ * creates or prunes. */
+struct devtab_entry *devtab_get(struct devtab *t, const char *bdf, bool create);
+const struct devtab_entry *devtab_find(const struct devtab *t, const char *bdf);
+/* Drop entries that are neither in plan p nor busy (in flight or handed
+ * back): their facts would only go stale. */
+void devtab_prune(struct devtab *t, const struct plan *p);
+void devtab_clear(struct devtab *t);
+
+/* Backoff before retry number `failures` + 1: 1 s doubling to 5 min. */
+#define DEVTAB_BACKOFF_MIN_MS 1000LL
+#define DEVTAB_BACKOFF_MAX_MS (5LL * 60 * 1000)
+long long devtab_backoff_ms(int failures);
+/* Record a failure at now: counted, kept for status (msg, the sentence the
+ * user reads; err a positive or negative errno), retried after the backoff. */
+void devtab_note_failure(struct devtab_entry *d, int err, const char *msg, long long now);
+/* A success: the failure history goes. */
+void devtab_note_success(struct devtab_entry *d);
