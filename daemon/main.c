@@ -287,6 +287,12 @@ static void on_udev(const char *action, const char *bdf, void *ud)
 	engine_device_event(((struct daemon_ctx *)ud)->engine, action, bdf);
 }
 
+static void on_udev_overflow(void *ud)
+{
+	log_warning("udev: events were lost (receive buffer overflow): rescanning every device");
+	engine_request_pass(((struct daemon_ctx *)ud)->engine, true, "udev overflow");
+}
+
 static int run_daemon(const struct options *o, struct engine *e, struct event_base *base,
 		      bool *abandoned)
 {
@@ -320,7 +326,7 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 		goto out;
 	w = watch_new(base, o->config, 30, on_config_changed, &d);
 	if (strcmp(o->udev_source, "none") != 0) {
-		u = udevmon_new(base, o->udev_source, on_udev, &d);
+		u = udevmon_new(base, o->udev_source, on_udev, on_udev_overflow, &d);
 		if (!u)
 			log_warning("no udev events: hotplug and hand rebinds are seen only on resync");
 	}

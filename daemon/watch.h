@@ -5,9 +5,14 @@
  * `cp` truncates and rewrites, people delete and recreate, and Kubernetes
  * updates a ConfigMap volume by swapping a `..data` symlink to a new directory,
  * none of which a watch on the file's inode survives. When the path is a
- * symlink to another directory, that directory is watched too. Bursts of
- * events from one save are coalesced into one callback. */
+ * symlink to another directory, that directory is watched too (and no longer
+ * once the link points elsewhere). When the directory itself is deleted, the
+ * nearest existing ancestor is watched until it comes back, then the
+ * directory again, with a callback (the file may have come back with it).
+ * Bursts of events from one save are coalesced into one callback. */
 #pragma once
+
+#include <stdbool.h>
 
 struct event_base;
 struct watch;
@@ -16,7 +21,13 @@ typedef void (*watch_changed_fn)(void *ud);
 
 struct watch *watch_new(struct event_base *base, const char *path, int coalesce_ms,
 			watch_changed_fn fn, void *ud);
-/* Re-resolve symlinks and re-arm (after a reload, or when the directory came
- * back). Returns 0 when at least the path's own directory is watched. */
+/* Re-resolve symlinks and re-arm. The watch does this itself on every
+ * relevant event and before each callback; callers never need to. Returns 0
+ * when the path's own directory is watched, -ENOENT while only an ancestor
+ * is (the directory is gone), another -errno when nothing could be. */
 int watch_rearm(struct watch *w);
+/* Whether a change was seen whose callback has not run yet (the coalescing
+ * window is open): lets a test check that an event was ignored without
+ * waiting for a callback that should never come. */
+bool watch_pending(const struct watch *w);
 void watch_free(struct watch *w);

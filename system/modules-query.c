@@ -7,7 +7,8 @@
 
 #include "modules.h"
 
-int modules_kmod_available(const char *name_or_alias)
+int modules_kmod_available_in(const char *moddir, const char *const *config_paths,
+			      const char *name_or_alias)
 {
 	struct kmod_ctx *ctx;
 	struct kmod_list *list = NULL;
@@ -15,7 +16,7 @@ int modules_kmod_available(const char *name_or_alias)
 
 	if (!name_or_alias || !*name_or_alias)
 		return -EINVAL;
-	ctx = kmod_new(NULL, NULL);
+	ctx = kmod_new(moddir, config_paths);
 	if (!ctx)
 		return -ENOMEM;
 	/* the lookup reads modules.alias, modules.dep and modules.builtin only */
@@ -25,4 +26,9 @@ int modules_kmod_available(const char *name_or_alias)
 	kmod_module_unref_list(list);
 	kmod_unref(ctx);
 	return r;
+}
+
+int modules_kmod_available(const char *name_or_alias)
+{
+	return modules_kmod_available_in(NULL, NULL, name_or_alias);
 }

@@ -20,7 +20,14 @@ int modules_kmod_new(struct modules_ops *out);
 void modules_kmod_free(struct modules_ops *ops);
 
 /* Whether a module for this name or alias exists on disk / is built in:
- * 1 yes, 0 no, -errno on error (for `vfiobind check`). */
+ * 1 yes, 0 no, -errno on error (for `vfiobind check`). Asks the running
+ * kernel's module directory and the host's modprobe.d configuration. */
 int modules_kmod_available(const char *name_or_alias);
+/* The same, in the module directory moddir ("ROOT/lib/modules/VERSION") with
+ * the configuration in config_paths (a NULL-terminated list of files or
+ * directories); NULL for either means libkmod's default (the running
+ * kernel's, /etc/modprobe.d and friends). Tests point both at a fake tree. */
+int modules_kmod_available_in(const char *moddir, const char *const *config_paths,
+			      const char *name_or_alias);
 
 extern const struct modules_ops modules_ops_none;

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-state.c: the managed set on disk (daemon/state.c): what a restarted
+ * daemon reads back of what it saved, and what it makes of a file that is
+ * missing, damaged or partly wrong. The tests on damaged files write down
+ * what the code does today, so that hardening it is a visible change. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logcap.h"
+#include "managed.h"
+#include "state.h"
+#include "util.h"
+
+static char run[64];		/* the run directory */
+static char path[96];		/* RUN/state.json */
+static struct managed_set m;
+
+static void setup(void)
+{
+	snprintf(run, sizeof(run), "/tmp/vb-state-XXXXXX");
+	cr_assert_not_null(mkdtemp(run));
+	snprintf(path, sizeof(path), "%s/state.json", run);
+	memset(&m, 0, sizeof(m));
+	logcap_start();
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	logcap_stop();
+	managed_clear(&m);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", run);
+}
+
+TestSuite(state, .init = setup, .fini = teardown);
+
+static void write_state(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void add_dev(struct managed_set *s, const char *bdf, const char *orig, const char *drv,
+		    const char *ifname, long long since)
+{
+	struct managed_dev d = { 0 };
+
+	util_strlcpy(d.bdf, bdf, sizeof(d.bdf));
+	util_strlcpy(d.original_driver, orig, sizeof(d.original_driver));
+	util_strlcpy(d.driver, drv, sizeof(d.driver));
+	util_strlcpy(d.ifname, ifname, sizeof(d.ifname));
+	d.since_ms = since;
+	cr_assert_eq(managed_add(s, &d), 0);
+}
+
+static void add_pf(struct managed_set *s, const char *bdf, int numvfs)
+{
+	struct managed_pf p = { 0 };
+
+	util_strlcpy(p.bdf, bdf, sizeof(p.bdf));
+	p.original_numvfs = numvfs;
+	cr_assert_eq(managed_add_pf(s, &p), 0);
+}
+
+static void expect_dev(const char *bdf, const char *orig, const char *drv, const char *ifname,
+		       long long since)
+{
+	const struct managed_dev *d = managed_find(&m, bdf);
+
+	cr_assert_not_null(d, "%s not loaded", bdf);
+	cr_assert_str_eq(d->original_driver, orig, "%s original_driver", bdf);
+	cr_assert_str_eq(d->driver, drv, "%s driver", bdf);
+	cr_assert_str_eq(d->ifname, ifname, "%s ifname", bdf);
+	cr_assert_eq(d->since_ms, since, "%s since: %lld", bdf, d->since_ms);
+}
+
+/* The names in the run directory, sorted, space-separated. */
+static void list_run(char *out, size_t size)
+{
+	struct dirent **names;
+	int n = scandir(run, &names, NULL, alphasort);
+
+	cr_assert(n >= 0);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		/* hidden names count: the temporary file is .state.json.tmp */
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", *out ? " " : "",
+				 name);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int count(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* ---- round trip ---- */
+
+Test(state, save_then_load_gives_back_every_device_and_pf_field)
+{
+	struct managed_set saved = { 0 };
+
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "enp3s0f1", 1764590400123LL);
+	add_dev(&saved, "0000:00:02.0", "", "vfio-pci", "", 0);	/* had no driver */
+	add_dev(&saved, "0001:af:1f.7", "mlx5_core", "vfio-pci", "ens1f0v7", 4102444800000LL);
+	add_pf(&saved, "0000:00:03.0", 0);
+	add_pf(&saved, "0000:af:00.0", 7);
+	cr_assert_eq(state_save(run, &saved), 0);
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 3);
+	cr_assert_eq(m.n_pfs, 2);
+	expect_dev("0000:03:00.1", "igb", "vfio-pci", "enp3s0f1", 1764590400123LL);
+	expect_dev("0000:00:02.0", "", "vfio-pci", "", 0);
+	expect_dev("0001:af:1f.7", "mlx5_core", "vfio-pci", "ens1f0v7", 4102444800000LL);
+	cr_assert_eq(managed_find_pf(&m, "0000:00:03.0")->original_numvfs, 0);
+	cr_assert_eq(managed_find_pf(&m, "0000:af:00.0")->original_numvfs, 7);
+	/* in the order saved */
+	cr_assert_str_eq(m.devs[0].bdf, "0000:03:00.1");
+	cr_assert_str_eq(m.devs[2].bdf, "0001:af:1f.7");
+	cr_assert_str_eq(m.pfs[1].bdf, "0000:af:00.0");
+	cr_assert_str_eq(logcap_text(), "");
+	managed_clear(&saved);
+}
+
+Test(state, empty_set_round_trips_to_an_empty_set)
+{
+	struct managed_set empty = { 0 };
+
+	cr_assert_eq(state_save(run, &empty), 0);
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_eq(m.n_pfs, 0);
+}
+
+static const char *key_text(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no key %s", key);
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+/* The format a restarted daemon (perhaps a newer one) reads. */
+Test(state, saved_file_is_versioned_json_with_the_documented_keys)
+{
+	struct managed_set saved = { 0 };
+	json_object *root, *devs, *pfs;
+
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "enp3s0f1", 5);
+	add_pf(&saved, "0000:00:03.0", 2);
+	cr_assert_eq(state_save(run, &saved), 0);
+	managed_clear(&saved);
+	root = json_object_from_file(path);
+	cr_assert_not_null(root);
+	cr_assert_eq(json_object_object_length(root), 3, "%s", json_object_to_json_string(root));
+	cr_assert_str_eq(key_text(root, "version"), "1");
+	cr_assert(json_object_object_get_ex(root, "devices", &devs));
+	cr_assert(json_object_object_get_ex(root, "pfs", &pfs));
+	cr_assert_eq(json_object_array_length(devs), 1);
+	cr_assert_eq(json_object_array_length(pfs), 1);
+	cr_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(devs, 0),
+							JSON_C_TO_STRING_PLAIN),
+			 "{\"device\":\"0000:03:00.1\",\"original_driver\":\"igb\","
+			 "\"driver\":\"vfio-pci\",\"ifname\":\"enp3s0f1\",\"since\":5}");
+	cr_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(pfs, 0),
+							JSON_C_TO_STRING_PLAIN),
+			 "{\"device\":\"0000:00:03.0\",\"original_numvfs\":2}");
+	json_object_put(root);
+}
+
+/* ---- the temporary file ---- */
+
+Test(state, save_renames_the_temporary_file_and_leaves_nothing_else)
+{
+	struct managed_set saved = { 0 };
+	char names[256];
+
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "", 1);
+	cr_assert_eq(state_save(run, &saved), 0);
+	list_run(names, sizeof(names));
+	cr_assert_str_eq(names, "state.json");
+	managed_clear(&saved);
+}
+
+/* A reader holding the old file (here a hard link to it) still sees it
+ * whole: the new one replaced it by rename, never by rewriting it. */
+Test(state, save_replaces_the_file_instead_of_rewriting_it)
+{
+	struct managed_set saved = { 0 };
+	char old[128], names[256];
+	struct stat before, after;
+
+	write_state("{ \"version\": 1, \"devices\": [], \"pfs\": [] }\n");
+	snprintf(old, sizeof(old), "%s/old-state.json", run);
+	cr_assert_eq(link(path, old), 0);
+	cr_assert_eq(stat(path, &before), 0);
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "", 1);
+	cr_assert_eq(state_save(run, &saved), 0);
+	cr_assert_eq(stat(path, &after), 0);
+	cr_assert_neq(before.st_ino, after.st_ino, "state.json was rewritten in place");
+	cr_assert_eq(stat(old, &after), 0);
+	cr_assert_eq(after.st_size, before.st_size, "the old file changed");
+	list_run(names, sizeof(names));
+	cr_assert_str_eq(names, "old-state.json state.json");
+	managed_clear(&saved);
+}
+
+Test(state, failed_rename_leaves_no_temporary_file)
+{
+	struct managed_set saved = { 0 };
+	char inside[128], names[256];
+
+	/* a non-empty directory where state.json should be: rename(2) fails */
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(inside, sizeof(inside), "%s/x", path);
+	cr_assert_eq(mkdir(inside, 0755), 0);
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "", 1);
+	cr_assert_lt(state_save(run, &saved), 0);
+	list_run(names, sizeof(names));
+	cr_assert_str_eq(names, "state.json", "the temporary file is left: %s", names);
+	cr_assert(strstr(logcap_text(), "E rename ") && strstr(logcap_text(), "/state.json: "),
+		  "%s", logcap_text());
+	managed_clear(&saved);
+}
+
+Test(state, save_into_a_missing_directory_fails_with_enoent)
+{
+	struct managed_set saved = { 0 };
+	char gone[96];
+
+	snprintf(gone, sizeof(gone), "%s/no-such-dir", run);
+	cr_assert_eq(state_save(gone, &saved), -ENOENT);
+	cr_assert(strstr(logcap_text(), "E ") && strstr(logcap_text(), "/no-such-dir/.state.json.tmp: "
+							       "No such file or directory"),
+		  "%s", logcap_text());
+}
+
+/* ---- missing and damaged files ---- */
+
+Test(state, missing_file_is_an_empty_managed_set)
+{
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_eq(m.n_pfs, 0);
+	cr_assert_str_eq(logcap_text(), "", "a first start logs nothing");
+}
+
+Test(state, corrupt_file_is_einval_with_a_warning_and_loads_nothing)
+{
+	write_state("{ \"version\": 1, \"devices\": [ { \"device\": \"0000:03:00.1\"");
+	cr_assert_eq(state_load(run, &m), -EINVAL);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_eq(m.n_pfs, 0);
+	cr_assert(strstr(logcap_text(), "W ") &&
+		  strstr(logcap_text(), "/state.json: unreadable, starting with nothing managed"),
+		  "%s", logcap_text());
+}
+
+Test(state, empty_file_is_treated_as_corrupt)
+{
+	write_state("");
+	cr_assert_eq(state_load(run, &m), -EINVAL);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_not_null(strstr(logcap_text(), "unreadable, starting with nothing managed"));
+}
+
+Test(state, file_that_cannot_be_read_is_einval_with_a_warning)
+{
+	/* a directory named state.json: it exists, but no JSON comes out of it */
+	cr_assert_eq(mkdir(path, 0755), 0);
+	cr_assert_eq(state_load(run, &m), -EINVAL);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_not_null(strstr(logcap_text(), "unreadable, starting with nothing managed"));
+}
+
+/* Today: each bad entry is skipped with a warning, the good ones are kept,
+ * and the load succeeds. */
+Test(state, bad_entries_are_skipped_with_a_warning_each_and_the_rest_kept)
+{
+	const char *log;
+
+	write_state("{ \"version\": 1,\n"
+		    "  \"devices\": [\n"
+		    "    { \"device\": \"0000:03:00.1\", \"original_driver\": \"igb\","
+		    " \"driver\": \"vfio-pci\", \"ifname\": \"eth1\", \"since\": 42 },\n"
+		    "    { \"device\": \"03:00.2\", \"driver\": \"vfio-pci\" },\n"
+		    "    { \"device\": \"../../../etc\", \"driver\": \"vfio-pci\" },\n"
+		    "    { \"driver\": \"vfio-pci\" },\n"
+		    "    \"0000:03:00.3\",\n"
+		    "    { \"device\": \"0000:03:00.4\", \"driver\": \"vfio-pci\" }\n"
+		    "  ],\n"
+		    "  \"pfs\": [\n"
+		    "    { \"device\": \"0000:00:03.0\", \"original_numvfs\": 4 },\n"
+		    "    { \"device\": \"0000:00:04.0\" },\n"
+		    "    { \"device\": \"bogus\", \"original_numvfs\": 1 },\n"
+		    "    7\n"
+		    "  ] }\n");
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 2);
+	expect_dev("0000:03:00.1", "igb", "vfio-pci", "eth1", 42);
+	/* absent fields read as empty, an absent since as 0 */
+	expect_dev("0000:03:00.4", "", "vfio-pci", "", 0);
+	cr_assert_eq(m.n_pfs, 1);
+	cr_assert_eq(managed_find_pf(&m, "0000:00:03.0")->original_numvfs, 4);
+	log = logcap_text();
+	cr_assert_eq(count(log, "/state.json: skipping a bad device entry\n"), 4, "%s", log);
+	cr_assert_eq(count(log, "/state.json: skipping a bad pf entry\n"), 3, "%s", log);
+	cr_assert_eq(count(log, "\n"), 7, "nothing else is logged: %s", log);
+	cr_assert_eq(count(log, "W "), 7, "each one a warning: %s", log);
+}
+
+/* Today: a string field of another type reads as "", a since that is not a
+ * number as 0, names longer than their field are cut to fit, and a BDF
+ * listed twice keeps its last record. */
+Test(state, odd_field_values_are_read_the_lenient_way)
+{
+	write_state("{ \"devices\": [\n"
+		    "  { \"device\": \"0000:03:00.1\", \"original_driver\": 5, \"driver\": null,"
+		    " \"ifname\": [], \"since\": \"soon\" },\n"
+		    "  { \"device\": \"0000:03:00.2\", \"driver\": \"a-driver-name-that-is-far-"
+		    "longer-than-any-the-kernel-would-ever-register-xx\","
+		    " \"ifname\": \"an-interface-name-too-long\" },\n"
+		    "  { \"device\": \"0000:03:00.3\", \"driver\": \"first\" },\n"
+		    "  { \"device\": \"0000:03:00.3\", \"driver\": \"second\" }\n"
+		    "] }\n");
+	cr_assert_eq(state_load(run, &m), 0, "no version key is fine today");
+	cr_assert_eq(m.n_devs, 3);
+	expect_dev("0000:03:00.1", "", "", "", 0);
+	cr_assert_eq(strlen(managed_find(&m, "0000:03:00.2")->driver), 63);
+	cr_assert_eq(strlen(managed_find(&m, "0000:03:00.2")->ifname), 15);
+	cr_assert_str_eq(managed_find(&m, "0000:03:00.3")->driver, "second");
+}
+
+Test(state, sections_of_the_wrong_type_are_ignored)
+{
+	write_state("{ \"version\": 1, \"devices\": { \"device\": \"0000:03:00.1\" },"
+		    " \"pfs\": \"0000:00:03.0\" }\n");
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_eq(m.n_pfs, 0);
+	write_state("[ { \"device\": \"0000:03:00.1\" } ]\n");
+	cr_assert_eq(state_load(run, &m), 0, "a top-level array is read as an empty object");
+	cr_assert_eq(m.n_devs, 0);
+}
+
+Test(state, load_adds_to_the_set_it_is_given)
+{
+	struct managed_set saved = { 0 };
+
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "", 1);
+	cr_assert_eq(state_save(run, &saved), 0);
+	managed_clear(&saved);
+	add_dev(&m, "0000:00:02.0", "e1000e", "vfio-pci", "", 2);
+	cr_assert_eq(state_load(run, &m), 0);
+	cr_assert_eq(m.n_devs, 2);
+	expect_dev("0000:00:02.0", "e1000e", "vfio-pci", "", 2);
+	expect_dev("0000:03:00.1", "igb", "vfio-pci", "", 1);
+}
