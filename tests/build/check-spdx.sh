@@ -6,7 +6,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-[ -d .git ] || { echo "check-spdx: not a git checkout, skipped"; exit 77; }
+git rev-parse --git-dir >/dev/null 2>&1 || { echo "check-spdx: not a git checkout, skipped"; exit 77; }
 bad=0
 for f in $(git ls-files -- . ':!*.md' ':!fuzz/corpus' ':!fuzz/findings' ':!m4' ':!.gitignore' \
 	':!COPYING'); do
