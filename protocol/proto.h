@@ -71,21 +71,40 @@
 #define PROTO_R_DRY_RUN "dry_run"
 #define PROTO_R_CONFIG_PATH "config_path"
 #define PROTO_R_PONG "pong"
+#define PROTO_R_TIME "time"		/* ping: the daemon's clock, ms since the epoch */
 #define PROTO_R_DEVICES "devices"	/* status, devices: [entries] */
-#define PROTO_R_SUMMARY "summary"	/* status */
-#define PROTO_R_SOURCE "source"		/* config */
-#define PROTO_R_ENTRIES "entries"	/* config: [{line,text}] */
-#define PROTO_R_TEXT "text"
+#define PROTO_R_SUMMARY "summary"	/* status: counts, below */
+#define PROTO_R_IOMMU "iommu"		/* devices: the kernel has IOMMU groups */
+#define PROTO_R_SOURCE "source"		/* config: the file; rejected: the file */
+#define PROTO_R_ENTRIES "entries"	/* config: [config entries, below]; reload: their count */
 #define PROTO_R_RUNTIME_MODIFIED "runtime_modified"
 #define PROTO_R_LOADED_AT "loaded_at"	/* ms since the epoch */
 #define PROTO_R_MISSING "missing"	/* config: the file does not exist */
 #define PROTO_R_REJECTED "rejected"	/* config: {source, errors:[...]} */
 #define PROTO_R_ADDED "added"		/* add: canonical text of the new line */
+#define PROTO_R_REPLACED "replaced"	/* add: it replaced a line of the same node
+					   and selector */
 #define PROTO_R_REMOVED "removed"	/* remove: count of lines removed */
-#define PROTO_R_RELOADED "reloaded"	/* add, remove, reload: config applied */
-#define PROTO_R_ACTIONS "actions"	/* plan, reconcile */
-#define PROTO_R_STATUSES "statuses"	/* plan */
+#define PROTO_R_RUNTIME "runtime"	/* add, remove: in memory only, file untouched */
+#define PROTO_R_RELOADED "reloaded"	/* reload: config applied */
+#define PROTO_R_ACTIONS "actions"	/* plan, reconcile: [actions, below] */
+#define PROTO_R_STATUSES "statuses"	/* plan: [status entries, below] */
+#define PROTO_R_PROPOSED "proposed"	/* plan: computed for the proposed config */
 #define PROTO_R_CONVERGED "converged"	/* reconcile: every claim converged */
+#define PROTO_R_WATCHING "watching"	/* watch: events follow */
+
+/* A status "summary": a count per state, named as the states are
+ * (proto_state_name(), vocab.h), then these counts. */
+#define PROTO_SUM_TOTAL "total"		/* entries listed */
+#define PROTO_SUM_MANAGED "managed"	/* devices the daemon moved and may restore */
+#define PROTO_SUM_PASSES "passes"	/* the daemon's counters since it started: */
+#define PROTO_SUM_BINDS "binds"
+#define PROTO_SUM_RESTORES "restores"
+#define PROTO_SUM_NUMVFS_CHANGES "numvfs_changes"
+#define PROTO_SUM_FAILURES "failures"
+#define PROTO_SUM_RELOADS "reloads"
+#define PROTO_SUM_RELOAD_ERRORS "reload_errors"
+#define PROTO_SUM_EVENTS "events"
 
 /* A status entry (status "devices", plan "statuses"). */
 #define PROTO_S_DEVICE "device"
@@ -95,7 +114,8 @@
 #define PROTO_S_STATE "state"		/* converged|pending|blocked|error|absent|stuck */
 #define PROTO_S_REASON "reason"
 #define PROTO_S_LAST_ERROR "last_error"	/* {errno, message} or null */
-#define PROTO_S_ERRNO "errno"
+#define PROTO_S_ERRNO "errno"		/* last_error */
+#define PROTO_S_MESSAGE "message"	/* last_error */
 #define PROTO_S_RETRY_AT "retry_at"	/* ms since the epoch, null none */
 #define PROTO_S_ORIGINAL_DRIVER "original_driver"
 #define PROTO_S_IOMMU_GROUP "iommu_group"
@@ -105,9 +125,10 @@
 #define PROTO_S_LAST_TRANSITION "last_transition"
 #define PROTO_S_IN_FLIGHT_SINCE "in_flight_since"
 #define PROTO_S_FAILURES "failures"
+#define PROTO_S_PF_CLAIM "pf_claim"	/* true: the PF's numvfs= claim, not its driver */
 #define PROTO_S_NUMVFS "numvfs"		/* pf claims */
-#define PROTO_S_PF "pf"
-#define PROTO_S_VF_INDEX "vf_index"
+#define PROTO_S_PF "pf"			/* a VF: its PF */
+#define PROTO_S_VF_INDEX "vf_index"	/* a VF: its index on the PF */
 
 /* A devices entry (beside device, iommu_group, ifnames, pf, vf_index above). */
 #define PROTO_D_VENDOR "vendor"		/* "8086" */
@@ -120,11 +141,28 @@
 #define PROTO_D_SRIOV_NUMVFS "sriov_numvfs"
 #define PROTO_D_MANAGED "managed"
 #define PROTO_D_CLAIMED "claimed"	/* "file:line" of the winning line, null */
+#define PROTO_D_CONFLICT "conflict"	/* "file:line" of an equally specific line
+					   that disagrees; only then */
+
+/* A config entry (config "entries"). */
+#define PROTO_C_LINE "line"		/* its line number in the source */
+#define PROTO_C_WHERE "where"		/* "file:line" */
+#define PROTO_C_TEXT "text"		/* the line in canonical form */
+#define PROTO_C_NODE "node"
+#define PROTO_C_DEVICE "device"		/* the selector, canonical */
+#define PROTO_C_DRIVER "driver"
+#define PROTO_C_NUMVFS "numvfs"		/* only when the line sets numvfs= */
 
 /* An action (plan, reconcile). */
-#define PROTO_X_KIND "kind"		/* bind|restore|set-numvfs */
-#define PROTO_X_TEXT "text"
-#define PROTO_X_DRIVER "driver"
+#define PROTO_X_KIND "kind"		/* bind|restore|numvfs (proto_action_name(), vocab.h) */
+#define PROTO_X_DEVICE "device"
+#define PROTO_X_TEXT "text"		/* what it does, in words */
+#define PROTO_X_DRIVER "driver"		/* bind, restore: the driver wanted */
+#define PROTO_X_CURRENT "current"	/* bind, restore: the driver now, "" none */
+#define PROTO_X_NUMVFS "numvfs"		/* numvfs: the VF count wanted */
+#define PROTO_X_CURRENT_NUMVFS "current_numvfs"	/* numvfs: the VF count now */
+#define PROTO_X_LINE "line"		/* the claiming line's number, null none */
+#define PROTO_X_OK "ok"			/* reconcile: it did what it should */
 
 /* An event (watch). */
 #define PROTO_E_KIND "kind"		/* device|pass|config|action */
@@ -133,6 +171,13 @@
 #define PROTO_E_MESSAGE "message"
 #define PROTO_E_TIME "time"		/* ms since the epoch */
 #define PROTO_E_ERRNO "errno"
+
+/* A finding of `vfiobind check --json` (client/cmd/check.c; no daemon
+ * involved, but scripts read it as they read replies). */
+#define PROTO_K_LEVEL "level"		/* ok|warn|fail */
+#define PROTO_K_SUBJECT "subject"	/* "iommu", a BDF, ... */
+#define PROTO_K_MESSAGE "message"
+#define PROTO_K_HINT "hint"		/* what to do, null when nothing */
 
 /* Commands. admin: needs uid 0 or the configured admin group. */
 enum proto_cmd {

@@ -179,8 +179,8 @@ static int cmd_add(struct server_client *c, json_object *args, json_object **res
 		return r;
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_ADDED, json_object_new_string(canon));
-	json_object_object_add(*result, "replaced", json_object_new_boolean(replaced));
-	json_object_object_add(*result, PROTO_A_RUNTIME, json_object_new_boolean(runtime));
+	json_object_object_add(*result, PROTO_R_REPLACED, json_object_new_boolean(replaced));
+	json_object_object_add(*result, PROTO_R_RUNTIME, json_object_new_boolean(runtime));
 	return 0;
 }
 

@@ -65,7 +65,7 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_ACTIONS, actions);
 	json_object_object_add(res, PROTO_R_STATUSES, statuses);
-	json_object_object_add(res, "proposed", json_object_new_boolean(proposed != NULL));
+	json_object_object_add(res, PROTO_R_PROPOSED, json_object_new_boolean(proposed != NULL));
 	plan_free(p);
 	config_free(proposed);
 	*result = res;

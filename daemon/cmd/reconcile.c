@@ -23,7 +23,7 @@ static void on_settled(void *ud, const struct plan_action *done, const bool *ok,
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = server_json_action(&done[i]);
 
-		json_object_object_add(a, "ok", json_object_new_boolean(ok[i]));
+		json_object_object_add(a, PROTO_X_OK, json_object_new_boolean(ok[i]));
 		json_object_array_add(actions, a);
 	}
 	json_object_object_add(result, PROTO_R_ACTIONS, actions);

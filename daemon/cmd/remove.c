@@ -67,7 +67,7 @@ static int cmd_remove(struct server_client *c, json_object *args, json_object **
 					   node ? " on that node" : "");
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_REMOVED, json_object_new_int((int)removed));
-	json_object_object_add(*result, PROTO_A_RUNTIME, json_object_new_boolean(runtime));
+	json_object_object_add(*result, PROTO_R_RUNTIME, json_object_new_boolean(runtime));
 	return 0;
 }
 

@@ -21,16 +21,16 @@ static json_object *summary(struct engine *e, const unsigned long *by_state, siz
 
 	for (int i = 0; i < PROTO_STATE__MAX; i++)
 		summary_add(sum, proto_state_name((enum proto_state)i), by_state[i]);
-	summary_add(sum, "total", total);
-	summary_add(sum, "managed", engine_managed(e)->n_devs);
-	summary_add(sum, "passes", k->passes);
-	summary_add(sum, "binds", k->binds);
-	summary_add(sum, "restores", k->restores);
-	summary_add(sum, "numvfs_changes", k->numvfs_changes);
-	summary_add(sum, "failures", k->failures);
-	summary_add(sum, "reloads", k->reloads);
-	summary_add(sum, "reload_errors", k->reload_errors);
-	summary_add(sum, "events", k->events);
+	summary_add(sum, PROTO_SUM_TOTAL, total);
+	summary_add(sum, PROTO_SUM_MANAGED, engine_managed(e)->n_devs);
+	summary_add(sum, PROTO_SUM_PASSES, k->passes);
+	summary_add(sum, PROTO_SUM_BINDS, k->binds);
+	summary_add(sum, PROTO_SUM_RESTORES, k->restores);
+	summary_add(sum, PROTO_SUM_NUMVFS_CHANGES, k->numvfs_changes);
+	summary_add(sum, PROTO_SUM_FAILURES, k->failures);
+	summary_add(sum, PROTO_SUM_RELOADS, k->reloads);
+	summary_add(sum, PROTO_SUM_RELOAD_ERRORS, k->reload_errors);
+	summary_add(sum, PROTO_SUM_EVENTS, k->events);
 	return sum;
 }
 
