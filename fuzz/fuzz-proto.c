@@ -8,6 +8,8 @@
  *  - an accepted request has a known cmd, an int or short string id, args an
  *    object or absent; rebuilt with proto_request_new() and encoded with
  *    proto_encode_line(), it decodes again to the same cmd, id and args;
+ *    proto_check_args() judges its args without crashing, and a refusal is a
+ *    bad-request with a message naming an argument;
  *  - a refused request carries a clear error: a code other than "ok", a
  *    non-empty message; the error reply built from it
  *    (proto_reply_from_err) encodes and decodes as a failed reply with the
@@ -59,6 +61,11 @@ static void check_accepted_request(const struct proto_request *req)
 	CHECK(req->id && id_ok(req->id));
 	CHECK(!req->args || json_object_is_type(req->args, json_type_object));
 	(void)proto_cmd_admin(req->cmd);
+	if (proto_check_args(req->cmd, req->args, &err) < 0) {
+		CHECK(err.code == PROTO_ERR_BAD_REQUEST);
+		CHECK(strstr(err.message, "argument \""));
+	}
+	proto_err_clear(&err);
 	/* The command is the whole string: "ping\u0000junk" is not ping. */
 	json_object *cmd = json_object_object_get(req->root, PROTO_F_CMD);
 	CHECK(cmd && json_object_is_type(cmd, json_type_string));

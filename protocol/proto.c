@@ -2,32 +2,14 @@
 /* proto.c: encoding and strict decoding of control-socket lines (proto.h).
  * The daemon decodes whatever a local user sends, so every check here is a
  * refusal with a code, never a crash: bounded depth, one object per line,
- * typed fields, no unknown top-level keys. */
+ * typed fields, no unknown top-level keys, each command's args as the table
+ * of commands.c says. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
-
-const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX] = {
-	[PROTO_CMD_PING] = { PROTO_CMD_PING, "ping", false, "check that the daemon answers" },
-	[PROTO_CMD_VERSION] = { PROTO_CMD_VERSION, "version", false,
-				"daemon and protocol version, node, sysfs root" },
-	[PROTO_CMD_STATUS] = { PROTO_CMD_STATUS, "status", false,
-			       "state of every claimed or managed device" },
-	[PROTO_CMD_DEVICES] = { PROTO_CMD_DEVICES, "devices", false, "every PCI function" },
-	[PROTO_CMD_CONFIG] = { PROTO_CMD_CONFIG, "config", false, "the config in force" },
-	[PROTO_CMD_ADD] = { PROTO_CMD_ADD, "add", true, "add a config line" },
-	[PROTO_CMD_REMOVE] = { PROTO_CMD_REMOVE, "remove", true, "remove config lines" },
-	[PROTO_CMD_RELOAD] = { PROTO_CMD_RELOAD, "reload", true, "re-read the config file" },
-	[PROTO_CMD_RECONCILE] = { PROTO_CMD_RECONCILE, "reconcile", true,
-				  "run a full pass now" },
-	[PROTO_CMD_PLAN] = { PROTO_CMD_PLAN, "plan", false,
-			     "what a pass (or a proposed config) would do" },
-	[PROTO_CMD_WATCH] = { PROTO_CMD_WATCH, "watch", false, "stream events" },
-};
-
 
 /* Client text quoted in an error message (and so in the daemon's log): at
  * most 64 bytes, control and non-ASCII bytes shown as '?', so a client can
@@ -58,30 +40,6 @@ static const char *const error_names[PROTO_ERR__MAX] = {
 	[PROTO_ERR_TIMEOUT] = "timeout",
 	[PROTO_ERR_INTERNAL] = "internal",
 };
-
-const char *proto_cmd_name(enum proto_cmd cmd)
-{
-	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
-		return NULL;
-	return proto_cmds[cmd].name;
-}
-
-int proto_cmd_from_name(const char *name)
-{
-	if (!name)
-		return -ENOENT;
-	for (int i = 0; i < PROTO_CMD__MAX; i++)
-		if (strcmp(proto_cmds[i].name, name) == 0)
-			return i;
-	return -ENOENT;
-}
-
-bool proto_cmd_admin(enum proto_cmd cmd)
-{
-	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
-		return true; /* unknown: the safe answer */
-	return proto_cmds[cmd].admin;
-}
 
 const char *proto_error_name(enum proto_error code)
 {
@@ -639,6 +597,69 @@ int proto_args_check(json_object *args, const char *const *allowed, const char *
 				*bad = key;
 			return -EINVAL;
 		}
+	}
+	return 0;
+}
+
+/* A string json-c holds whole: no NUL inside to cut it short. */
+static bool string_whole(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+}
+
+static bool arg_has_type(json_object *v, enum proto_arg_type type)
+{
+	switch (type) {
+	case PROTO_ARG_STRING:
+		return string_whole(v);
+	case PROTO_ARG_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case PROTO_ARG_INT:
+		return json_object_is_type(v, json_type_int);
+	case PROTO_ARG_OBJECT:
+		return json_object_is_type(v, json_type_object);
+	case PROTO_ARG_STRINGS:
+		if (!json_object_is_type(v, json_type_array))
+			return false;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!string_whole(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+int proto_check_args(enum proto_cmd cmd, json_object *args, struct proto_err *err)
+{
+	const struct proto_cmd_info *info;
+	char quoted[80];
+
+	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
+		return fail(err, PROTO_ERR_UNKNOWN_COMMAND, "unknown command");
+	info = &proto_cmds[cmd];
+	if (args) {
+		json_object_object_foreach(args, key, val) {
+			(void)val;
+			if (!proto_cmd_arg(cmd, key))
+				return fail(err, PROTO_ERR_BAD_REQUEST, "unknown argument \"%s\"",
+					    printable(key, quoted, sizeof(quoted)));
+		}
+	}
+	for (size_t i = 0; i < info->n_args; i++) {
+		const struct proto_arg *a = &info->args[i];
+		json_object *v = NULL;
+
+		/* an explicit null counts as absent */
+		if (!args || !json_object_object_get_ex(args, a->name, &v) || !v) {
+			if (a->required)
+				return fail(err, PROTO_ERR_BAD_REQUEST, "missing argument \"%s\"",
+					    a->name);
+			continue;
+		}
+		if (!arg_has_type(v, a->type))
+			return fail(err, PROTO_ERR_BAD_REQUEST, "argument \"%s\" must be %s", a->name,
+				    a->what ? a->what : proto_arg_type_name(a->type));
 	}
 	return 0;
 }

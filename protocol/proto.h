@@ -15,10 +15,10 @@
  *             "message":..,"time":..}}                  (after a `watch` reply)
  *
  * A request with an unknown top-level field is refused (bad-request), so a
- * typo never silently means something else; unknown fields inside "args" are
- * refused by each command for the same reason. Replies may grow new fields:
- * clients must ignore fields they do not know. PROTO_VERSION changes only when
- * an existing field changes meaning. */
+ * typo never silently means something else; "args" are checked against the
+ * command's entry in proto_cmds[] for the same reason (proto_check_args()).
+ * Replies may grow new fields: clients must ignore fields they do not know.
+ * PROTO_VERSION changes only when an existing field changes meaning. */
 #pragma once
 
 #include <stdarg.h>
@@ -52,7 +52,8 @@
 #define PROTO_F_FILE "file"
 #define PROTO_F_LINE "line"
 
-/* Request "args" fields (which command takes which: doc/protocol.md). */
+/* Request "args" fields (which command takes which, of what type: proto_cmds[]
+ * in commands.c; doc/protocol.md). */
 #define PROTO_A_DEVICES "devices"	/* status: [BDF...] */
 #define PROTO_A_SELECTOR "selector"	/* devices: "id=8086:10d3", "0000:03:00.1", ... */
 #define PROTO_A_LINE "line"		/* add: "NODE DEVICE [key=value...]" */
@@ -195,11 +196,33 @@ enum proto_cmd {
 	PROTO_CMD__MAX,
 };
 
+/* The JSON type an argument must have. A null is always accepted: it counts
+ * as absent. */
+enum proto_arg_type {
+	PROTO_ARG_STRING = 0,		/* a string, without a NUL inside */
+	PROTO_ARG_BOOL,
+	PROTO_ARG_INT,
+	PROTO_ARG_OBJECT,
+	PROTO_ARG_STRINGS,		/* an array of strings */
+};
+
+/* One argument a command takes: what the daemon checks before the command's
+ * handler runs (proto_check_args()), and what docs and tests list. */
+struct proto_arg {
+	const char *name;		/* PROTO_A_* */
+	enum proto_arg_type type;
+	bool required;			/* absent: 'missing argument "NAME"' */
+	const char *what;		/* wrong type: 'argument "NAME" must be WHAT' */
+	const char *summary;		/* one line: what it means */
+};
+
 struct proto_cmd_info {
 	enum proto_cmd cmd;
 	const char *name;
 	bool admin;
 	const char *summary;	/* one line, for --help */
+	const struct proto_arg *args;	/* the only keys "args" may hold; */
+	size_t n_args;			/* none: NULL, 0 */
 };
 
 /* Table indexed by enum proto_cmd. */
@@ -209,6 +232,10 @@ const char *proto_cmd_name(enum proto_cmd cmd);	/* NULL when out of range */
 /* The command with this name: its enum value (>= 0), or -ENOENT. */
 int proto_cmd_from_name(const char *name);
 bool proto_cmd_admin(enum proto_cmd cmd);
+/* cmd's argument called key, NULL when it takes none of that name. */
+const struct proto_arg *proto_cmd_arg(enum proto_cmd cmd, const char *key);
+/* "a string", "an array of strings", ...: the type in words. */
+const char *proto_arg_type_name(enum proto_arg_type type);
 
 /* Error codes; the strings are stable (scripts match on them). */
 enum proto_error {
@@ -326,3 +353,11 @@ int proto_args_object(json_object *args, const char *key, bool required, json_ob
 /* Refuse keys not in allowed (NULL-terminated): 0, or -EINVAL and *bad names
  * the first unknown key (borrowed from obj). */
 int proto_args_check(json_object *args, const char *const *allowed, const char **bad);
+/* Check a request's args against its command's entry in proto_cmds[]: the
+ * one place where the daemon judges them, before the handler runs (which
+ * may then rely on the types). Every key must be one the command takes,
+ * every value not null must have its type, every required one must be there
+ * (a null counts as absent). 0, or -EINVAL with err's code bad-request and
+ * its message 'unknown argument "KEY"', 'argument "KEY" must be WHAT' or
+ * 'missing argument "KEY"' (err->id untouched). */
+int proto_check_args(enum proto_cmd cmd, json_object *args, struct proto_err *err);

@@ -47,14 +47,10 @@ static json_object *rejected_json(const struct cfg_errors *errs)
 
 static int cmd_config(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	struct engine *e = server_client_engine(c);
 	const struct config *cfg = engine_config(e);
 	json_object *res, *entries;
-	int r = server_args_check(c, args, allowed);
 
-	if (r)
-		return r;
 	if (!cfg)
 		return server_client_error(c, PROTO_ERR_NOT_FOUND, "no config loaded yet");
 	entries = json_object_new_array();

@@ -60,7 +60,6 @@ static json_object *device_entry(struct engine *e, const struct pci_dev *d)
 
 static int cmd_devices(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_SELECTOR, NULL };
 	struct engine *e = server_client_engine(c);
 	const struct pci_state *pci = engine_pci(e);
 	struct cfg_selector sel;
@@ -68,9 +67,6 @@ static int cmd_devices(struct server_client *c, json_object *args, json_object *
 	json_object *devs;
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_string(args, PROTO_A_SELECTOR, false, &text);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_SELECTOR, r, "a string");

@@ -26,7 +26,6 @@ static int plan_config(struct server_client *c, const char *text, const char *so
 
 static int cmd_plan(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_CONFIG, PROTO_A_SOURCE, NULL };
 	struct engine *e = server_client_engine(c);
 	struct config *proposed = NULL;
 	struct plan *p = NULL;
@@ -35,9 +34,6 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	long long now = clock_wall_ms();
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_string(args, PROTO_A_CONFIG, false, &text);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_CONFIG, r, "a string (config text)");

@@ -42,13 +42,9 @@ static void on_cancel(void *ud)
 
 static int cmd_reconcile(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	struct engine *e = server_client_engine(c);
 	struct reconcile_wait *w;
-	int r = server_args_check(c, args, allowed);
 
-	if (r)
-		return r;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

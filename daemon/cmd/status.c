@@ -77,7 +77,6 @@ static bool wanted(const char (*bdfs)[BDF_BUFSZ], size_t n, const char *bdf)
 
 static int cmd_status(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_DEVICES, NULL };
 	struct engine *e = server_client_engine(c);
 	const struct plan *p = engine_plan(e);
 	_cleanup_free_ char (*bdfs)[BDF_BUFSZ] = NULL;
@@ -87,9 +86,6 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	size_t n = 0, total = 0;
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_array(args, PROTO_A_DEVICES, false, &list);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_DEVICES, r, "an array of BDF strings");

@@ -17,16 +17,6 @@ int server_args_error(struct server_client *c, const char *key, int r, const cha
 				   what);
 }
 
-int server_args_check(struct server_client *c, json_object *args, const char *const *allowed)
-{
-	const char *bad = NULL;
-
-	if (proto_args_check(args, allowed, &bad) < 0)
-		return server_client_error(c, PROTO_ERR_BAD_REQUEST, "unknown argument \"%.64s\"",
-					   bad);
-	return 0;
-}
-
 int server_parse_selector(struct server_client *c, const char *text, struct cfg_selector *out)
 {
 	_cleanup_free_ char *line = NULL;

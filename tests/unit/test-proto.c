@@ -384,6 +384,132 @@ Test(proto, args_helpers_check_types)
 	json_object_put(a);
 }
 
+/* --- each command's arguments, from the table */
+
+/* proto_check_args() must refuse args (JSON text) for cmd with this message. */
+static void expect_args_refused(enum proto_cmd cmd, const char *args, const char *message)
+{
+	json_object *a = args ? json_tokener_parse(args) : NULL;
+	struct proto_err err = { 0 };
+
+	cr_assert(!args || a, "bad test JSON: %s", args);
+	cr_assert_eq(proto_check_args(cmd, a, &err), -EINVAL, "%s accepted %s",
+		     proto_cmd_name(cmd), args);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST);
+	cr_assert_str_eq(err.message, message, "%s %s", proto_cmd_name(cmd), args);
+	json_object_put(a);
+}
+
+static void expect_args_accepted(enum proto_cmd cmd, const char *args)
+{
+	json_object *a = args ? json_tokener_parse(args) : NULL;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_check_args(cmd, a, &err), 0, "%s %s: %s", proto_cmd_name(cmd), args,
+		     err.message);
+	json_object_put(a);
+}
+
+Test(args, every_argument_in_the_table_is_named_described_and_found_by_name)
+{
+	for (int i = 0; i < PROTO_CMD__MAX; i++) {
+		const struct proto_cmd_info *c = &proto_cmds[i];
+
+		cr_assert_eq(!c->args, !c->n_args, "%s", c->name);
+		for (size_t j = 0; j < c->n_args; j++) {
+			const struct proto_arg *a = &c->args[j];
+
+			cr_assert(a->name && a->name[0], "%s: argument %zu unnamed", c->name, j);
+			cr_assert(a->summary && a->summary[0], "%s %s: no summary", c->name, a->name);
+			cr_assert_eq(proto_cmd_arg(c->cmd, a->name), a, "%s %s twice?", c->name,
+				     a->name);
+		}
+		cr_assert_null(proto_cmd_arg(c->cmd, "no-such-argument"));
+	}
+	cr_assert_null(proto_cmd_arg(PROTO_CMD__MAX, PROTO_A_DEVICE));
+}
+
+Test(args, the_table_holds_each_commands_documented_arguments)
+{
+	/* doc/protocol.md, "Commands" */
+	cr_assert_eq(proto_cmds[PROTO_CMD_STATUS].n_args, 1);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_STATUS, PROTO_A_DEVICES)->type, PROTO_ARG_STRINGS);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_DEVICES, PROTO_A_SELECTOR)->type, PROTO_ARG_STRING);
+	cr_assert_eq(proto_cmds[PROTO_CMD_ADD].n_args, 5);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_OPTIONS)->type, PROTO_ARG_OBJECT);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_RUNTIME)->type, PROTO_ARG_BOOL);
+	cr_assert_not(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_DEVICE)->required,
+		      "add takes line instead of device");
+	cr_assert(proto_cmd_arg(PROTO_CMD_REMOVE, PROTO_A_DEVICE)->required);
+	cr_assert_eq(proto_cmds[PROTO_CMD_REMOVE].n_args, 3);
+	cr_assert_eq(proto_cmds[PROTO_CMD_PLAN].n_args, 2);
+	cr_assert_not_null(proto_cmd_arg(PROTO_CMD_PLAN, PROTO_A_SOURCE));
+	static const enum proto_cmd none[] = {
+		PROTO_CMD_PING, PROTO_CMD_VERSION, PROTO_CMD_CONFIG, PROTO_CMD_RELOAD,
+		PROTO_CMD_RECONCILE, PROTO_CMD_WATCH,
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		cr_assert_eq(proto_cmds[none[i]].n_args, 0, "%s", proto_cmd_name(none[i]));
+}
+
+Test(args, an_unknown_argument_is_refused_by_name)
+{
+	expect_args_refused(PROTO_CMD_STATUS, "{\"bogus\":1}", "unknown argument \"bogus\"");
+	expect_args_refused(PROTO_CMD_PING, "{\"devices\":[]}", "unknown argument \"devices\"");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"device\":\"03:00.1\",\"options\":{}}",
+			    "unknown argument \"options\"");
+	/* even a null: a typo never silently means something else */
+	expect_args_refused(PROTO_CMD_WATCH, "{\"x\":null}", "unknown argument \"x\"");
+	/* and its name is made printable for the reply and the log */
+	expect_args_refused(PROTO_CMD_PING, "{\"a\\nb\":1}", "unknown argument \"a?b\"");
+}
+
+Test(args, a_wrong_type_is_refused_with_the_documented_words)
+{
+	expect_args_refused(PROTO_CMD_STATUS, "{\"devices\":\"0000:00:02.0\"}",
+			    "argument \"devices\" must be an array of BDF strings");
+	expect_args_refused(PROTO_CMD_STATUS, "{\"devices\":[\"0000:00:02.0\",7]}",
+			    "argument \"devices\" must be an array of BDF strings");
+	expect_args_refused(PROTO_CMD_DEVICES, "{\"selector\":5}",
+			    "argument \"selector\" must be a string");
+	expect_args_refused(PROTO_CMD_ADD, "{\"runtime\":\"yes\"}",
+			    "argument \"runtime\" must be a boolean");
+	expect_args_refused(PROTO_CMD_ADD, "{\"options\":[]}", "argument \"options\" must be an object");
+	expect_args_refused(PROTO_CMD_ADD, "{\"device\":1}",
+			    "argument \"device\" must be a string (device selector)");
+	expect_args_refused(PROTO_CMD_PLAN, "{\"config\":true}",
+			    "argument \"config\" must be a string (config text)");
+	expect_args_refused(PROTO_CMD_PLAN, "{\"source\":1}",
+			    "argument \"source\" must be a file name of 1 to 255 bytes");
+	/* a NUL would cut the string short where the handler reads it */
+	expect_args_refused(PROTO_CMD_ADD, "{\"line\":\"DEFAULT 0000:00:02.0\\u0000junk\"}",
+			    "argument \"line\" must be a string");
+}
+
+Test(args, a_missing_required_argument_is_named)
+{
+	expect_args_refused(PROTO_CMD_REMOVE, NULL, "missing argument \"device\"");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"node\":\"n1\"}", "missing argument \"device\"");
+}
+
+Test(args, a_null_counts_as_absent)
+{
+	expect_args_accepted(PROTO_CMD_ADD, "{\"line\":null,\"runtime\":null,\"device\":\"x\"}");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"device\":null}", "missing argument \"device\"");
+}
+
+Test(args, what_the_table_allows_is_accepted)
+{
+	expect_args_accepted(PROTO_CMD_PING, NULL);
+	expect_args_accepted(PROTO_CMD_PING, "{}");
+	expect_args_accepted(PROTO_CMD_STATUS, "{\"devices\":[]}");
+	expect_args_accepted(PROTO_CMD_STATUS, "{\"devices\":[\"03:00.1\",\"0000:03:00.2\"]}");
+	expect_args_accepted(PROTO_CMD_ADD, "{\"node\":\"w1\",\"device\":\"id=8086:10d3\","
+			     "\"options\":{\"numvfs\":4},\"runtime\":true}");
+	expect_args_accepted(PROTO_CMD_REMOVE, "{\"device\":\"03:00.1\",\"runtime\":false}");
+	expect_args_accepted(PROTO_CMD_PLAN, "{\"config\":\"\",\"source\":\"f\"}");
+}
+
 Test(proto, command_with_embedded_nul_is_unknown)
 {
 	static const char line[] = "{\"v\":1,\"id\":1,\"cmd\":\"ping\\u0000junk\"}";
