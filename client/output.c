@@ -627,6 +627,14 @@ char *out_error_text(const struct proto_reply *rep)
 	return memstream_done(f, &buf);
 }
 
+const char *out_version_mismatch(long long daemon_version, char *buf, size_t size)
+{
+	snprintf(buf, size, "vfiobindd speaks protocol %lld, this vfiobind speaks %d: "
+		 "restart vfiobindd or use the vfiobind that came with it",
+		 daemon_version, PROTO_VERSION);
+	return buf;
+}
+
 char *out_json_line(json_object *result)
 {
 	return proto_encode_line(result, NULL);

@@ -3,7 +3,8 @@
  * The daemon decodes whatever a local user sends, so every check here is a
  * refusal with a code, never a crash: bounded depth, one object per line,
  * typed fields, no unknown top-level keys, each command's args as the table
- * of commands.c says. */
+ * of commands.c says. Both decoders read the envelope before the version,
+ * so that peers of two versions can still name each other's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +177,8 @@ static bool id_valid(json_object *id)
 	       json_object_get_string_len(id) <= PROTO_MAX_ID_LEN;
 }
 
-static int check_version(json_object *root, struct proto_err *err)
+/* "v", the envelope's version: an integer in every version. */
+static int read_version(json_object *root, int64_t *out, struct proto_err *err)
 {
 	json_object *v;
 
@@ -184,9 +186,7 @@ static int check_version(json_object *root, struct proto_err *err)
 		return fail(err, PROTO_ERR_BAD_REQUEST, "missing \"v\"");
 	if (!json_object_is_type(v, json_type_int))
 		return fail(err, PROTO_ERR_BAD_REQUEST, "\"v\" must be an integer");
-	if (json_object_get_int64(v) != PROTO_VERSION)
-		return fail(err, PROTO_ERR_BAD_VERSION, "protocol version %lld not supported (this side speaks %d)",
-			    (long long)json_object_get_int64(v), PROTO_VERSION);
+	*out = json_object_get_int64(v);
 	return 0;
 }
 
@@ -200,6 +200,7 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	json_object *root, *id, *cmd, *args = NULL;
 	const char *bad, *name;
 	char quoted[80];
+	int64_t v;
 	int r, c;
 
 	memset(req, 0, sizeof(*req));
@@ -207,7 +208,10 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	if (!root)
 		return -EINVAL;
 
-	/* The id first, so that every later refusal can echo it. */
+	/* The envelope first (doc/protocol.md: frozen for every version): the id,
+	 * so that every later refusal can echo it, then the version, so that a
+	 * peer of another version hears which one we speak, whatever else its
+	 * request holds. */
 	if (!json_object_object_get_ex(root, PROTO_F_ID, &id)) {
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "missing \"id\"");
 		goto fail;
@@ -221,9 +225,15 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	if (err)
 		err->id = json_object_get(id);
 
-	r = check_version(root, err);
+	r = read_version(root, &v, err);
 	if (r < 0)
 		goto fail;
+	if (v != PROTO_VERSION) {
+		r = fail(err, PROTO_ERR_BAD_VERSION,
+			 "protocol version %lld not supported: vfiobindd speaks protocol %d",
+			 (long long)v, PROTO_VERSION);
+		goto fail;
+	}
 	if (!json_object_object_get_ex(root, PROTO_F_CMD, &cmd)) {
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "missing \"cmd\"");
 		goto fail;
@@ -330,6 +340,33 @@ static int decode_reply_body(json_object *root, struct proto_reply *rep, struct 
 	return 0;
 }
 
+/* A line of another version: only what the frozen envelope promises is
+ * read, and only where it has its shape; the rest is that version's
+ * business, so nothing here refuses the line. */
+static void decode_envelope_only(json_object *root, struct proto_reply *rep)
+{
+	json_object *x;
+
+	if (json_object_object_get_ex(root, PROTO_F_EVENT, &x) &&
+	    json_object_is_type(x, json_type_object)) {
+		rep->is_event = true;
+		rep->ok = true;
+		rep->event = x;
+		return;
+	}
+	if (json_object_object_get_ex(root, PROTO_F_OK, &x) &&
+	    json_object_is_type(x, json_type_boolean))
+		rep->ok = json_object_get_boolean(x);
+	if (rep->ok) {
+		if (json_object_object_get_ex(root, PROTO_F_RESULT, &x) &&
+		    json_object_is_type(x, json_type_object))
+			rep->result = x;
+		return;
+	}
+	if (json_object_object_get_ex(root, PROTO_F_ERROR, &x))
+		decode_error_object(x, rep, NULL);
+}
+
 int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		       struct proto_err *err)
 {
@@ -340,7 +377,9 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 	root = parse_line(line, len, PROTO_MAX_REPLY, err);
 	if (!root)
 		return -EINVAL;
-	r = check_version(root, err);
+	/* The envelope before the version: a peer of another version is still
+	 * a peer whose version we can name. */
+	r = read_version(root, &rep->version, err);
 	if (r < 0)
 		goto fail;
 	if (!json_object_object_get_ex(root, PROTO_F_ID, &rep->id)) {
@@ -351,15 +390,30 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "reply \"id\" of a wrong type");
 		goto fail;
 	}
-	r = decode_reply_body(root, rep, err);
-	if (r < 0)
-		goto fail;
+	if (rep->version == PROTO_VERSION) {
+		r = decode_reply_body(root, rep, err);
+		if (r < 0)
+			goto fail;
+	} else {
+		decode_envelope_only(root, rep);
+	}
 	rep->root = root;
 	return 0;
 fail:
 	json_object_put(root);
 	memset(rep, 0, sizeof(*rep));
 	return r;
+}
+
+int64_t proto_reply_peer_version(const struct proto_reply *rep)
+{
+	json_object *p;
+
+	if (!rep->ok && rep->error && rep->code == PROTO_ERR_BAD_VERSION &&
+	    json_object_object_get_ex(rep->error, PROTO_F_PROTOCOL, &p) &&
+	    json_object_is_type(p, json_type_int))
+		return json_object_get_int64(p);
+	return rep->version;
 }
 
 void proto_reply_clear(struct proto_reply *rep)
@@ -443,6 +497,10 @@ json_object *proto_reply_verror(json_object *id, enum proto_error code, const ch
 	}
 	json_object_object_add(e, PROTO_F_CODE, json_object_new_string(name));
 	json_object_object_add(e, PROTO_F_MESSAGE, json_object_new_string(msg));
+	/* So that a newer peer can name the version we speak, whatever it
+	 * makes of our "v" (doc/protocol.md, "The envelope"). */
+	if (code == PROTO_ERR_BAD_VERSION)
+		json_object_object_add(e, PROTO_F_PROTOCOL, json_object_new_int(PROTO_VERSION));
 	json_object_object_add(o, PROTO_F_OK, json_object_new_boolean(0));
 	json_object_object_add(o, PROTO_F_ERROR, e);
 	return o;

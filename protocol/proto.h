@@ -18,7 +18,12 @@
  * typo never silently means something else; "args" are checked against the
  * command's entry in proto_cmds[] for the same reason (proto_check_args()).
  * Replies may grow new fields: clients must ignore fields they do not know.
- * PROTO_VERSION changes only when an existing field changes meaning. */
+ * PROTO_VERSION changes only when an existing field changes meaning.
+ *
+ * The envelope is frozen for every version to come (doc/protocol.md, "The
+ * envelope"): a request's v, id and cmd, a reply's v, id, ok, error.code and
+ * error.message keep their names, types and meaning, so that peers of
+ * different versions can always read each other's version and say so. */
 #pragma once
 
 #include <stdarg.h>
@@ -36,7 +41,7 @@
 #define PROTO_MAX_DEPTH 32		/* JSON nesting accepted */
 #define PROTO_MAX_ID_LEN 256		/* a string id longer than this is refused */
 
-/* Top-level fields. */
+/* Top-level fields (v, id, cmd, ok and error are the frozen envelope). */
 #define PROTO_F_V "v"
 #define PROTO_F_ID "id"
 #define PROTO_F_CMD "cmd"
@@ -51,6 +56,7 @@
 #define PROTO_F_ERRORS "errors"		/* config-invalid: [{file,line,message}] */
 #define PROTO_F_FILE "file"
 #define PROTO_F_LINE "line"
+#define PROTO_F_PROTOCOL "protocol"	/* bad-version: the version the daemon speaks */
 
 /* Request "args" fields (which command takes which, of what type: proto_cmds[]
  * in commands.c; doc/protocol.md). */
@@ -288,21 +294,25 @@ struct proto_request {
 void proto_request_clear(struct proto_request *req);
 
 /* Decode one line (without its '\n'; len bytes, NUL not required). Checks:
- * valid JSON and nothing after it, an object, "v" an int equal to
- * PROTO_VERSION, "id" an int or a string of at most PROTO_MAX_ID_LEN, "cmd" a
- * known command name, "args" an object when present, no other top-level
- * field. Returns 0 and fills req, or -EINVAL and fills err (err->id set when
- * the id could be read so the error reply can echo it). */
+ * valid JSON and nothing after it, an object, then the envelope: "id" an int
+ * or a string of at most PROTO_MAX_ID_LEN, "v" an int equal to PROTO_VERSION
+ * (else bad-version, whose reply says which version this side speaks), then
+ * "cmd" a known command name, "args" an object when present, no other
+ * top-level field. The args themselves are the command's to judge:
+ * proto_check_args(). Returns 0 and fills req, or -EINVAL and fills err
+ * (err->id set when the id could be read so the error reply can echo it). */
 int proto_decode_request(const char *line, size_t len, struct proto_request *req,
 			 struct proto_err *err);
 
 /* A decoded reply or event line (client side). root owns everything. */
 struct proto_reply {
 	json_object *root;
+	int64_t version;		/* its "v": the sender's protocol version */
 	json_object *id;		/* borrowed; may be a json null */
 	bool is_event;			/* an event line of a watch stream */
 	bool ok;
-	json_object *result;		/* ok: an object (empty when absent) */
+	json_object *result;		/* ok: an object (empty when absent; another
+					   version: NULL unless an object) */
 	json_object *event;		/* is_event: the event object */
 	json_object *error;		/* !ok: the whole error object */
 	enum proto_error code;		/* !ok: PROTO_ERR_INTERNAL for an unknown code */
@@ -312,11 +322,21 @@ struct proto_reply {
 
 void proto_reply_clear(struct proto_reply *rep);
 
-/* Decode a reply or event line. Unknown fields are ignored (forward
- * compatibility). Returns 0, or -EINVAL with err filled (parse-error,
- * bad-version, bad-request for a malformed shape). */
+/* Decode a reply or event line, the envelope first: "v" an integer, "id"
+ * there (null, an int or a string). A line of this side's version is then
+ * checked whole (an event object, or ok with a result object, or an error
+ * object with a code). A line of another version is read only as far as the
+ * frozen envelope goes ("ok", "error.code", "error.message" when they have
+ * their shape), never refused for the rest: the caller sees rep->version and
+ * says that the versions differ (proto_reply_peer_version()). Unknown fields
+ * are ignored (forward compatibility). Returns 0, or -EINVAL with err filled
+ * (parse-error, bad-request for a malformed envelope or shape). */
 int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		       struct proto_err *err);
+/* The protocol version the sender of rep speaks: the "protocol" of a
+ * bad-version error when it carries one, else the reply's "v". A peer of
+ * this side's version answers PROTO_VERSION. */
+int64_t proto_reply_peer_version(const struct proto_reply *rep);
 
 /* Builders: each returns a new object (caller puts it), NULL on ENOMEM.
  * id is borrowed (a new reference is taken); NULL means a json null. */
@@ -325,6 +345,7 @@ json_object *proto_request_new(enum proto_cmd cmd, json_object *id, json_object 
 json_object *proto_request_new_int(enum proto_cmd cmd, int64_t id, json_object *args);
 /* result is taken over (NULL: an empty object). */
 json_object *proto_reply_ok(json_object *id, json_object *result);
+/* A bad-version error also carries "protocol": PROTO_VERSION. */
 json_object *proto_reply_error(json_object *id, enum proto_error code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 json_object *proto_reply_verror(json_object *id, enum proto_error code, const char *fmt,

@@ -286,6 +286,149 @@ Test(proto, other_versions_are_refused)
 	expect_refused("{\"v\":-1,\"id\":1,\"cmd\":\"ping\"}", PROTO_ERR_BAD_VERSION);
 }
 
+/* --- the envelope: frozen, so peers of any two versions can tell */
+
+/* A reply line decoded by the client's decoder; must be accepted. */
+static struct proto_reply reply_of(const char *line)
+{
+	struct proto_reply rep;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_decode_reply(line, strlen(line), &rep, &err), 0, "%s: %s", line,
+		     err.message);
+	return rep;
+}
+
+Test(envelope, a_newer_request_is_refused_for_its_version_whatever_else_it_holds)
+{
+	struct proto_request req;
+	struct proto_err err = { 0 };
+
+	/* a command and a field this version does not know: still bad-version */
+	cr_assert_eq(decode("{\"v\":2,\"id\":\"x\",\"cmd\":\"frob\",\"new\":1}", &req, &err),
+		     -EINVAL);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_VERSION);
+	cr_assert_str_eq(err.message, "protocol version 2 not supported: vfiobindd speaks protocol 1");
+	cr_assert_str_eq(json_object_get_string(err.id), "x", "the id is read first");
+	proto_err_clear(&err);
+}
+
+Test(envelope, a_bad_version_reply_carries_the_version_this_side_speaks)
+{
+	struct proto_request req;
+	struct proto_err err = { 0 };
+	struct proto_reply rep;
+	json_object *o, *p;
+	char *line;
+
+	cr_assert_eq(decode("{\"v\":3,\"id\":9,\"cmd\":\"ping\"}", &req, &err), -EINVAL);
+	o = proto_reply_from_err(&err);
+	line = proto_encode_line(o, NULL);
+	rep = reply_of(line);
+	cr_assert_eq(rep.code, PROTO_ERR_BAD_VERSION);
+	cr_assert(json_object_object_get_ex(rep.error, PROTO_F_PROTOCOL, &p), "%s", line);
+	cr_assert(json_object_is_type(p, json_type_int));
+	cr_assert_eq(json_object_get_int(p), PROTO_VERSION);
+	cr_assert_eq(proto_reply_peer_version(&rep), PROTO_VERSION);
+	cr_assert_eq(json_object_get_int(rep.id), 9);
+	proto_reply_clear(&rep);
+	json_object_put(o);
+	free(line);
+	proto_err_clear(&err);
+}
+
+Test(envelope, only_bad_version_errors_carry_a_protocol)
+{
+	json_object *o = proto_reply_error(NULL, PROTO_ERR_BAD_REQUEST, "x"), *e;
+
+	cr_assert(json_object_object_get_ex(o, PROTO_F_ERROR, &e));
+	cr_assert_not(json_object_object_get_ex(e, PROTO_F_PROTOCOL, NULL));
+	json_object_put(o);
+}
+
+Test(envelope, a_reply_of_another_version_decodes_its_envelope)
+{
+	struct proto_reply rep;
+
+	/* its result is none of our business: not even its type */
+	rep = reply_of("{\"v\":2,\"id\":4,\"ok\":true,\"result\":[1,2],\"new\":{}}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_eq(json_object_get_int(rep.id), 4);
+	cr_assert(rep.ok);
+	cr_assert_null(rep.result);
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+
+	rep = reply_of("{\"v\":2,\"id\":4,\"ok\":false,\"error\":{\"code\":\"not-found\","
+		       "\"message\":\"gone\",\"more\":[]}}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_not(rep.ok);
+	cr_assert_eq(rep.code, PROTO_ERR_NOT_FOUND);
+	cr_assert_str_eq(rep.message, "gone");
+	proto_reply_clear(&rep);
+
+	/* nothing past the envelope is required of it */
+	rep = reply_of("{\"v\":2,\"id\":null,\"shape\":\"new\"}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_null(rep.error);
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+}
+
+Test(envelope, a_bad_version_error_names_the_daemons_version_in_its_field)
+{
+	struct proto_reply rep;
+
+	/* a daemon of several versions may answer in ours and name its own */
+	rep = reply_of("{\"v\":1,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\",\"protocol\":3}}");
+	cr_assert_eq(rep.version, 1);
+	cr_assert_eq(proto_reply_peer_version(&rep), 3);
+	proto_reply_clear(&rep);
+
+	/* an older one, before the field: its "v" says it */
+	rep = reply_of("{\"v\":2,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\"}}");
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+
+	/* a field of the wrong type is not believed */
+	rep = reply_of("{\"v\":2,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\",\"protocol\":\"3\"}}");
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+}
+
+Test(envelope, a_reply_without_a_readable_version_or_id_is_refused)
+{
+	static const char *const lines[] = {
+		"{\"id\":1,\"ok\":true}",
+		"{\"v\":\"2\",\"id\":1,\"ok\":true}",
+		"{\"v\":2.5,\"id\":1,\"ok\":true}",
+		"{\"v\":2,\"ok\":true}",
+		"{\"v\":2,\"id\":[1],\"ok\":true}",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct proto_reply rep;
+		struct proto_err err = { 0 };
+
+		cr_assert_eq(proto_decode_reply(lines[i], strlen(lines[i]), &rep, &err), -EINVAL,
+			     "accepted: %s", lines[i]);
+		cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST, "%s: %s", lines[i], err.message);
+	}
+}
+
+Test(envelope, a_reply_of_this_version_is_still_checked_whole)
+{
+	const char *line = "{\"v\":1,\"id\":1,\"ok\":true,\"result\":[1]}";
+	struct proto_reply rep;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_decode_reply(line, strlen(line), &rep, &err), -EINVAL);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST);
+}
+
 Test(proto, huge_numbers_are_refused_or_kept_never_wrapped)
 {
 	/* json-c clamps out-of-range integers; a clamped v is still not 1. */
