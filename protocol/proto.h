@@ -33,7 +33,11 @@
 
 #include <json-c/json.h>
 
+/* Overridable only so that the tests can build peers of another version
+ * (tests/daemon/vfiobind-proto2, vfiobindd-fake-proto2); never in a release. */
+#ifndef PROTO_VERSION
 #define PROTO_VERSION 1
+#endif
 #define PROTO_DEFAULT_SOCKET "/run/vfiobind/vfiobind.sock"
 #define PROTO_MAX_LINE (64 * 1024)	/* bytes per request line, '\n' excluded */
 #define PROTO_MAX_REPLY (64 * 1024 * 1024)	/* bytes per reply or event line
