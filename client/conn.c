@@ -161,9 +161,8 @@ int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct p
 	long long deadline = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
 	char *line = NULL;
 	size_t len = 0;
-	int r;
-
 	int64_t theirs;
+	int r;
 
 	r = read_line(cn, deadline, &line, &len);
 	if (r <= 0)

@@ -384,5 +384,6 @@ int proto_args_check(json_object *args, const char *const *allowed, const char *
  * every value not null must have its type, every required one must be there
  * (a null counts as absent). 0, or -EINVAL with err's code bad-request and
  * its message 'unknown argument "KEY"', 'argument "KEY" must be WHAT' or
- * 'missing argument "KEY"' (err->id untouched). */
+ * 'missing argument "KEY"' (err->id untouched; a cmd out of range is
+ * unknown-command). */
 int proto_check_args(enum proto_cmd cmd, json_object *args, struct proto_err *err);
