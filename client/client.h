@@ -26,7 +26,8 @@
 /* The exit codes vfiobind(1) documents; scripts rely on them. */
 enum client_exit {
 	CLIENT_EXIT_OK = 0,		/* success; status: every device converged */
-	CLIENT_EXIT_FAIL = 1,		/* an error reply, or something not converged */
+	CLIENT_EXIT_FAIL = 1,		/* an error reply, or something not converged;
+					   a daemon of another protocol version */
 	CLIENT_EXIT_USAGE = 2,		/* bad command line */
 	CLIENT_EXIT_UNREACHABLE = 3,	/* no daemon at the socket, or it went away */
 };
@@ -97,7 +98,9 @@ int conn_send(struct conn *cn, json_object *msg);
 /* Wait at most timeout_ms (0: forever) for the next line and decode it.
  * 1 and rep filled, 0 at a clean end of stream, or -errno: -ETIMEDOUT,
  * -EMSGSIZE (line over PROTO_MAX_REPLY), -EPROTO (stream cut mid-line),
- * -EBADMSG (not a reply; err says why). */
+ * -EBADMSG (not a reply; err says why), -EPROTONOSUPPORT (the daemon speaks
+ * another protocol version, by its reply's "v" or its bad-version error;
+ * err->message is out_version_mismatch()'s sentence). */
 int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct proto_err *err);
 
 /* conn.c, high level: these print what went wrong and return an exit code.
@@ -180,6 +183,10 @@ const char *out_time(long long ms, char *buf, size_t size);
 /* "vfiobind: CODE: MESSAGE\n", then "FILE:LINE: MESSAGE\n" for each entry of
  * error.errors (config-invalid). */
 char *out_error_text(const struct proto_reply *rep);
+/* A daemon of another protocol version than PROTO_VERSION: "vfiobindd speaks
+ * protocol N, this vfiobind speaks M: restart vfiobindd or use the vfiobind
+ * that came with it" into buf (no prefix, no newline). Returns buf. */
+const char *out_version_mismatch(long long daemon_version, char *buf, size_t size);
 /* The result as --json prints it: the object exactly, one line, '\n' ended. */
 char *out_json_line(json_object *result);
 /* A boolean field of a reply object: 1 true, 0 false, -1 absent or not a

@@ -161,6 +161,7 @@ int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct p
 	long long deadline = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
 	char *line = NULL;
 	size_t len = 0;
+	int64_t theirs;
 	int r;
 
 	r = read_line(cn, deadline, &line, &len);
@@ -168,6 +169,17 @@ int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct p
 		return r;
 	if (proto_decode_reply(line, len, rep, err) < 0)
 		return -EBADMSG;
+	/* The envelope is the same in every version (doc/protocol.md), so a
+	 * daemon of another one is told apart from a broken one, and named. */
+	theirs = proto_reply_peer_version(rep);
+	if (theirs != PROTO_VERSION) {
+		proto_reply_clear(rep);
+		if (err) {
+			err->code = PROTO_ERR_BAD_VERSION;
+			out_version_mismatch((long long)theirs, err->message, sizeof(err->message));
+		}
+		return -EPROTONOSUPPORT;
+	}
 	return 1;
 }
 
@@ -199,6 +211,10 @@ int client_conn_failed(const struct client *c, int r, const struct proto_err *er
 	case -EBADMSG:
 		fprintf(stderr, "vfiobind: bad reply from vfiobindd at %s: %s\n", c->socket,
 			err && err->message[0] ? err->message : "malformed");
+		return CLIENT_EXIT_FAIL;
+	case -EPROTONOSUPPORT:
+		fprintf(stderr, "vfiobind: %s\n", err && err->message[0] ? err->message
+					: "vfiobindd speaks another protocol version");
 		return CLIENT_EXIT_FAIL;
 	case 0:
 	case -EPROTO:

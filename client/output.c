@@ -368,7 +368,7 @@ static const char *status_reason(json_object *dev, char *buf, size_t size)
 	json_object *err;
 
 	if (json_object_object_get_ex(dev, PROTO_S_LAST_ERROR, &err))
-		msg = jstr(err, PROTO_F_MESSAGE);
+		msg = jstr(err, PROTO_S_MESSAGE);
 	if (!r || !r[0])
 		return msg;
 	if (proto_state_from_name(state) == PROTO_STATE_ERROR && msg && msg[0] &&
@@ -474,7 +474,6 @@ char *out_devices_text(json_object *devices, const struct out_style *st)
 	for (size_t i = 0; r == 0 && i < jlen(devices); i++) {
 		json_object *d = json_object_array_get_idx(devices, i);
 		char id[32], group[24], numa[24], sriov[48], ifn[256];
-		const char *claimed = jstr(d, "claimed_by");
 		const char *row[] = {
 			jstr(d, PROTO_S_DEVICE), devices_id(d, id, sizeof(id)),
 			jstr(d, PROTO_D_CLASS), jstr(d, PROTO_D_DRIVER),
@@ -483,7 +482,7 @@ char *out_devices_text(json_object *devices, const struct out_style *st)
 			jint_text(d, PROTO_D_NUMA_NODE, numa, sizeof(numa)),
 			devices_sriov(d, sriov, sizeof(sriov)),
 			devices_ifnames(d, ifn, sizeof(ifn)),
-			claimed ? claimed : jstr(d, PROTO_D_CLAIMED),
+			jstr(d, PROTO_D_CLAIMED),
 		};
 		r = out_table_add(&t, row);
 	}
@@ -504,7 +503,7 @@ char *out_actions_text(json_object *actions, const struct out_style *st)
 	for (size_t i = 0; r == 0 && i < jlen(actions); i++) {
 		json_object *a = json_object_array_get_idx(actions, i);
 		const char *row[] = {
-			jstr(a, PROTO_X_KIND), jstr(a, PROTO_S_DEVICE), jstr(a, PROTO_X_TEXT),
+			jstr(a, PROTO_X_KIND), jstr(a, PROTO_X_DEVICE), jstr(a, PROTO_X_TEXT),
 		};
 		r = out_table_add(&t, row);
 	}
@@ -584,10 +583,10 @@ char *out_config_text(json_object *result)
 	fputc('\n', f);
 	for (size_t i = 0; i < jlen(entries); i++) {
 		json_object *e = json_object_array_get_idx(entries, i);
-		const char *text = jstr(e, PROTO_R_TEXT);
+		const char *text = jstr(e, PROTO_C_TEXT);
 		long long line = 0;
 
-		jint(e, PROTO_S_LINE, &line);
+		jint(e, PROTO_C_LINE, &line);
 		fprintf(f, "%4lld  ", line);
 		put_clean(f, text);
 		fputc('\n', f);
@@ -600,7 +599,7 @@ char *out_config_text(json_object *result)
 char *out_error_text(const struct proto_reply *rep)
 {
 	json_object *errors = rep->error ? jarray(rep->error, PROTO_F_ERRORS) : NULL;
-	const char *code = rep->code_name ? rep->code_name : "internal";
+	const char *code = rep->code_name ? rep->code_name : proto_error_name(PROTO_ERR_INTERNAL);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -626,6 +625,14 @@ char *out_error_text(const struct proto_reply *rep)
 		fputc('\n', f);
 	}
 	return memstream_done(f, &buf);
+}
+
+const char *out_version_mismatch(long long daemon_version, char *buf, size_t size)
+{
+	snprintf(buf, size, "vfiobindd speaks protocol %lld, this vfiobind speaks %d: "
+		 "restart vfiobindd or use the vfiobind that came with it",
+		 daemon_version, PROTO_VERSION);
+	return buf;
 }
 
 char *out_json_line(json_object *result)

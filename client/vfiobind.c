@@ -39,7 +39,8 @@ enum {
 static const char exit_codes_help[] =
 	"Exit status:\n"
 	"  0  success; for status, every listed device is converged\n"
-	"  1  an error reply, or something is not converged\n"
+	"  1  an error reply, or something is not converged; also a vfiobindd that\n"
+	"     speaks another protocol version (restart it, or use its vfiobind)\n"
 	"  2  usage error (unknown command or option, bad argument, unreadable FILE)\n"
 	"  3  vfiobindd cannot be reached, or stopped answering\n";
 

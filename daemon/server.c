@@ -2,7 +2,8 @@
 /* server.c: the control socket. Owns the listening socket, the clients (one
  * bufferevent each), the limits that keep one client from hurting the others
  * (line size, half-sent line timeout, pending output, client count), the
- * admin check and the dispatch to the command table (cmd-*.c). The protocol
+ * admin check, the check of a request's args against protocol/'s command
+ * table and the dispatch to the commands (daemon/cmd/). The protocol
  * itself is protocol/proto.c's; the state is the engine's. */
 #include <errno.h>
 #include <fcntl.h>
@@ -270,6 +271,7 @@ static json_object *error_reply(struct server_client *c, json_object *id, int co
 static bool dispatch(struct server_client *c, const struct proto_request *req)
 {
 	const struct server_cmd *cmd = server_cmds[req->cmd];
+	struct proto_err aerr = { 0 };
 	json_object *result = NULL, *reply;
 	int r;
 
@@ -285,6 +287,10 @@ static bool dispatch(struct server_client *c, const struct proto_request *req)
 		r = server_client_error(c, PROTO_ERR_PERMISSION_DENIED,
 					"%s changes the daemon: it needs root or the admin group",
 					proto_cmd_name(req->cmd));
+	} else if (proto_check_args(req->cmd, req->args, &aerr) < 0) {
+		/* The one place args are judged (proto_cmds[]): handlers get
+		 * known keys of the right types only. */
+		r = server_client_error(c, aerr.code, "%s", aerr.message);
 	} else {
 		r = cmd->handler(c, req->args, &result);
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* server.h: the control socket (doc/protocol.md). One listening Unix socket on
  * the daemon's event loop; each client is a bufferevent speaking one JSON
- * object per line; each command is one file (cmd-*.c) with a server_cmd
+ * object per line; each command is one file (daemon/cmd/) with a server_cmd
  * entry. Writes need an admin peer (uid 0, the daemon's own uid, or a member
  * of the admin group), learnt from SO_PEERCRED and SO_PEERGROUPS. */
 #pragma once
@@ -86,8 +86,10 @@ void server_client_resume(struct server_client *c, json_object *result);
 void server_client_watch(struct server_client *c);
 
 /* Helpers shared by the command files (cmd/util.c). */
-/* Reject unknown args keys / wrong types with bad-request; returns 0 or code. */
-int server_args_check(struct server_client *c, json_object *args, const char *const *allowed);
+/* The args reach a handler checked against proto_cmds[] (unknown keys,
+ * types, required ones: proto_check_args()). For what a handler still finds
+ * wrong with one, given proto_args_*()'s r: bad-request 'missing argument
+ * "KEY"' (-ENOENT) or 'argument "KEY" must be WHAT'. */
 int server_args_error(struct server_client *c, const char *key, int r, const char *what);
 /* "file:line" for a config line (NULL when line is 0) as a json string or null. */
 json_object *server_json_line(const char *source, unsigned line);

@@ -8,14 +8,17 @@
  *  - an accepted request has a known cmd, an int or short string id, args an
  *    object or absent; rebuilt with proto_request_new() and encoded with
  *    proto_encode_line(), it decodes again to the same cmd, id and args;
+ *    proto_check_args() judges its args without crashing, and a refusal is a
+ *    bad-request with a message naming an argument;
  *  - a refused request carries a clear error: a code other than "ok", a
  *    non-empty message; the error reply built from it
  *    (proto_reply_from_err) encodes and decodes as a failed reply with the
  *    same code, the same message and the echoed id (or null);
- *  - proto_decode_reply(): never crashes; an accepted reply is consistent
- *    (an event object, or ok with a result object, or !ok with an error
- *    object, a code in range, a code name and a message) and survives
- *    re-encoding of its root. */
+ *  - proto_decode_reply(): never crashes; an accepted reply of this version
+ *    is consistent (an event object, or ok with a result object, or !ok with
+ *    an error object, a code in range, a code name and a message), one of
+ *    another version holds only what has its shape; either survives
+ *    re-encoding of its root with the same version. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +62,11 @@ static void check_accepted_request(const struct proto_request *req)
 	CHECK(req->id && id_ok(req->id));
 	CHECK(!req->args || json_object_is_type(req->args, json_type_object));
 	(void)proto_cmd_admin(req->cmd);
+	if (proto_check_args(req->cmd, req->args, &err) < 0) {
+		CHECK(err.code == PROTO_ERR_BAD_REQUEST);
+		CHECK(strstr(err.message, "argument \""));
+	}
+	proto_err_clear(&err);
 	/* The command is the whole string: "ping\u0000junk" is not ping. */
 	json_object *cmd = json_object_object_get(req->root, PROTO_F_CMD);
 	CHECK(cmd && json_object_is_type(cmd, json_type_string));
@@ -174,7 +182,14 @@ static void fuzz_reply(const char *data, size_t size)
 	}
 	CHECK(rep.root);
 	CHECK(!rep.id || json_object_is_type(rep.id, json_type_null) || id_ok(rep.id));
-	if (rep.is_event) {
+	if (rep.version != PROTO_VERSION) {
+		/* another version: only what has its shape was taken */
+		CHECK(!rep.is_event || (rep.ok && json_object_is_type(rep.event, json_type_object)));
+		CHECK(!rep.result || json_object_is_type(rep.result, json_type_object));
+		CHECK(!rep.error || (rep.code > PROTO_OK && rep.code < PROTO_ERR__MAX &&
+				     rep.code_name && rep.message));
+		(void)proto_reply_peer_version(&rep);
+	} else if (rep.is_event) {
 		CHECK(rep.ok && rep.event && json_object_is_type(rep.event, json_type_object));
 	} else if (rep.ok) {
 		CHECK(rep.result && json_object_is_type(rep.result, json_type_object));
@@ -188,8 +203,9 @@ static void fuzz_reply(const char *data, size_t size)
 	if (len <= PROTO_MAX_LINE) {
 		r = proto_decode_reply(line, len, &again, &err);
 		CHECK(r == 0);
+		CHECK(again.version == rep.version);
 		CHECK(again.is_event == rep.is_event && again.ok == rep.ok);
-		if (!rep.ok)
+		if (!rep.ok && rep.error)
 			CHECK(again.code == rep.code && !strcmp(again.message, rep.message));
 		proto_reply_clear(&again);
 	}

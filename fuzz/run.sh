@@ -35,7 +35,7 @@ sources() {
 	case $1 in
 	bdf) echo "logic/bdf.c" ;;
 	config) echo "logic/config.c logic/config-format.c logic/util.c logic/bdf.c" ;;
-	proto) echo "protocol/proto.c" ;;
+	proto) echo "protocol/proto.c protocol/commands.c" ;;
 	esac
 }
 

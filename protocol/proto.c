@@ -2,32 +2,15 @@
 /* proto.c: encoding and strict decoding of control-socket lines (proto.h).
  * The daemon decodes whatever a local user sends, so every check here is a
  * refusal with a code, never a crash: bounded depth, one object per line,
- * typed fields, no unknown top-level keys. */
+ * typed fields, no unknown top-level keys, each command's args as the table
+ * of commands.c says. Both decoders read the envelope before the version,
+ * so that peers of two versions can still name each other's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
-
-const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX] = {
-	[PROTO_CMD_PING] = { PROTO_CMD_PING, "ping", false, "check that the daemon answers" },
-	[PROTO_CMD_VERSION] = { PROTO_CMD_VERSION, "version", false,
-				"daemon and protocol version, node, sysfs root" },
-	[PROTO_CMD_STATUS] = { PROTO_CMD_STATUS, "status", false,
-			       "state of every claimed or managed device" },
-	[PROTO_CMD_DEVICES] = { PROTO_CMD_DEVICES, "devices", false, "every PCI function" },
-	[PROTO_CMD_CONFIG] = { PROTO_CMD_CONFIG, "config", false, "the config in force" },
-	[PROTO_CMD_ADD] = { PROTO_CMD_ADD, "add", true, "add a config line" },
-	[PROTO_CMD_REMOVE] = { PROTO_CMD_REMOVE, "remove", true, "remove config lines" },
-	[PROTO_CMD_RELOAD] = { PROTO_CMD_RELOAD, "reload", true, "re-read the config file" },
-	[PROTO_CMD_RECONCILE] = { PROTO_CMD_RECONCILE, "reconcile", true,
-				  "run a full pass now" },
-	[PROTO_CMD_PLAN] = { PROTO_CMD_PLAN, "plan", false,
-			     "what a pass (or a proposed config) would do" },
-	[PROTO_CMD_WATCH] = { PROTO_CMD_WATCH, "watch", false, "stream events" },
-};
-
 
 /* Client text quoted in an error message (and so in the daemon's log): at
  * most 64 bytes, control and non-ASCII bytes shown as '?', so a client can
@@ -58,30 +41,6 @@ static const char *const error_names[PROTO_ERR__MAX] = {
 	[PROTO_ERR_TIMEOUT] = "timeout",
 	[PROTO_ERR_INTERNAL] = "internal",
 };
-
-const char *proto_cmd_name(enum proto_cmd cmd)
-{
-	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
-		return NULL;
-	return proto_cmds[cmd].name;
-}
-
-int proto_cmd_from_name(const char *name)
-{
-	if (!name)
-		return -ENOENT;
-	for (int i = 0; i < PROTO_CMD__MAX; i++)
-		if (strcmp(proto_cmds[i].name, name) == 0)
-			return i;
-	return -ENOENT;
-}
-
-bool proto_cmd_admin(enum proto_cmd cmd)
-{
-	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
-		return true; /* unknown: the safe answer */
-	return proto_cmds[cmd].admin;
-}
 
 const char *proto_error_name(enum proto_error code)
 {
@@ -218,7 +177,8 @@ static bool id_valid(json_object *id)
 	       json_object_get_string_len(id) <= PROTO_MAX_ID_LEN;
 }
 
-static int check_version(json_object *root, struct proto_err *err)
+/* "v", the envelope's version: an integer in every version. */
+static int read_version(json_object *root, int64_t *out, struct proto_err *err)
 {
 	json_object *v;
 
@@ -226,9 +186,7 @@ static int check_version(json_object *root, struct proto_err *err)
 		return fail(err, PROTO_ERR_BAD_REQUEST, "missing \"v\"");
 	if (!json_object_is_type(v, json_type_int))
 		return fail(err, PROTO_ERR_BAD_REQUEST, "\"v\" must be an integer");
-	if (json_object_get_int64(v) != PROTO_VERSION)
-		return fail(err, PROTO_ERR_BAD_VERSION, "protocol version %lld not supported (this side speaks %d)",
-			    (long long)json_object_get_int64(v), PROTO_VERSION);
+	*out = json_object_get_int64(v);
 	return 0;
 }
 
@@ -242,6 +200,7 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	json_object *root, *id, *cmd, *args = NULL;
 	const char *bad, *name;
 	char quoted[80];
+	int64_t v;
 	int r, c;
 
 	memset(req, 0, sizeof(*req));
@@ -249,7 +208,10 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	if (!root)
 		return -EINVAL;
 
-	/* The id first, so that every later refusal can echo it. */
+	/* The envelope first (doc/protocol.md: frozen for every version): the id,
+	 * so that every later refusal can echo it, then the version, so that a
+	 * peer of another version hears which one we speak, whatever else its
+	 * request holds. */
 	if (!json_object_object_get_ex(root, PROTO_F_ID, &id)) {
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "missing \"id\"");
 		goto fail;
@@ -263,9 +225,15 @@ int proto_decode_request(const char *line, size_t len, struct proto_request *req
 	if (err)
 		err->id = json_object_get(id);
 
-	r = check_version(root, err);
+	r = read_version(root, &v, err);
 	if (r < 0)
 		goto fail;
+	if (v != PROTO_VERSION) {
+		r = fail(err, PROTO_ERR_BAD_VERSION,
+			 "protocol version %lld not supported: vfiobindd speaks protocol %d",
+			 (long long)v, PROTO_VERSION);
+		goto fail;
+	}
 	if (!json_object_object_get_ex(root, PROTO_F_CMD, &cmd)) {
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "missing \"cmd\"");
 		goto fail;
@@ -372,6 +340,33 @@ static int decode_reply_body(json_object *root, struct proto_reply *rep, struct 
 	return 0;
 }
 
+/* A line of another version: only what the frozen envelope promises is
+ * read, and only where it has its shape; the rest is that version's
+ * business, so nothing here refuses the line. */
+static void decode_envelope_only(json_object *root, struct proto_reply *rep)
+{
+	json_object *x;
+
+	if (json_object_object_get_ex(root, PROTO_F_EVENT, &x) &&
+	    json_object_is_type(x, json_type_object)) {
+		rep->is_event = true;
+		rep->ok = true;
+		rep->event = x;
+		return;
+	}
+	if (json_object_object_get_ex(root, PROTO_F_OK, &x) &&
+	    json_object_is_type(x, json_type_boolean))
+		rep->ok = json_object_get_boolean(x);
+	if (rep->ok) {
+		if (json_object_object_get_ex(root, PROTO_F_RESULT, &x) &&
+		    json_object_is_type(x, json_type_object))
+			rep->result = x;
+		return;
+	}
+	if (json_object_object_get_ex(root, PROTO_F_ERROR, &x))
+		decode_error_object(x, rep, NULL);
+}
+
 int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		       struct proto_err *err)
 {
@@ -382,7 +377,9 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 	root = parse_line(line, len, PROTO_MAX_REPLY, err);
 	if (!root)
 		return -EINVAL;
-	r = check_version(root, err);
+	/* The envelope before the version: a peer of another version is still
+	 * a peer whose version we can name. */
+	r = read_version(root, &rep->version, err);
 	if (r < 0)
 		goto fail;
 	if (!json_object_object_get_ex(root, PROTO_F_ID, &rep->id)) {
@@ -393,15 +390,30 @@ int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		r = fail(err, PROTO_ERR_BAD_REQUEST, "reply \"id\" of a wrong type");
 		goto fail;
 	}
-	r = decode_reply_body(root, rep, err);
-	if (r < 0)
-		goto fail;
+	if (rep->version == PROTO_VERSION) {
+		r = decode_reply_body(root, rep, err);
+		if (r < 0)
+			goto fail;
+	} else {
+		decode_envelope_only(root, rep);
+	}
 	rep->root = root;
 	return 0;
 fail:
 	json_object_put(root);
 	memset(rep, 0, sizeof(*rep));
 	return r;
+}
+
+int64_t proto_reply_peer_version(const struct proto_reply *rep)
+{
+	json_object *p;
+
+	if (!rep->ok && rep->error && rep->code == PROTO_ERR_BAD_VERSION &&
+	    json_object_object_get_ex(rep->error, PROTO_F_PROTOCOL, &p) &&
+	    json_object_is_type(p, json_type_int))
+		return json_object_get_int64(p);
+	return rep->version;
 }
 
 void proto_reply_clear(struct proto_reply *rep)
@@ -485,6 +497,10 @@ json_object *proto_reply_verror(json_object *id, enum proto_error code, const ch
 	}
 	json_object_object_add(e, PROTO_F_CODE, json_object_new_string(name));
 	json_object_object_add(e, PROTO_F_MESSAGE, json_object_new_string(msg));
+	/* So that a newer peer can name the version we speak, whatever it
+	 * makes of our "v" (doc/protocol.md, "The envelope"). */
+	if (code == PROTO_ERR_BAD_VERSION)
+		json_object_object_add(e, PROTO_F_PROTOCOL, json_object_new_int(PROTO_VERSION));
 	json_object_object_add(o, PROTO_F_OK, json_object_new_boolean(0));
 	json_object_object_add(o, PROTO_F_ERROR, e);
 	return o;
@@ -639,6 +655,69 @@ int proto_args_check(json_object *args, const char *const *allowed, const char *
 				*bad = key;
 			return -EINVAL;
 		}
+	}
+	return 0;
+}
+
+/* A string json-c holds whole: no NUL inside to cut it short. */
+static bool string_whole(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+}
+
+static bool arg_has_type(json_object *v, enum proto_arg_type type)
+{
+	switch (type) {
+	case PROTO_ARG_STRING:
+		return string_whole(v);
+	case PROTO_ARG_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case PROTO_ARG_INT:
+		return json_object_is_type(v, json_type_int);
+	case PROTO_ARG_OBJECT:
+		return json_object_is_type(v, json_type_object);
+	case PROTO_ARG_STRINGS:
+		if (!json_object_is_type(v, json_type_array))
+			return false;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!string_whole(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+int proto_check_args(enum proto_cmd cmd, json_object *args, struct proto_err *err)
+{
+	const struct proto_cmd_info *info;
+	char quoted[80];
+
+	if ((int)cmd < 0 || cmd >= PROTO_CMD__MAX)
+		return fail(err, PROTO_ERR_UNKNOWN_COMMAND, "unknown command");
+	info = &proto_cmds[cmd];
+	if (args) {
+		json_object_object_foreach(args, key, val) {
+			(void)val;
+			if (!proto_cmd_arg(cmd, key))
+				return fail(err, PROTO_ERR_BAD_REQUEST, "unknown argument \"%s\"",
+					    printable(key, quoted, sizeof(quoted)));
+		}
+	}
+	for (size_t i = 0; i < info->n_args; i++) {
+		const struct proto_arg *a = &info->args[i];
+		json_object *v = NULL;
+
+		/* an explicit null counts as absent */
+		if (!args || !json_object_object_get_ex(args, a->name, &v) || !v) {
+			if (a->required)
+				return fail(err, PROTO_ERR_BAD_REQUEST, "missing argument \"%s\"",
+					    a->name);
+			continue;
+		}
+		if (!arg_has_type(v, a->type))
+			return fail(err, PROTO_ERR_BAD_REQUEST, "argument \"%s\" must be %s", a->name,
+				    a->what ? a->what : proto_arg_type_name(a->type));
 	}
 	return 0;
 }

@@ -15,10 +15,15 @@
  *             "message":..,"time":..}}                  (after a `watch` reply)
  *
  * A request with an unknown top-level field is refused (bad-request), so a
- * typo never silently means something else; unknown fields inside "args" are
- * refused by each command for the same reason. Replies may grow new fields:
- * clients must ignore fields they do not know. PROTO_VERSION changes only when
- * an existing field changes meaning. */
+ * typo never silently means something else; "args" are checked against the
+ * command's entry in proto_cmds[] for the same reason (proto_check_args()).
+ * Replies may grow new fields: clients must ignore fields they do not know.
+ * PROTO_VERSION changes only when an existing field changes meaning.
+ *
+ * The envelope is frozen for every version to come (doc/protocol.md, "The
+ * envelope"): a request's v, id and cmd, a reply's v, id, ok, error.code and
+ * error.message keep their names, types and meaning, so that peers of
+ * different versions can always read each other's version and say so. */
 #pragma once
 
 #include <stdarg.h>
@@ -28,7 +33,11 @@
 
 #include <json-c/json.h>
 
+/* Overridable only so that the tests can build peers of another version
+ * (tests/daemon/vfiobind-proto2, vfiobindd-fake-proto2); never in a release. */
+#ifndef PROTO_VERSION
 #define PROTO_VERSION 1
+#endif
 #define PROTO_DEFAULT_SOCKET "/run/vfiobind/vfiobind.sock"
 #define PROTO_MAX_LINE (64 * 1024)	/* bytes per request line, '\n' excluded */
 #define PROTO_MAX_REPLY (64 * 1024 * 1024)	/* bytes per reply or event line
@@ -36,7 +45,7 @@
 #define PROTO_MAX_DEPTH 32		/* JSON nesting accepted */
 #define PROTO_MAX_ID_LEN 256		/* a string id longer than this is refused */
 
-/* Top-level fields. */
+/* Top-level fields (v, id, cmd, ok and error are the frozen envelope). */
 #define PROTO_F_V "v"
 #define PROTO_F_ID "id"
 #define PROTO_F_CMD "cmd"
@@ -51,8 +60,10 @@
 #define PROTO_F_ERRORS "errors"		/* config-invalid: [{file,line,message}] */
 #define PROTO_F_FILE "file"
 #define PROTO_F_LINE "line"
+#define PROTO_F_PROTOCOL "protocol"	/* bad-version: the version the daemon speaks */
 
-/* Request "args" fields (which command takes which: doc/protocol.md). */
+/* Request "args" fields (which command takes which, of what type: proto_cmds[]
+ * in commands.c; doc/protocol.md). */
 #define PROTO_A_DEVICES "devices"	/* status: [BDF...] */
 #define PROTO_A_SELECTOR "selector"	/* devices: "id=8086:10d3", "0000:03:00.1", ... */
 #define PROTO_A_LINE "line"		/* add: "NODE DEVICE [key=value...]" */
@@ -71,21 +82,40 @@
 #define PROTO_R_DRY_RUN "dry_run"
 #define PROTO_R_CONFIG_PATH "config_path"
 #define PROTO_R_PONG "pong"
+#define PROTO_R_TIME "time"		/* ping: the daemon's clock, ms since the epoch */
 #define PROTO_R_DEVICES "devices"	/* status, devices: [entries] */
-#define PROTO_R_SUMMARY "summary"	/* status */
-#define PROTO_R_SOURCE "source"		/* config */
-#define PROTO_R_ENTRIES "entries"	/* config: [{line,text}] */
-#define PROTO_R_TEXT "text"
+#define PROTO_R_SUMMARY "summary"	/* status: counts, below */
+#define PROTO_R_IOMMU "iommu"		/* devices: the kernel has IOMMU groups */
+#define PROTO_R_SOURCE "source"		/* config: the file; rejected: the file */
+#define PROTO_R_ENTRIES "entries"	/* config: [config entries, below]; reload: their count */
 #define PROTO_R_RUNTIME_MODIFIED "runtime_modified"
 #define PROTO_R_LOADED_AT "loaded_at"	/* ms since the epoch */
 #define PROTO_R_MISSING "missing"	/* config: the file does not exist */
 #define PROTO_R_REJECTED "rejected"	/* config: {source, errors:[...]} */
 #define PROTO_R_ADDED "added"		/* add: canonical text of the new line */
+#define PROTO_R_REPLACED "replaced"	/* add: it replaced a line of the same node
+					   and selector */
 #define PROTO_R_REMOVED "removed"	/* remove: count of lines removed */
-#define PROTO_R_RELOADED "reloaded"	/* add, remove, reload: config applied */
-#define PROTO_R_ACTIONS "actions"	/* plan, reconcile */
-#define PROTO_R_STATUSES "statuses"	/* plan */
+#define PROTO_R_RUNTIME "runtime"	/* add, remove: in memory only, file untouched */
+#define PROTO_R_RELOADED "reloaded"	/* reload: config applied */
+#define PROTO_R_ACTIONS "actions"	/* plan, reconcile: [actions, below] */
+#define PROTO_R_STATUSES "statuses"	/* plan: [status entries, below] */
+#define PROTO_R_PROPOSED "proposed"	/* plan: computed for the proposed config */
 #define PROTO_R_CONVERGED "converged"	/* reconcile: every claim converged */
+#define PROTO_R_WATCHING "watching"	/* watch: events follow */
+
+/* A status "summary": a count per state, named as the states are
+ * (proto_state_name(), vocab.h), then these counts. */
+#define PROTO_SUM_TOTAL "total"		/* entries listed */
+#define PROTO_SUM_MANAGED "managed"	/* devices the daemon moved and may restore */
+#define PROTO_SUM_PASSES "passes"	/* the daemon's counters since it started: */
+#define PROTO_SUM_BINDS "binds"
+#define PROTO_SUM_RESTORES "restores"
+#define PROTO_SUM_NUMVFS_CHANGES "numvfs_changes"
+#define PROTO_SUM_FAILURES "failures"
+#define PROTO_SUM_RELOADS "reloads"
+#define PROTO_SUM_RELOAD_ERRORS "reload_errors"
+#define PROTO_SUM_EVENTS "events"
 
 /* A status entry (status "devices", plan "statuses"). */
 #define PROTO_S_DEVICE "device"
@@ -95,7 +125,8 @@
 #define PROTO_S_STATE "state"		/* converged|pending|blocked|error|absent|stuck */
 #define PROTO_S_REASON "reason"
 #define PROTO_S_LAST_ERROR "last_error"	/* {errno, message} or null */
-#define PROTO_S_ERRNO "errno"
+#define PROTO_S_ERRNO "errno"		/* last_error */
+#define PROTO_S_MESSAGE "message"	/* last_error */
 #define PROTO_S_RETRY_AT "retry_at"	/* ms since the epoch, null none */
 #define PROTO_S_ORIGINAL_DRIVER "original_driver"
 #define PROTO_S_IOMMU_GROUP "iommu_group"
@@ -105,9 +136,10 @@
 #define PROTO_S_LAST_TRANSITION "last_transition"
 #define PROTO_S_IN_FLIGHT_SINCE "in_flight_since"
 #define PROTO_S_FAILURES "failures"
+#define PROTO_S_PF_CLAIM "pf_claim"	/* true: the PF's numvfs= claim, not its driver */
 #define PROTO_S_NUMVFS "numvfs"		/* pf claims */
-#define PROTO_S_PF "pf"
-#define PROTO_S_VF_INDEX "vf_index"
+#define PROTO_S_PF "pf"			/* a VF: its PF */
+#define PROTO_S_VF_INDEX "vf_index"	/* a VF: its index on the PF */
 
 /* A devices entry (beside device, iommu_group, ifnames, pf, vf_index above). */
 #define PROTO_D_VENDOR "vendor"		/* "8086" */
@@ -120,11 +152,28 @@
 #define PROTO_D_SRIOV_NUMVFS "sriov_numvfs"
 #define PROTO_D_MANAGED "managed"
 #define PROTO_D_CLAIMED "claimed"	/* "file:line" of the winning line, null */
+#define PROTO_D_CONFLICT "conflict"	/* "file:line" of an equally specific line
+					   that disagrees; only then */
+
+/* A config entry (config "entries"). */
+#define PROTO_C_LINE "line"		/* its line number in the source */
+#define PROTO_C_WHERE "where"		/* "file:line" */
+#define PROTO_C_TEXT "text"		/* the line in canonical form */
+#define PROTO_C_NODE "node"
+#define PROTO_C_DEVICE "device"		/* the selector, canonical */
+#define PROTO_C_DRIVER "driver"
+#define PROTO_C_NUMVFS "numvfs"		/* only when the line sets numvfs= */
 
 /* An action (plan, reconcile). */
-#define PROTO_X_KIND "kind"		/* bind|restore|set-numvfs */
-#define PROTO_X_TEXT "text"
-#define PROTO_X_DRIVER "driver"
+#define PROTO_X_KIND "kind"		/* bind|restore|numvfs (proto_action_name(), vocab.h) */
+#define PROTO_X_DEVICE "device"
+#define PROTO_X_TEXT "text"		/* what it does, in words */
+#define PROTO_X_DRIVER "driver"		/* bind, restore: the driver wanted */
+#define PROTO_X_CURRENT "current"	/* bind, restore: the driver now, "" none */
+#define PROTO_X_NUMVFS "numvfs"		/* numvfs: the VF count wanted */
+#define PROTO_X_CURRENT_NUMVFS "current_numvfs"	/* numvfs: the VF count now */
+#define PROTO_X_LINE "line"		/* the claiming line's number, null none */
+#define PROTO_X_OK "ok"			/* reconcile: it did what it should */
 
 /* An event (watch). */
 #define PROTO_E_KIND "kind"		/* device|pass|config|action */
@@ -133,6 +182,13 @@
 #define PROTO_E_MESSAGE "message"
 #define PROTO_E_TIME "time"		/* ms since the epoch */
 #define PROTO_E_ERRNO "errno"
+
+/* A finding of `vfiobind check --json` (client/cmd/check.c; no daemon
+ * involved, but scripts read it as they read replies). */
+#define PROTO_K_LEVEL "level"		/* ok|warn|fail */
+#define PROTO_K_SUBJECT "subject"	/* "iommu", a BDF, ... */
+#define PROTO_K_MESSAGE "message"
+#define PROTO_K_HINT "hint"		/* what to do, null when nothing */
 
 /* Commands. admin: needs uid 0 or the configured admin group. */
 enum proto_cmd {
@@ -150,11 +206,33 @@ enum proto_cmd {
 	PROTO_CMD__MAX,
 };
 
+/* The JSON type an argument must have. A null is always accepted: it counts
+ * as absent. */
+enum proto_arg_type {
+	PROTO_ARG_STRING = 0,		/* a string, without a NUL inside */
+	PROTO_ARG_BOOL,
+	PROTO_ARG_INT,
+	PROTO_ARG_OBJECT,
+	PROTO_ARG_STRINGS,		/* an array of strings */
+};
+
+/* One argument a command takes: what the daemon checks before the command's
+ * handler runs (proto_check_args()), and what docs and tests list. */
+struct proto_arg {
+	const char *name;		/* PROTO_A_* */
+	enum proto_arg_type type;
+	bool required;			/* absent: 'missing argument "NAME"' */
+	const char *what;		/* wrong type: 'argument "NAME" must be WHAT' */
+	const char *summary;		/* one line: what it means */
+};
+
 struct proto_cmd_info {
 	enum proto_cmd cmd;
 	const char *name;
 	bool admin;
 	const char *summary;	/* one line, for --help */
+	const struct proto_arg *args;	/* the only keys "args" may hold; */
+	size_t n_args;			/* none: NULL, 0 */
 };
 
 /* Table indexed by enum proto_cmd. */
@@ -164,6 +242,10 @@ const char *proto_cmd_name(enum proto_cmd cmd);	/* NULL when out of range */
 /* The command with this name: its enum value (>= 0), or -ENOENT. */
 int proto_cmd_from_name(const char *name);
 bool proto_cmd_admin(enum proto_cmd cmd);
+/* cmd's argument called key, NULL when it takes none of that name. */
+const struct proto_arg *proto_cmd_arg(enum proto_cmd cmd, const char *key);
+/* "a string", "an array of strings", ...: the type in words. */
+const char *proto_arg_type_name(enum proto_arg_type type);
 
 /* Error codes; the strings are stable (scripts match on them). */
 enum proto_error {
@@ -216,21 +298,25 @@ struct proto_request {
 void proto_request_clear(struct proto_request *req);
 
 /* Decode one line (without its '\n'; len bytes, NUL not required). Checks:
- * valid JSON and nothing after it, an object, "v" an int equal to
- * PROTO_VERSION, "id" an int or a string of at most PROTO_MAX_ID_LEN, "cmd" a
- * known command name, "args" an object when present, no other top-level
- * field. Returns 0 and fills req, or -EINVAL and fills err (err->id set when
- * the id could be read so the error reply can echo it). */
+ * valid JSON and nothing after it, an object, then the envelope: "id" an int
+ * or a string of at most PROTO_MAX_ID_LEN, "v" an int equal to PROTO_VERSION
+ * (else bad-version, whose reply says which version this side speaks), then
+ * "cmd" a known command name, "args" an object when present, no other
+ * top-level field. The args themselves are the command's to judge:
+ * proto_check_args(). Returns 0 and fills req, or -EINVAL and fills err
+ * (err->id set when the id could be read so the error reply can echo it). */
 int proto_decode_request(const char *line, size_t len, struct proto_request *req,
 			 struct proto_err *err);
 
 /* A decoded reply or event line (client side). root owns everything. */
 struct proto_reply {
 	json_object *root;
+	int64_t version;		/* its "v": the sender's protocol version */
 	json_object *id;		/* borrowed; may be a json null */
 	bool is_event;			/* an event line of a watch stream */
 	bool ok;
-	json_object *result;		/* ok: an object (empty when absent) */
+	json_object *result;		/* ok: an object (empty when absent; another
+					   version: NULL unless an object) */
 	json_object *event;		/* is_event: the event object */
 	json_object *error;		/* !ok: the whole error object */
 	enum proto_error code;		/* !ok: PROTO_ERR_INTERNAL for an unknown code */
@@ -240,11 +326,21 @@ struct proto_reply {
 
 void proto_reply_clear(struct proto_reply *rep);
 
-/* Decode a reply or event line. Unknown fields are ignored (forward
- * compatibility). Returns 0, or -EINVAL with err filled (parse-error,
- * bad-version, bad-request for a malformed shape). */
+/* Decode a reply or event line, the envelope first: "v" an integer, "id"
+ * there (null, an int or a string). A line of this side's version is then
+ * checked whole (an event object, or ok with a result object, or an error
+ * object with a code). A line of another version is read only as far as the
+ * frozen envelope goes ("ok", "error.code", "error.message" when they have
+ * their shape), never refused for the rest: the caller sees rep->version and
+ * says that the versions differ (proto_reply_peer_version()). Unknown fields
+ * are ignored (forward compatibility). Returns 0, or -EINVAL with err filled
+ * (parse-error, bad-request for a malformed envelope or shape). */
 int proto_decode_reply(const char *line, size_t len, struct proto_reply *rep,
 		       struct proto_err *err);
+/* The protocol version the sender of rep speaks: the "protocol" of a
+ * bad-version error when it carries one, else the reply's "v". A peer of
+ * this side's version answers PROTO_VERSION. */
+int64_t proto_reply_peer_version(const struct proto_reply *rep);
 
 /* Builders: each returns a new object (caller puts it), NULL on ENOMEM.
  * id is borrowed (a new reference is taken); NULL means a json null. */
@@ -253,6 +349,7 @@ json_object *proto_request_new(enum proto_cmd cmd, json_object *id, json_object 
 json_object *proto_request_new_int(enum proto_cmd cmd, int64_t id, json_object *args);
 /* result is taken over (NULL: an empty object). */
 json_object *proto_reply_ok(json_object *id, json_object *result);
+/* A bad-version error also carries "protocol": PROTO_VERSION. */
 json_object *proto_reply_error(json_object *id, enum proto_error code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 json_object *proto_reply_verror(json_object *id, enum proto_error code, const char *fmt,
@@ -281,3 +378,12 @@ int proto_args_object(json_object *args, const char *key, bool required, json_ob
 /* Refuse keys not in allowed (NULL-terminated): 0, or -EINVAL and *bad names
  * the first unknown key (borrowed from obj). */
 int proto_args_check(json_object *args, const char *const *allowed, const char **bad);
+/* Check a request's args against its command's entry in proto_cmds[]: the
+ * one place where the daemon judges them, before the handler runs (which
+ * may then rely on the types). Every key must be one the command takes,
+ * every value not null must have its type, every required one must be there
+ * (a null counts as absent). 0, or -EINVAL with err's code bad-request and
+ * its message 'unknown argument "KEY"', 'argument "KEY" must be WHAT' or
+ * 'missing argument "KEY"' (err->id untouched; a cmd out of range is
+ * unknown-command). */
+int proto_check_args(enum proto_cmd cmd, json_object *args, struct proto_err *err);

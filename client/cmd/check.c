@@ -44,10 +44,12 @@ static int check_print_json(const struct check_report *r)
 			json_object_put(arr);
 			return -1;
 		}
-		json_object_object_add(o, "level", json_object_new_string(check_level_name(f->level)));
-		json_object_object_add(o, "subject", json_object_new_string(f->subject));
-		json_object_object_add(o, "message", json_object_new_string(f->message));
-		json_object_object_add(o, "hint", f->hint[0] ? json_object_new_string(f->hint) : NULL);
+		json_object_object_add(o, PROTO_K_LEVEL,
+				       json_object_new_string(check_level_name(f->level)));
+		json_object_object_add(o, PROTO_K_SUBJECT, json_object_new_string(f->subject));
+		json_object_object_add(o, PROTO_K_MESSAGE, json_object_new_string(f->message));
+		json_object_object_add(o, PROTO_K_HINT,
+				       f->hint[0] ? json_object_new_string(f->hint) : NULL);
 	}
 	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
 	json_object_put(arr);

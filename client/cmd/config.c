@@ -13,7 +13,7 @@ static void config_print(_unused_ const struct client *c, json_object *result)
 	if (json_object_object_get_ex(result, PROTO_R_REJECTED, &rejected) &&
 	    json_object_is_type(rejected, json_type_object)) {
 		struct proto_reply why = {
-			.code_name = "config-invalid",
+			.code_name = proto_error_name(PROTO_ERR_CONFIG_INVALID),
 			.message = "the file on disk was refused; the config above stays in force",
 			.error = rejected,
 		};

@@ -10,7 +10,7 @@ static void devices_print(const struct client *c, json_object *result)
 	proto_args_array(result, PROTO_R_DEVICES, false, &devices);
 	out_put(stdout, out_devices_text(devices, &c->style));
 	/* Without IOMMU groups vfio-pci can bind but no VM can use the device. */
-	if (out_bool(result, "iommu") == 0)
+	if (out_bool(result, PROTO_R_IOMMU) == 0)
 		fputs("vfiobind: warning: the kernel has no IOMMU groups; enable the IOMMU "
 		      "(intel_iommu=on or amd_iommu=on) for vfio-pci to be usable\n", stderr);
 }

@@ -141,8 +141,6 @@ static int add_runtime(struct server_client *c, const char *line, bool *replaced
 
 static int cmd_add(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_LINE, PROTO_A_NODE, PROTO_A_DEVICE,
-					       PROTO_A_OPTIONS, PROTO_A_RUNTIME, NULL };
 	struct engine *e = server_client_engine(c);
 	const char *path = engine_options(e)->config_path, *text = NULL;
 	char built[ADD_LINE_MAX] = "", canon[ADD_LINE_MAX];
@@ -150,8 +148,6 @@ static int cmd_add(struct server_client *c, json_object *args, json_object **res
 	bool runtime = false, replaced = false;
 	int r;
 
-	if ((r = server_args_check(c, args, allowed)))
-		return r;
 	if ((r = proto_args_bool(args, PROTO_A_RUNTIME, false, &runtime)) < 0)
 		return server_args_error(c, PROTO_A_RUNTIME, r, "a boolean");
 	if ((r = proto_args_string(args, PROTO_A_LINE, false, &text)) < 0)
@@ -179,8 +175,8 @@ static int cmd_add(struct server_client *c, json_object *args, json_object **res
 		return r;
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_ADDED, json_object_new_string(canon));
-	json_object_object_add(*result, "replaced", json_object_new_boolean(replaced));
-	json_object_object_add(*result, PROTO_A_RUNTIME, json_object_new_boolean(runtime));
+	json_object_object_add(*result, PROTO_R_REPLACED, json_object_new_boolean(replaced));
+	json_object_object_add(*result, PROTO_R_RUNTIME, json_object_new_boolean(runtime));
 	return 0;
 }
 

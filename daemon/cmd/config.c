@@ -13,14 +13,14 @@ static json_object *entry_json(const struct config *cfg, const struct cfg_entry 
 		text[0] = '\0';
 	if (config_format_selector(&x->sel, sel, sizeof(sel)) < 0)
 		sel[0] = '\0';
-	json_object_object_add(o, PROTO_F_LINE, json_object_new_int((int)x->line));
-	json_object_object_add(o, "where", server_json_line(cfg->source, x->line));
-	json_object_object_add(o, PROTO_R_TEXT, json_object_new_string(text));
-	json_object_object_add(o, PROTO_A_NODE, json_object_new_string(x->node));
-	json_object_object_add(o, PROTO_A_DEVICE, json_object_new_string(sel));
-	json_object_object_add(o, PROTO_D_DRIVER, json_object_new_string(x->driver));
+	json_object_object_add(o, PROTO_C_LINE, json_object_new_int((int)x->line));
+	json_object_object_add(o, PROTO_C_WHERE, server_json_line(cfg->source, x->line));
+	json_object_object_add(o, PROTO_C_TEXT, json_object_new_string(text));
+	json_object_object_add(o, PROTO_C_NODE, json_object_new_string(x->node));
+	json_object_object_add(o, PROTO_C_DEVICE, json_object_new_string(sel));
+	json_object_object_add(o, PROTO_C_DRIVER, json_object_new_string(x->driver));
 	if (x->numvfs >= 0)
-		json_object_object_add(o, PROTO_S_NUMVFS, json_object_new_int(x->numvfs));
+		json_object_object_add(o, PROTO_C_NUMVFS, json_object_new_int(x->numvfs));
 	return o;
 }
 
@@ -47,14 +47,10 @@ static json_object *rejected_json(const struct cfg_errors *errs)
 
 static int cmd_config(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	struct engine *e = server_client_engine(c);
 	const struct config *cfg = engine_config(e);
 	json_object *res, *entries;
-	int r = server_args_check(c, args, allowed);
 
-	if (r)
-		return r;
 	if (!cfg)
 		return server_client_error(c, PROTO_ERR_NOT_FOUND, "no config loaded yet");
 	entries = json_object_new_array();

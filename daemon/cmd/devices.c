@@ -29,7 +29,7 @@ static void claim(json_object *o, struct engine *e, const struct pci_dev *d)
 	json_object_object_add(o, PROTO_D_CLAIMED,
 			       r == 0 || r == -EEXIST ? server_json_line(cfg->source, winner->line) : NULL);
 	if (r == -EEXIST && other)
-		json_object_object_add(o, "conflict", server_json_line(cfg->source, other->line));
+		json_object_object_add(o, PROTO_D_CONFLICT, server_json_line(cfg->source, other->line));
 }
 
 static json_object *device_entry(struct engine *e, const struct pci_dev *d)
@@ -60,7 +60,6 @@ static json_object *device_entry(struct engine *e, const struct pci_dev *d)
 
 static int cmd_devices(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_SELECTOR, NULL };
 	struct engine *e = server_client_engine(c);
 	const struct pci_state *pci = engine_pci(e);
 	struct cfg_selector sel;
@@ -68,9 +67,6 @@ static int cmd_devices(struct server_client *c, json_object *args, json_object *
 	json_object *devs;
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_string(args, PROTO_A_SELECTOR, false, &text);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_SELECTOR, r, "a string");
@@ -89,7 +85,7 @@ static int cmd_devices(struct server_client *c, json_object *args, json_object *
 	}
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_DEVICES, devs);
-	json_object_object_add(*result, "iommu", json_object_new_boolean(pci && pci->iommu_on));
+	json_object_object_add(*result, PROTO_R_IOMMU, json_object_new_boolean(pci && pci->iommu_on));
 	return 0;
 }
 

@@ -6,14 +6,9 @@
 
 static int cmd_ping(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
-	int r = server_args_check(c, args, allowed);
-
-	if (r)
-		return r;
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_PONG, json_object_new_boolean(1));
-	json_object_object_add(*result, "time", json_object_new_int64(clock_wall_ms()));
+	json_object_object_add(*result, PROTO_R_TIME, json_object_new_int64(clock_wall_ms()));
 	return 0;
 }
 

@@ -25,7 +25,6 @@ static int plan_config(struct server_client *c, const char *text, const char *so
 
 static int cmd_plan(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_CONFIG, PROTO_A_SOURCE, NULL };
 	struct engine *e = server_client_engine(c);
 	struct config *proposed = NULL;
 	struct plan *p = NULL;
@@ -33,9 +32,6 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	json_object *actions, *statuses, *res;
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_string(args, PROTO_A_CONFIG, false, &text);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_CONFIG, r, "a string (config text)");
@@ -63,7 +59,7 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_ACTIONS, actions);
 	json_object_object_add(res, PROTO_R_STATUSES, statuses);
-	json_object_object_add(res, "proposed", json_object_new_boolean(proposed != NULL));
+	json_object_object_add(res, PROTO_R_PROPOSED, json_object_new_boolean(proposed != NULL));
 	plan_free(p);
 	config_free(proposed);
 	*result = res;

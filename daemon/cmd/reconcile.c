@@ -23,7 +23,7 @@ static void on_settled(void *ud, const struct plan_action *done, const bool *ok,
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = server_json_action(&done[i]);
 
-		json_object_object_add(a, "ok", json_object_new_boolean(ok[i]));
+		json_object_object_add(a, PROTO_X_OK, json_object_new_boolean(ok[i]));
 		json_object_array_add(actions, a);
 	}
 	json_object_object_add(result, PROTO_R_ACTIONS, actions);
@@ -42,13 +42,9 @@ static void on_cancel(void *ud)
 
 static int cmd_reconcile(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	struct engine *e = server_client_engine(c);
 	struct reconcile_wait *w;
-	int r = server_args_check(c, args, allowed);
 
-	if (r)
-		return r;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

@@ -9,12 +9,9 @@
 
 static int cmd_reload(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	struct engine *e = server_client_engine(c);
-	int r = server_args_check(c, args, allowed);
+	int r;
 
-	if (r)
-		return r;
 	r = engine_reload(e, "client request");
 	if (r == -EINVAL)
 		return server_config_error(c, engine_config_errors(e), "config rejected, the last good one stays");

@@ -27,8 +27,6 @@ static int remove_runtime(struct server_client *c, const char *node,
 
 static int cmd_remove(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_DEVICE, PROTO_A_NODE, PROTO_A_RUNTIME,
-					       NULL };
 	struct engine *e = server_client_engine(c);
 	const char *path = engine_options(e)->config_path, *device = NULL, *node = NULL;
 	struct cfg_errors errs = { 0 };
@@ -37,8 +35,6 @@ static int cmd_remove(struct server_client *c, json_object *args, json_object **
 	bool runtime = false;
 	int r;
 
-	if ((r = server_args_check(c, args, allowed)))
-		return r;
 	if ((r = proto_args_bool(args, PROTO_A_RUNTIME, false, &runtime)) < 0)
 		return server_args_error(c, PROTO_A_RUNTIME, r, "a boolean");
 	if ((r = proto_args_string(args, PROTO_A_NODE, false, &node)) < 0)
@@ -67,7 +63,7 @@ static int cmd_remove(struct server_client *c, json_object *args, json_object **
 					   node ? " on that node" : "");
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_REMOVED, json_object_new_int((int)removed));
-	json_object_object_add(*result, PROTO_A_RUNTIME, json_object_new_boolean(runtime));
+	json_object_object_add(*result, PROTO_R_RUNTIME, json_object_new_boolean(runtime));
 	return 0;
 }
 

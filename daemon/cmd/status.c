@@ -20,16 +20,16 @@ static json_object *summary(struct engine *e, const unsigned long *by_state, siz
 
 	for (int i = 0; i < PROTO_STATE__MAX; i++)
 		summary_add(sum, proto_state_name((enum proto_state)i), by_state[i]);
-	summary_add(sum, "total", total);
-	summary_add(sum, "managed", engine_managed(e)->n_devs);
-	summary_add(sum, "passes", k->passes);
-	summary_add(sum, "binds", k->binds);
-	summary_add(sum, "restores", k->restores);
-	summary_add(sum, "numvfs_changes", k->numvfs_changes);
-	summary_add(sum, "failures", k->failures);
-	summary_add(sum, "reloads", k->reloads);
-	summary_add(sum, "reload_errors", k->reload_errors);
-	summary_add(sum, "events", k->events);
+	summary_add(sum, PROTO_SUM_TOTAL, total);
+	summary_add(sum, PROTO_SUM_MANAGED, engine_managed(e)->n_devs);
+	summary_add(sum, PROTO_SUM_PASSES, k->passes);
+	summary_add(sum, PROTO_SUM_BINDS, k->binds);
+	summary_add(sum, PROTO_SUM_RESTORES, k->restores);
+	summary_add(sum, PROTO_SUM_NUMVFS_CHANGES, k->numvfs_changes);
+	summary_add(sum, PROTO_SUM_FAILURES, k->failures);
+	summary_add(sum, PROTO_SUM_RELOADS, k->reloads);
+	summary_add(sum, PROTO_SUM_RELOAD_ERRORS, k->reload_errors);
+	summary_add(sum, PROTO_SUM_EVENTS, k->events);
 	return sum;
 }
 
@@ -76,7 +76,6 @@ static bool wanted(const char (*bdfs)[BDF_BUFSZ], size_t n, const char *bdf)
 
 static int cmd_status(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { PROTO_A_DEVICES, NULL };
 	struct engine *e = server_client_engine(c);
 	const struct plan *p = engine_plan(e);
 	_cleanup_free_ char (*bdfs)[BDF_BUFSZ] = NULL;
@@ -85,9 +84,6 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	size_t n = 0, total = 0;
 	int r;
 
-	r = server_args_check(c, args, allowed);
-	if (r)
-		return r;
 	r = proto_args_array(args, PROTO_A_DEVICES, false, &list);
 	if (r < 0)
 		return server_args_error(c, PROTO_A_DEVICES, r, "an array of BDF strings");

@@ -17,16 +17,6 @@ int server_args_error(struct server_client *c, const char *key, int r, const cha
 				   what);
 }
 
-int server_args_check(struct server_client *c, json_object *args, const char *const *allowed)
-{
-	const char *bad = NULL;
-
-	if (proto_args_check(args, allowed, &bad) < 0)
-		return server_client_error(c, PROTO_ERR_BAD_REQUEST, "unknown argument \"%.64s\"",
-					   bad);
-	return 0;
-}
-
 int server_parse_selector(struct server_client *c, const char *text, struct cfg_selector *out)
 {
 	_cleanup_free_ char *line = NULL;
@@ -116,7 +106,7 @@ static void status_runtime(json_object *o, struct engine *e, const struct plan_s
 	if (d && d->last_errno) {
 		le = json_object_new_object();
 		json_object_object_add(le, PROTO_S_ERRNO, json_object_new_int(d->last_errno));
-		json_object_object_add(le, PROTO_F_MESSAGE, json_object_new_string(d->last_error));
+		json_object_object_add(le, PROTO_S_MESSAGE, json_object_new_string(d->last_error));
 	}
 	json_object_object_add(o, PROTO_S_LAST_ERROR, le);
 	json_object_object_add(o, PROTO_S_FAILURES, json_object_new_int(d ? d->failures : 0));
@@ -148,7 +138,7 @@ json_object *server_json_status(struct engine *e, const struct plan_status *st,
 	json_object_object_add(o, PROTO_S_IOMMU_GROUP, server_json_nonneg(st->iommu_group));
 	json_object_object_add(o, PROTO_S_GROUP_VIABLE, json_object_new_boolean(st->group_viable));
 	if (st->pf_claim) {
-		json_object_object_add(o, "pf_claim", json_object_new_boolean(1));
+		json_object_object_add(o, PROTO_S_PF_CLAIM, json_object_new_boolean(1));
 		json_object_object_add(o, PROTO_S_NUMVFS, json_object_new_int(st->numvfs));
 	}
 	status_pci(o, e ? pci_find(engine_pci(e), st->bdf) : NULL);
@@ -166,16 +156,16 @@ json_object *server_json_action(const struct plan_action *a)
 		return NULL;
 	plan_format_action(a, text, sizeof(text));
 	json_object_object_add(o, PROTO_X_KIND, json_object_new_string(proto_action_name(a->kind)));
-	json_object_object_add(o, PROTO_S_DEVICE, json_object_new_string(a->bdf));
+	json_object_object_add(o, PROTO_X_DEVICE, json_object_new_string(a->bdf));
 	json_object_object_add(o, PROTO_X_TEXT, json_object_new_string(text));
 	if (a->kind == PROTO_ACTION_NUMVFS) {
-		json_object_object_add(o, PROTO_S_NUMVFS, json_object_new_int(a->numvfs));
-		json_object_object_add(o, "current_numvfs", json_object_new_int(a->current_numvfs));
+		json_object_object_add(o, PROTO_X_NUMVFS, json_object_new_int(a->numvfs));
+		json_object_object_add(o, PROTO_X_CURRENT_NUMVFS, json_object_new_int(a->current_numvfs));
 	} else {
 		json_object_object_add(o, PROTO_X_DRIVER, json_object_new_string(a->driver));
-		json_object_object_add(o, PROTO_S_CURRENT, json_object_new_string(a->current));
+		json_object_object_add(o, PROTO_X_CURRENT, json_object_new_string(a->current));
 	}
-	json_object_object_add(o, PROTO_S_LINE, a->line ? json_object_new_int((int)a->line) : NULL);
+	json_object_object_add(o, PROTO_X_LINE, a->line ? json_object_new_int((int)a->line) : NULL);
 	return o;
 }
 

@@ -5,13 +5,9 @@
 
 static int cmd_version(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
 	const struct engine_opts *o = engine_options(server_client_engine(c));
 	json_object *res;
-	int r = server_args_check(c, args, allowed);
 
-	if (r)
-		return r;
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_DAEMON_VERSION, json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(res, PROTO_R_PROTOCOL, json_object_new_int(PROTO_VERSION));

@@ -5,14 +5,9 @@
 
 static int cmd_watch(struct server_client *c, json_object *args, json_object **result)
 {
-	static const char *const allowed[] = { NULL };
-	int r = server_args_check(c, args, allowed);
-
-	if (r)
-		return r;
 	server_client_watch(c);
 	*result = json_object_new_object();
-	json_object_object_add(*result, "watching", json_object_new_boolean(1));
+	json_object_object_add(*result, PROTO_R_WATCHING, json_object_new_boolean(1));
 	return 0;
 }
 

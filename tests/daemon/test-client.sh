@@ -157,6 +157,17 @@ run wrong_id_is_exit_1 1 ping
 reply ping 'this is not json'
 run garbage_reply_is_exit_1 1 ping
 
+# --- a daemon of another protocol version: named, whatever its reply holds
+reply ping '{"v":2,"id":@ID@,"ok":true,"result":"a shape of version 2"}'
+run newer_daemon_is_exit_1 1 ping
+expect newer_daemon_message "$errout" \
+	"vfiobind: vfiobindd speaks protocol 2, this vfiobind speaks 1: restart vfiobindd or use the vfiobind that came with it"
+expect newer_daemon_prints_no_result "$out" ""
+reply ping '{"v":1,"id":@ID@,"ok":false,"error":{"code":"bad-version","message":"m","protocol":3}}'
+run bad_version_is_exit_1 1 ping
+expect bad_version_names_the_daemons_protocol "$errout" \
+	"vfiobind: vfiobindd speaks protocol 3, this vfiobind speaks 1: restart vfiobindd or use the vfiobind that came with it"
+
 # --- add, remove, plan: what goes on the wire
 reply add "$(ok '{"added":"DEFAULT 0000:03:00.1 driver=vfio-pci","reloaded":true}')"
 run add_builds_the_line 0 add 03:00.1 driver=vfio-pci --runtime

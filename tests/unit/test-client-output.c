@@ -337,6 +337,15 @@ Test(error, config_invalid_lists_every_file_line)
 	proto_reply_clear(&r);
 }
 
+Test(error, a_daemon_of_another_version_is_named_with_what_to_do)
+{
+	char buf[256];
+
+	cr_assert_eq(out_version_mismatch(7, buf, sizeof(buf)), buf);
+	cr_assert_str_eq(buf, "vfiobindd speaks protocol 7, this vfiobind speaks 1: "
+			      "restart vfiobindd or use the vfiobind that came with it");
+}
+
 Test(json, prints_the_result_object_exactly_on_one_line)
 {
 	const char *text = "{\"devices\":[{\"device\":\"0000:03:00.1\",\"line\":\"/etc/a/b.conf:3\","

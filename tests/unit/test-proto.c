@@ -286,6 +286,149 @@ Test(proto, other_versions_are_refused)
 	expect_refused("{\"v\":-1,\"id\":1,\"cmd\":\"ping\"}", PROTO_ERR_BAD_VERSION);
 }
 
+/* --- the envelope: frozen, so peers of any two versions can tell */
+
+/* A reply line decoded by the client's decoder; must be accepted. */
+static struct proto_reply reply_of(const char *line)
+{
+	struct proto_reply rep;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_decode_reply(line, strlen(line), &rep, &err), 0, "%s: %s", line,
+		     err.message);
+	return rep;
+}
+
+Test(envelope, a_newer_request_is_refused_for_its_version_whatever_else_it_holds)
+{
+	struct proto_request req;
+	struct proto_err err = { 0 };
+
+	/* a command and a field this version does not know: still bad-version */
+	cr_assert_eq(decode("{\"v\":2,\"id\":\"x\",\"cmd\":\"frob\",\"new\":1}", &req, &err),
+		     -EINVAL);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_VERSION);
+	cr_assert_str_eq(err.message, "protocol version 2 not supported: vfiobindd speaks protocol 1");
+	cr_assert_str_eq(json_object_get_string(err.id), "x", "the id is read first");
+	proto_err_clear(&err);
+}
+
+Test(envelope, a_bad_version_reply_carries_the_version_this_side_speaks)
+{
+	struct proto_request req;
+	struct proto_err err = { 0 };
+	struct proto_reply rep;
+	json_object *o, *p;
+	char *line;
+
+	cr_assert_eq(decode("{\"v\":3,\"id\":9,\"cmd\":\"ping\"}", &req, &err), -EINVAL);
+	o = proto_reply_from_err(&err);
+	line = proto_encode_line(o, NULL);
+	rep = reply_of(line);
+	cr_assert_eq(rep.code, PROTO_ERR_BAD_VERSION);
+	cr_assert(json_object_object_get_ex(rep.error, PROTO_F_PROTOCOL, &p), "%s", line);
+	cr_assert(json_object_is_type(p, json_type_int));
+	cr_assert_eq(json_object_get_int(p), PROTO_VERSION);
+	cr_assert_eq(proto_reply_peer_version(&rep), PROTO_VERSION);
+	cr_assert_eq(json_object_get_int(rep.id), 9);
+	proto_reply_clear(&rep);
+	json_object_put(o);
+	free(line);
+	proto_err_clear(&err);
+}
+
+Test(envelope, only_bad_version_errors_carry_a_protocol)
+{
+	json_object *o = proto_reply_error(NULL, PROTO_ERR_BAD_REQUEST, "x"), *e;
+
+	cr_assert(json_object_object_get_ex(o, PROTO_F_ERROR, &e));
+	cr_assert_not(json_object_object_get_ex(e, PROTO_F_PROTOCOL, NULL));
+	json_object_put(o);
+}
+
+Test(envelope, a_reply_of_another_version_decodes_its_envelope)
+{
+	struct proto_reply rep;
+
+	/* its result is none of our business: not even its type */
+	rep = reply_of("{\"v\":2,\"id\":4,\"ok\":true,\"result\":[1,2],\"new\":{}}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_eq(json_object_get_int(rep.id), 4);
+	cr_assert(rep.ok);
+	cr_assert_null(rep.result);
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+
+	rep = reply_of("{\"v\":2,\"id\":4,\"ok\":false,\"error\":{\"code\":\"not-found\","
+		       "\"message\":\"gone\",\"more\":[]}}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_not(rep.ok);
+	cr_assert_eq(rep.code, PROTO_ERR_NOT_FOUND);
+	cr_assert_str_eq(rep.message, "gone");
+	proto_reply_clear(&rep);
+
+	/* nothing past the envelope is required of it */
+	rep = reply_of("{\"v\":2,\"id\":null,\"shape\":\"new\"}");
+	cr_assert_eq(rep.version, 2);
+	cr_assert_null(rep.error);
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+}
+
+Test(envelope, a_bad_version_error_names_the_daemons_version_in_its_field)
+{
+	struct proto_reply rep;
+
+	/* a daemon of several versions may answer in ours and name its own */
+	rep = reply_of("{\"v\":1,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\",\"protocol\":3}}");
+	cr_assert_eq(rep.version, 1);
+	cr_assert_eq(proto_reply_peer_version(&rep), 3);
+	proto_reply_clear(&rep);
+
+	/* an older one, before the field: its "v" says it */
+	rep = reply_of("{\"v\":2,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\"}}");
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+
+	/* a field of the wrong type is not believed */
+	rep = reply_of("{\"v\":2,\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-version\","
+		       "\"message\":\"m\",\"protocol\":\"3\"}}");
+	cr_assert_eq(proto_reply_peer_version(&rep), 2);
+	proto_reply_clear(&rep);
+}
+
+Test(envelope, a_reply_without_a_readable_version_or_id_is_refused)
+{
+	static const char *const lines[] = {
+		"{\"id\":1,\"ok\":true}",
+		"{\"v\":\"2\",\"id\":1,\"ok\":true}",
+		"{\"v\":2.5,\"id\":1,\"ok\":true}",
+		"{\"v\":2,\"ok\":true}",
+		"{\"v\":2,\"id\":[1],\"ok\":true}",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct proto_reply rep;
+		struct proto_err err = { 0 };
+
+		cr_assert_eq(proto_decode_reply(lines[i], strlen(lines[i]), &rep, &err), -EINVAL,
+			     "accepted: %s", lines[i]);
+		cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST, "%s: %s", lines[i], err.message);
+	}
+}
+
+Test(envelope, a_reply_of_this_version_is_still_checked_whole)
+{
+	const char *line = "{\"v\":1,\"id\":1,\"ok\":true,\"result\":[1]}";
+	struct proto_reply rep;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_decode_reply(line, strlen(line), &rep, &err), -EINVAL);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST);
+}
+
 Test(proto, huge_numbers_are_refused_or_kept_never_wrapped)
 {
 	/* json-c clamps out-of-range integers; a clamped v is still not 1. */
@@ -382,6 +525,132 @@ Test(proto, args_helpers_check_types)
 	cr_assert_eq(proto_args_check(a, allowed, &bad), -EINVAL);
 	cr_assert_str_eq(bad, "n");
 	json_object_put(a);
+}
+
+/* --- each command's arguments, from the table */
+
+/* proto_check_args() must refuse args (JSON text) for cmd with this message. */
+static void expect_args_refused(enum proto_cmd cmd, const char *args, const char *message)
+{
+	json_object *a = args ? json_tokener_parse(args) : NULL;
+	struct proto_err err = { 0 };
+
+	cr_assert(!args || a, "bad test JSON: %s", args);
+	cr_assert_eq(proto_check_args(cmd, a, &err), -EINVAL, "%s accepted %s",
+		     proto_cmd_name(cmd), args);
+	cr_assert_eq(err.code, PROTO_ERR_BAD_REQUEST);
+	cr_assert_str_eq(err.message, message, "%s %s", proto_cmd_name(cmd), args);
+	json_object_put(a);
+}
+
+static void expect_args_accepted(enum proto_cmd cmd, const char *args)
+{
+	json_object *a = args ? json_tokener_parse(args) : NULL;
+	struct proto_err err = { 0 };
+
+	cr_assert_eq(proto_check_args(cmd, a, &err), 0, "%s %s: %s", proto_cmd_name(cmd), args,
+		     err.message);
+	json_object_put(a);
+}
+
+Test(args, every_argument_in_the_table_is_named_described_and_found_by_name)
+{
+	for (int i = 0; i < PROTO_CMD__MAX; i++) {
+		const struct proto_cmd_info *c = &proto_cmds[i];
+
+		cr_assert_eq(!c->args, !c->n_args, "%s", c->name);
+		for (size_t j = 0; j < c->n_args; j++) {
+			const struct proto_arg *a = &c->args[j];
+
+			cr_assert(a->name && a->name[0], "%s: argument %zu unnamed", c->name, j);
+			cr_assert(a->summary && a->summary[0], "%s %s: no summary", c->name, a->name);
+			cr_assert_eq(proto_cmd_arg(c->cmd, a->name), a, "%s %s twice?", c->name,
+				     a->name);
+		}
+		cr_assert_null(proto_cmd_arg(c->cmd, "no-such-argument"));
+	}
+	cr_assert_null(proto_cmd_arg(PROTO_CMD__MAX, PROTO_A_DEVICE));
+}
+
+Test(args, the_table_holds_each_commands_documented_arguments)
+{
+	/* doc/protocol.md, "Commands" */
+	cr_assert_eq(proto_cmds[PROTO_CMD_STATUS].n_args, 1);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_STATUS, PROTO_A_DEVICES)->type, PROTO_ARG_STRINGS);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_DEVICES, PROTO_A_SELECTOR)->type, PROTO_ARG_STRING);
+	cr_assert_eq(proto_cmds[PROTO_CMD_ADD].n_args, 5);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_OPTIONS)->type, PROTO_ARG_OBJECT);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_RUNTIME)->type, PROTO_ARG_BOOL);
+	cr_assert_not(proto_cmd_arg(PROTO_CMD_ADD, PROTO_A_DEVICE)->required,
+		      "add takes line instead of device");
+	cr_assert(proto_cmd_arg(PROTO_CMD_REMOVE, PROTO_A_DEVICE)->required);
+	cr_assert_eq(proto_cmds[PROTO_CMD_REMOVE].n_args, 3);
+	cr_assert_eq(proto_cmds[PROTO_CMD_PLAN].n_args, 2);
+	cr_assert_not_null(proto_cmd_arg(PROTO_CMD_PLAN, PROTO_A_SOURCE));
+	static const enum proto_cmd none[] = {
+		PROTO_CMD_PING, PROTO_CMD_VERSION, PROTO_CMD_CONFIG, PROTO_CMD_RELOAD,
+		PROTO_CMD_RECONCILE, PROTO_CMD_WATCH,
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		cr_assert_eq(proto_cmds[none[i]].n_args, 0, "%s", proto_cmd_name(none[i]));
+}
+
+Test(args, an_unknown_argument_is_refused_by_name)
+{
+	expect_args_refused(PROTO_CMD_STATUS, "{\"bogus\":1}", "unknown argument \"bogus\"");
+	expect_args_refused(PROTO_CMD_PING, "{\"devices\":[]}", "unknown argument \"devices\"");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"device\":\"03:00.1\",\"options\":{}}",
+			    "unknown argument \"options\"");
+	/* even a null: a typo never silently means something else */
+	expect_args_refused(PROTO_CMD_WATCH, "{\"x\":null}", "unknown argument \"x\"");
+	/* and its name is made printable for the reply and the log */
+	expect_args_refused(PROTO_CMD_PING, "{\"a\\nb\":1}", "unknown argument \"a?b\"");
+}
+
+Test(args, a_wrong_type_is_refused_with_the_documented_words)
+{
+	expect_args_refused(PROTO_CMD_STATUS, "{\"devices\":\"0000:00:02.0\"}",
+			    "argument \"devices\" must be an array of BDF strings");
+	expect_args_refused(PROTO_CMD_STATUS, "{\"devices\":[\"0000:00:02.0\",7]}",
+			    "argument \"devices\" must be an array of BDF strings");
+	expect_args_refused(PROTO_CMD_DEVICES, "{\"selector\":5}",
+			    "argument \"selector\" must be a string");
+	expect_args_refused(PROTO_CMD_ADD, "{\"runtime\":\"yes\"}",
+			    "argument \"runtime\" must be a boolean");
+	expect_args_refused(PROTO_CMD_ADD, "{\"options\":[]}", "argument \"options\" must be an object");
+	expect_args_refused(PROTO_CMD_ADD, "{\"device\":1}",
+			    "argument \"device\" must be a string (device selector)");
+	expect_args_refused(PROTO_CMD_PLAN, "{\"config\":true}",
+			    "argument \"config\" must be a string (config text)");
+	expect_args_refused(PROTO_CMD_PLAN, "{\"source\":1}",
+			    "argument \"source\" must be a file name of 1 to 255 bytes");
+	/* a NUL would cut the string short where the handler reads it */
+	expect_args_refused(PROTO_CMD_ADD, "{\"line\":\"DEFAULT 0000:00:02.0\\u0000junk\"}",
+			    "argument \"line\" must be a string");
+}
+
+Test(args, a_missing_required_argument_is_named)
+{
+	expect_args_refused(PROTO_CMD_REMOVE, NULL, "missing argument \"device\"");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"node\":\"n1\"}", "missing argument \"device\"");
+}
+
+Test(args, a_null_counts_as_absent)
+{
+	expect_args_accepted(PROTO_CMD_ADD, "{\"line\":null,\"runtime\":null,\"device\":\"x\"}");
+	expect_args_refused(PROTO_CMD_REMOVE, "{\"device\":null}", "missing argument \"device\"");
+}
+
+Test(args, what_the_table_allows_is_accepted)
+{
+	expect_args_accepted(PROTO_CMD_PING, NULL);
+	expect_args_accepted(PROTO_CMD_PING, "{}");
+	expect_args_accepted(PROTO_CMD_STATUS, "{\"devices\":[]}");
+	expect_args_accepted(PROTO_CMD_STATUS, "{\"devices\":[\"03:00.1\",\"0000:03:00.2\"]}");
+	expect_args_accepted(PROTO_CMD_ADD, "{\"node\":\"w1\",\"device\":\"id=8086:10d3\","
+			     "\"options\":{\"numvfs\":4},\"runtime\":true}");
+	expect_args_accepted(PROTO_CMD_REMOVE, "{\"device\":\"03:00.1\",\"runtime\":false}");
+	expect_args_accepted(PROTO_CMD_PLAN, "{\"config\":\"\",\"source\":\"f\"}");
 }
 
 Test(proto, command_with_embedded_nul_is_unknown)
