@@ -78,6 +78,9 @@ static int check_exec(struct client *c, int argc, char **argv)
 		{ "proc-root", required_argument, NULL, 'P' },
 		{ "node-name", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
+		/* Accepted as every command accepts it (vfiobind(1)); check
+		 * prints no colour anyway. */
+		{ "no-color", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -100,6 +103,7 @@ static int check_exec(struct client *c, int argc, char **argv)
 		case 'P': o.proc_root = optarg; break;
 		case 'N': o.node_name = optarg; break;
 		case 'j': json = true; break;
+		case 'n': break;
 		case 'h':
 			printf("Usage: vfiobind check %s\n\n%s", cmd_check_entry.usage,
 			       cmd_check_entry.help);
@@ -149,6 +153,7 @@ const struct cmd_entry cmd_check_entry = {
 		"      --proc-root DIR   proc root (default /proc)\n"
 		"      --node-name NAME  this node's name (default $NODE_NAME, else host name)\n"
 		"  -j, --json            an array of {level, subject, message, hint}\n"
+		"      --no-color        accepted; check prints no colour\n"
 		"\n"
 		"Exit status: 1 when any finding is a fail, else 0; 2 on a usage error.\n",
 	.opts = CMD_OPT_LOCAL,
