@@ -9,6 +9,7 @@
  *         -> engine-facts.c
  *           -> engine-sched.c, engine-wait.c
  *             -> engine-events.c
+ *               -> engine-clock.c
  * and all of them use the pure pieces of logic/ (plan, gate, view, devtab). */
 #pragma once
 
@@ -69,7 +70,8 @@ struct engine {
 	bool stopping;
 };
 
-/* engine.c */
+/* engine-clock.c */
+extern const struct engine_clock engine_system_clock;
 long long engine_wall(const struct engine *e);
 
 /* engine-config.c: engine_reload() and engine_apply_config() are public. */

@@ -7,40 +7,10 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "clock.h"
 #include "engine-private.h"
 #include "inuse-gather.h"
 #include "log.h"
 #include "state.h"
-
-static long long system_mono(void *ud)
-{
-	return clock_mono_ms();
-}
-
-static long long system_wall(void *ud)
-{
-	return clock_wall_ms();
-}
-
-static const struct engine_clock system_clock = { system_mono, system_wall, NULL, false };
-
-long long engine_now(const struct engine *e)
-{
-	return e->clock.mono_ms(e->clock.ud);
-}
-
-long long engine_wall(const struct engine *e)
-{
-	return e->clock.wall_ms(e->clock.ud);
-}
-
-long long engine_epoch_ms(const struct engine *e, long long mono_ms)
-{
-	if (mono_ms <= 0)
-		return 0;
-	return engine_wall(e) - (engine_now(e) - mono_ms);
-}
 
 static int locked_load(void *ud, const char *name, char *err, size_t errsize)
 {
@@ -103,7 +73,7 @@ struct engine *engine_new(struct event_base *base, const struct engine_opts *opt
 		return NULL;
 	e->base = base;
 	e->o = *opts;
-	e->clock = opts->clock ? *opts->clock : system_clock;
+	e->clock = opts->clock ? *opts->clock : engine_system_clock;
 	e->config_path = strdup(opts->config_path);
 	e->sysfs_root = strdup(opts->sysfs_root);
 	e->node_name = strdup(opts->node_name);
