@@ -26,7 +26,9 @@
  * engine-results.c (finished actions), engine-sched.c (pass requests and
  * the next wakeup), engine-events.c (what the engine tells: events, state
  * changes through the view), engine-wait.c (requests that wait for work to
- * settle), engine-once.c (--once). Shared internals: engine-private.h. */
+ * settle), engine-once.c (--once), engine-clock.c (its clocks). Shared
+ * internals and the order the files call each other in: engine-private.h
+ * (tests/build/check-calls.py keeps that order free of circles). */
 #pragma once
 
 #include <stdbool.h>
