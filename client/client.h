@@ -167,6 +167,9 @@ char *out_table_render(const struct out_table *t, const struct out_style *st);
 char *out_state_summary(json_object *devices);
 /* status and plan: DEVICE STATE DRIVER WANT LINE REASON, then the summary. */
 char *out_status_text(json_object *devices, const struct out_style *st);
+/* status: "warning: TEXT" a line for each of the daemon's warnings (a
+ * missing or rejected config file); "" when none. */
+char *out_warnings_text(json_object *warnings);
 /* devices: one row per PCI function. */
 char *out_devices_text(json_object *devices, const struct out_style *st);
 /* plan and reconcile: KIND DEVICE TEXT, or "nothing to do". */

@@ -379,6 +379,26 @@ static const char *status_reason(json_object *dev, char *buf, size_t size)
 	return r;
 }
 
+char *out_warnings_text(json_object *warnings)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < jlen(warnings); i++) {
+		json_object *w = json_object_array_get_idx(warnings, i);
+
+		if (!json_object_is_type(w, json_type_string))
+			continue;
+		fputs("warning: ", f);
+		put_clean(f, json_object_get_string(w));
+		fputc('\n', f);
+	}
+	return memstream_done(f, &buf);
+}
+
 char *out_status_text(json_object *devices, const struct out_style *st)
 {
 	static const struct out_column cols[] = {

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-config.c: the config in force. A file that parses replaces it and
  * asks for a full pass; one that does not is kept out with its errors, and
- * the last good config stays (README "Errors"). */
+ * the last good config stays (README "Errors"). A file that is missing is
+ * never read as "release everything": tools delete and re-create files,
+ * symlinks dangle for a moment, a ConfigMap's directory is swapped; the last
+ * good config stays (and with none yet, every device stays as it is). An
+ * empty file is how an operator releases everything. */
 #include <errno.h>
 #include <string.h>
 
@@ -34,7 +38,7 @@ static int reject(struct engine *e, int r, struct cfg_errors *errs)
 {
 	e->ctr.reload_errors++;
 	log_error("%s: rejected (%zu error%s), keeping the %s config in force", e->config_path,
-		  errs->n, errs->n == 1 ? "" : "s", e->config ? "last good" : "empty");
+		  errs->n, errs->n == 1 ? "" : "s", e->have_good_config ? "last good" : "empty");
 	log_config_errors(errs);
 	cfg_errors_clear(&e->rejected);
 	e->rejected = *errs;
@@ -45,7 +49,30 @@ static int reject(struct engine *e, int r, struct cfg_errors *errs)
 	return r;
 }
 
-int engine_reload(struct engine *e, const char *why)
+/* The file is gone: nothing changes but what we say. */
+static int keep_for_missing(struct engine *e)
+{
+	if (!e->config_missing) {
+		if (e->have_good_config)
+			log_warning("%s: no such file: the last good config (%zu entr%s) stays in "
+				    "force; write an empty file to release every device",
+				    e->config_path, e->config->n_entries,
+				    e->config->n_entries == 1 ? "y" : "ies");
+		else
+			log_warning("%s: no such file: every device stays as it is until it exists",
+				    e->config_path);
+		engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_MISSING, ENOENT,
+			    "%s is missing: the last good config stays in force", e->config_path);
+	}
+	e->config_missing = true;
+	if (!e->config)
+		e->config = config_new_empty(e->config_path);
+	return -ENOENT;
+}
+
+/* debounce: releases this file asks for wait out the grace (a file written
+ * in place may be half written now); a file we wrote ourselves is whole. */
+static int reload(struct engine *e, const char *why, bool debounce)
 {
 	struct cfg_errors errs = { 0 };
 	struct config *c = NULL;
@@ -57,20 +84,26 @@ int engine_reload(struct engine *e, const char *why)
 	if (r < 0)
 		return reject(e, r, &errs);
 	cfg_errors_clear(&errs); /* the parser names its source even on success */
+	if (c->missing) {
+		config_free(c);
+		free(text);
+		return keep_for_missing(e);
+	}
+	if (e->config_missing)
+		log_info("%s: the file is back", e->config_path);
+	e->config_missing = false;
 	cfg_errors_clear(&e->rejected);
-	if (e->config && !e->runtime_modified && e->config_text && text &&
-	    strcmp(e->config_text, text) == 0 && e->config->missing == c->missing) {
+	if (e->have_good_config && !e->runtime_modified && e->config_text && text &&
+	    strcmp(e->config_text, text) == 0) {
 		/* Same bytes (an editor's touch, a ConfigMap resync): nothing to do. */
 		config_free(c);
 		free(text);
 		return 0;
 	}
-	if (c->missing)
-		log_warning("%s: no such file: empty desired state (nothing to bind)", e->config_path);
-	else
-		log_info("%s: loaded %zu entr%s (%s)", e->config_path, c->n_entries,
-			 c->n_entries == 1 ? "y" : "ies", why);
+	log_info("%s: loaded %zu entr%s (%s)", e->config_path, c->n_entries,
+		 c->n_entries == 1 ? "y" : "ies", why);
 	config_replace(e, c, text, false);
+	e->release_after = debounce && e->o.release_grace_ms > 0 ? now + e->o.release_grace_ms : 0;
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_LOADED, 0, "%s loaded: %zu entries",
 		    e->config_path, e->config->n_entries);
 	engine_schedule_pass(e, true, "config reload", now);
@@ -78,11 +111,22 @@ int engine_reload(struct engine *e, const char *why)
 	return 0;
 }
 
+int engine_reload(struct engine *e, const char *why)
+{
+	return reload(e, why, true);
+}
+
+int engine_reload_edited(struct engine *e, const char *why)
+{
+	return reload(e, why, false);
+}
+
 int engine_apply_config(struct engine *e, struct config *c)
 {
 	long long now = engine_now(e);
 
 	config_replace(e, c, NULL, true);
+	e->release_after = 0; /* asked for by an operator, whole */
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_RUNTIME, 0,
 		    "runtime config applied: %zu entries", c->n_entries);
 	engine_schedule_pass(e, false, "runtime config change", now);

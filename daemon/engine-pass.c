@@ -71,6 +71,13 @@ static void dispatch(struct engine *e, const struct gate *g, const struct plan_a
 		managed_remove(&e->managed, a->bdf);
 		engine_save_state(e);
 		return;
+	case GATE_GRACE:
+		/* Read the file again when the grace ends: what it still asks
+		 * then is what is done. */
+		e->release_due = g->release_after;
+		plan_format_action(a, text, sizeof(text));
+		log_debug("%s: %s", text, gate_verdict_name(v));
+		return;
 	default:
 		plan_format_action(a, text, sizeof(text));
 		log_debug("%s: %s", text, gate_verdict_name(v));
@@ -83,7 +90,10 @@ static void dispatch(struct engine *e, const struct gate *g, const struct plan_a
  * them. Hold everything until a good config. */
 static void hold(struct engine *e)
 {
-	if (!e->hold_logged)
+	if (!e->hold_logged && e->config_missing)
+		log_warning("no config file at %s yet: every device stays as it is (what "
+			    "state.json lists stays managed) until the file exists", e->config_path);
+	else if (!e->hold_logged)
 		log_error("no valid config loaded yet: every device stays as it is until %s is fixed",
 			  e->config_path);
 	e->hold_logged = true;
@@ -112,7 +122,10 @@ void engine_run_pass(struct engine *e, long long now)
 	plan_free(e->plan);
 	e->plan = p;
 	engine_tell_views(e, now);
-	if (gate_init(&g, p, &e->devs, e->pci, &e->managed, now, e->o.dry_run, e->once) < 0) {
+	g = (struct gate){ .dry_run = e->o.dry_run, .once = e->once, .now = now,
+			   .release_after = e->release_after, .pci = e->pci,
+			   .managed = &e->managed, .devs = &e->devs };
+	if (gate_init(&g, p) < 0) {
 		log_error("gate: out of memory");
 		return;
 	}

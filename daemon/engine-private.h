@@ -35,6 +35,8 @@ struct engine {
 	struct cfg_errors rejected;	/* errors of a newer file kept out */
 	bool runtime_modified;
 	long long loaded_ms;		/* epoch */
+	bool config_missing;		/* the file is gone: the last good config stays */
+	long long release_after;	/* releases wait for the file to be read again */
 
 	struct pci_state *pci;
 	struct plan *plan;
@@ -51,6 +53,7 @@ struct engine {
 	long long inuse_due;		/* re-check devices held back as in use */
 	long long retry_due;		/* the earliest backoff that ends */
 	long long stuck_due;		/* the earliest running action that turns stuck */
+	long long release_due;		/* read the file again: the release grace ends */
 	bool inuse_seen;		/* the last pass found devices in use */
 
 	struct engine_waiter *waiters;

@@ -71,6 +71,7 @@ long long engine_next_wakeup(const struct engine *e)
 	earliest(&next, e->inuse_due);
 	earliest(&next, e->retry_due);
 	earliest(&next, e->stuck_due);
+	earliest(&next, e->release_due);
 	return next;
 }
 

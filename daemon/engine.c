@@ -47,6 +47,11 @@ void engine_tick(struct engine *e)
 		e->retry_due = 0;
 		engine_schedule_pass(e, false, "retry", now);
 	}
+	if (e->release_due && now >= e->release_due) {
+		e->release_due = 0;
+		engine_reload(e, "read again: the release grace ended");
+		engine_schedule_pass(e, false, "release grace ended", now);
+	}
 	if (e->pass_requested && now >= e->pass_due)
 		engine_run_pass(e, now);
 	if (e->stuck_due && now >= e->stuck_due) {
@@ -91,6 +96,8 @@ struct engine *engine_new(struct event_base *base, const struct engine_opts *opt
 		e->o.stuck_ms = 10000;
 	if (e->o.coalesce_ms < 0)
 		e->o.coalesce_ms = 0;
+	if (e->o.release_grace_ms < 0)
+		e->o.release_grace_ms = ENGINE_RELEASE_GRACE_MS;
 	pthread_mutex_init(&e->modules_lock, NULL);
 	e->locked_modules.load = locked_load;
 	e->locked_modules.ud = e;
@@ -207,6 +214,7 @@ const struct managed_set *engine_managed(const struct engine *e) { return &e->ma
 const struct engine_counters *engine_counters(const struct engine *e) { return &e->ctr; }
 const struct engine_opts *engine_options(const struct engine *e) { return &e->o; }
 bool engine_config_runtime_modified(const struct engine *e) { return e->runtime_modified; }
+bool engine_config_missing(const struct engine *e) { return e->config_missing; }
 long long engine_config_loaded_ms(const struct engine *e) { return e->loaded_ms; }
 
 const struct devtab_entry *engine_dev_info(const struct engine *e, const char *bdf)

@@ -70,6 +70,9 @@ struct engine_opts {
 	int resync_s;			/* periodic full pass; 0 = off */
 	int stuck_ms;			/* in-flight longer than this = stuck */
 	int coalesce_ms;		/* delay that gathers bursts into one pass */
+	int release_grace_ms;		/* after the file changed, releases wait this
+					   long and the file is read again; 0 = none,
+					   < 0 = the default */
 	unsigned workers;		/* worker threads */
 	const struct sysfs_ops *sysfs;
 	const struct modules_ops *modules;
@@ -100,9 +103,20 @@ void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ud);
  * stuck_ms (for sd_notify READY). Set it before engine_start(). */
 void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud);
 
+/* While the config file changed this recently, releases wait (and the file
+ * is read again before they happen). */
+#define ENGINE_RELEASE_GRACE_MS 2000
+
 /* Load the config file: applied when valid, else the last good config stays
- * and the errors are kept for `config`. Returns 0, or -EINVAL when rejected. */
+ * and the errors are kept for `config`. A file that is missing (deleted, a
+ * dangling symlink, its directory gone) never releases anything: the last
+ * good config stays, with a warning; with none yet, every device stays as it
+ * is. Releases that a new file asks for wait out the release grace.
+ * Returns 0, -EINVAL when rejected, -ENOENT when missing. */
 int engine_reload(struct engine *e, const char *why);
+/* The same for a file the daemon itself just wrote whole (`add`/`remove`):
+ * no grace, its content is known to be complete. */
+int engine_reload_edited(struct engine *e, const char *why);
 /* Replace the config in force with text (runtime-only changes); same rules. */
 int engine_apply_config(struct engine *e, struct config *c);
 /* Ask for a pass; full = rescan every device first. Coalesced. */
@@ -146,6 +160,8 @@ unsigned engine_in_flight(const struct engine *e);
 const struct engine_counters *engine_counters(const struct engine *e);
 const struct engine_opts *engine_options(const struct engine *e);
 bool engine_config_runtime_modified(const struct engine *e);
+/* The config file is missing now (the config in force is the last good one). */
+bool engine_config_missing(const struct engine *e);
 long long engine_config_loaded_ms(const struct engine *e);	/* epoch */
 /* The device view of a planned status now (logic/view.h). */
 struct view_dev engine_view(const struct engine *e, const struct plan_status *st);

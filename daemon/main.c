@@ -35,14 +35,14 @@ struct options {
 	const char *proc_root;		/* NULL: /proc for the real /sys, else none */
 	const char *udev_source, *socket_group, *admin_group;
 	unsigned socket_mode;
-	int resync_s, stuck_s, log_level;
+	int resync_s, stuck_s, release_grace_s, log_level;
 	bool once, dry_run, check_config;
 };
 
 enum {
 	OPT_SYSFS_ROOT = 256, OPT_NODE_NAME, OPT_ONCE, OPT_DRY_RUN, OPT_CHECK_CONFIG,
 	OPT_SOCKET, OPT_RUN_DIR, OPT_RESYNC, OPT_LOG_LEVEL, OPT_UDEV_SOURCE, OPT_SOCKET_MODE,
-	OPT_SOCKET_GROUP, OPT_ADMIN_GROUP, OPT_STUCK, OPT_PROC_ROOT,
+	OPT_SOCKET_GROUP, OPT_ADMIN_GROUP, OPT_STUCK, OPT_PROC_ROOT, OPT_RELEASE_GRACE,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +57,7 @@ static const struct option long_options[] = {
 	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 	{ "resync", required_argument, NULL, OPT_RESYNC },
 	{ "stuck-timeout", required_argument, NULL, OPT_STUCK },
+	{ "release-grace", required_argument, NULL, OPT_RELEASE_GRACE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "udev-source", required_argument, NULL, OPT_UDEV_SOURCE },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
@@ -77,6 +78,7 @@ static void usage(FILE *f)
 		"      --once               one reconcile pass, then exit (0: all converged)\n"
 		"      --dry-run            plan and print/log every action, write nothing\n"
 		"      --check-config       validate the config, print file:line errors, exit 1 on any\n"
+		"                           (and on a missing file)\n"
 		"      (default)            run as a daemon: inotify, udev, control socket\n"
 		"\n"
 		"Options:\n"
@@ -92,6 +94,8 @@ static void usage(FILE *f)
 		"      --run-dir DIR        lock and state directory (default %s)\n"
 		"      --resync SECONDS     periodic full pass, 0 = off (default 300)\n"
 		"      --stuck-timeout SECONDS  an action running longer is reported stuck (default 10)\n"
+		"      --release-grace SECONDS  after the config file changed, wait this long and read\n"
+		"                           it again before giving devices back (default 2; 0 = off)\n"
 		"      --udev-source SOURCE udev, kernel, or none (default udev)\n"
 		"      --log-level LEVEL    error, warning, info or debug (default info)\n"
 		"  -h, --help               show this help\n"
@@ -143,6 +147,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_STUCK:
 			if (parse_int(optarg, 1, 86400, &o->stuck_s) < 0)
 				return bad_option("stuck-timeout", optarg);
+			break;
+		case OPT_RELEASE_GRACE:
+			if (parse_int(optarg, 0, 3600, &o->release_grace_s) < 0)
+				return bad_option("release-grace", optarg);
 			break;
 		case OPT_LOG_LEVEL:
 			if ((o->log_level = log_parse_level(optarg)) < 0)
@@ -209,8 +217,14 @@ static int check_config(const struct options *o)
 		return 1;
 	}
 	cfg_errors_clear(&errs); /* the parser names its source even on success */
-	if (c->missing)
-		printf("%s: no such file (empty desired state)\n", o->config);
+	if (c->missing) {
+		/* Not a valid desired state: a daemon started on it would hold
+		 * every device as it is (an empty file releases everything). */
+		printf("%s: no such file (the daemon would change nothing until it exists; "
+		       "an empty file releases every device)\n", o->config);
+		config_free(c);
+		return 1;
+	}
 	else
 		printf("%s: ok, %zu entr%s\n", o->config, c->n_entries,
 		       c->n_entries == 1 ? "y" : "ies");
@@ -360,6 +374,7 @@ int main(int argc, char **argv)
 		.socket_mode = 0600,
 		.resync_s = 300,
 		.stuck_s = 10,
+		.release_grace_s = ENGINE_RELEASE_GRACE_MS / 1000,
 		.log_level = LOG_LVL_INFO,
 	};
 	struct sysfs_ops sysfs;
@@ -391,6 +406,7 @@ int main(int argc, char **argv)
 		.dry_run = o.dry_run,
 		.resync_s = o.resync_s,
 		.stuck_ms = o.stuck_s * 1000,
+		.release_grace_ms = o.release_grace_s * 1000,
 		.coalesce_ms = 50,
 		.workers = 4,
 		.sysfs = &sysfs,

@@ -20,19 +20,13 @@ static int add_pf(struct gate *g, size_t *cap, const char *bdf)
 	return 0;
 }
 
-int gate_init(struct gate *g, const struct plan *p, const struct devtab *devs,
-	      const struct pci_state *pci, const struct managed_set *managed, long long now,
-	      bool dry_run, bool once)
+int gate_init(struct gate *g, const struct plan *p)
 {
+	const struct devtab *devs = g->devs;
 	size_t cap = 0;
 
-	memset(g, 0, sizeof(*g));
-	g->dry_run = dry_run;
-	g->once = once;
-	g->now = now;
-	g->pci = pci;
-	g->managed = managed;
-	g->devs = devs;
+	g->pfs_changing = NULL;
+	g->n_pfs_changing = 0;
 	for (size_t i = 0; p && i < p->n_actions; i++)
 		if (p->actions[i].kind == PROTO_ACTION_NUMVFS &&
 		    add_pf(g, &cap, p->actions[i].bdf) < 0)
@@ -81,6 +75,12 @@ static bool restore_is_noop(const struct gate *g, const struct plan_action *a)
 	       !d->driver_override[0];
 }
 
+bool gate_releases(const struct plan_action *a)
+{
+	return a->kind == PROTO_ACTION_RESTORE ||
+	       (a->kind == PROTO_ACTION_NUMVFS && a->current_numvfs > 0);
+}
+
 enum gate_verdict gate_check(const struct gate *g, const struct plan_action *a)
 {
 	const struct devtab_entry *d = g->devs ? devtab_find(g->devs, a->bdf) : NULL;
@@ -95,6 +95,8 @@ enum gate_verdict gate_check(const struct gate *g, const struct plan_action *a)
 		return GATE_HANDED_BACK;
 	if (pf_changing(g, a))
 		return GATE_PF_CHANGING;
+	if (g->release_after && g->now < g->release_after && gate_releases(a))
+		return GATE_GRACE;
 	if (g->dry_run)
 		return GATE_DRY_RUN;
 	if (a->kind == PROTO_ACTION_RESTORE && restore_is_noop(g, a))
@@ -117,6 +119,8 @@ const char *gate_verdict_name(enum gate_verdict v)
 		return "waits: handed back, no driver took it";
 	case GATE_PF_CHANGING:
 		return "waits: its PF's VF count changes first";
+	case GATE_GRACE:
+		return "waits: the config file just changed; it is read again before a release";
 	case GATE_DRY_RUN:
 		return "dry run";
 	case GATE_FORGET:

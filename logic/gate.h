@@ -11,6 +11,11 @@
  *   PF changing   a VF whose PF's VF count this plan changes, or is changing:
  *                 the count goes through 0, so the VF is about to be
  *                 removed and created anew; the pass after plans it again;
+ *   grace         a release (a restore, or a VF count change that removes
+ *                 existing VFs) right after the config file changed: a
+ *                 tool that truncates and then writes shows an empty or
+ *                 half file for a moment; the file is read again when the
+ *                 grace ends, and only what it still asks is done;
  *   dry run       said, never done;
  *   forget        a restore of a device already back on its original driver
  *                 with no override: nothing to write, just stop managing it.
@@ -34,29 +39,32 @@ enum gate_verdict {
 	GATE_ONE_TRY,
 	GATE_HANDED_BACK,
 	GATE_PF_CHANGING,
+	GATE_GRACE,
 	GATE_DRY_RUN,
 	GATE_FORGET,
 };
 
 struct gate {
+	/* Set by the caller. */
 	bool dry_run;			/* say it, never do it */
 	bool once;			/* --once: one try per device */
 	long long now;			/* monotonic ms */
+	long long release_after;	/* releases wait until then (0: no grace) */
 	const struct pci_state *pci;
 	const struct managed_set *managed;
 	const struct devtab *devs;
-	/* PFs whose VF count a planned or running action changes, sorted */
+	/* Made by gate_init(): PFs whose VF count a planned or running action
+	 * changes, sorted. */
 	char (*pfs_changing)[BDF_BUFSZ];
 	size_t n_pfs_changing;
 };
 
-/* Prepare g for the actions of plan p: the fields above from the caller's
- * state, and the set of PFs changing (from p's NUMVFS actions and the
- * device table's running ones). 0 or -ENOMEM; gate_clear() after use. */
-int gate_init(struct gate *g, const struct plan *p, const struct devtab *devs,
-	      const struct pci_state *pci, const struct managed_set *managed, long long now,
-	      bool dry_run, bool once);
+/* Prepare g, whose caller's fields are set, for the actions of plan p.
+ * 0 or -ENOMEM; gate_clear() after use. */
+int gate_init(struct gate *g, const struct plan *p);
 void gate_clear(struct gate *g);
+/* Does a give devices back or take VFs away (what the grace holds back)? */
+bool gate_releases(const struct plan_action *a);
 
 /* The verdict for action a. */
 enum gate_verdict gate_check(const struct gate *g, const struct plan_action *a);

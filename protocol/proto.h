@@ -85,6 +85,8 @@
 #define PROTO_R_TIME "time"		/* ping: the daemon's clock, ms since the epoch */
 #define PROTO_R_DEVICES "devices"	/* status, devices: [entries] */
 #define PROTO_R_SUMMARY "summary"	/* status: counts, below */
+#define PROTO_R_WARNINGS "warnings"	/* status: sentences about the daemon as a whole
+					   (config file missing or rejected) */
 #define PROTO_R_IOMMU "iommu"		/* devices: the kernel has IOMMU groups */
 #define PROTO_R_SOURCE "source"		/* config: the file; rejected: the file */
 #define PROTO_R_ENTRIES "entries"	/* config: [config entries, below]; reload: their count */

@@ -43,6 +43,7 @@ enum proto_action_kind {
 #define PROTO_CONFIG_LOADED "loaded"	/* config: the file was applied */
 #define PROTO_CONFIG_REJECTED "rejected"	/* config: the file was refused */
 #define PROTO_CONFIG_RUNTIME "runtime"	/* config: changed in memory (add/remove --runtime) */
+#define PROTO_CONFIG_MISSING "missing"	/* config: the file is gone, the last good one stays */
 #define PROTO_ACTION_OK "ok"		/* action: it did what it should */
 #define PROTO_ACTION_FAILED "failed"	/* action: it did not */
 

@@ -41,8 +41,8 @@ int conffile_load(const char *path, struct config **out, struct cfg_errors *errs
 		*text = NULL;
 	r = fileio_read_file(path, CONFFILE_MAX_SIZE, &buf, &len);
 	if (r == -ENOENT) {
-		/* A missing file is an empty desired state, not an error: the
-		 * daemon then binds nothing and gives back what it managed. */
+		/* Missing is not an I/O error: the caller decides what it
+		 * means (the daemon keeps the last good config in force). */
 		*out = config_new_empty(path);
 		if (!*out)
 			return -ENOMEM;

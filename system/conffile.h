@@ -6,8 +6,9 @@
 
 #define CONFFILE_MAX_SIZE (4u << 20) /* a config larger than 4 MiB is refused */
 
-/* Read and parse path. A missing file gives an empty desired state with
- * missing=true (and returns 0). On a parse error returns -EINVAL with errs
+/* Read and parse path. A missing file (or a dangling symlink) gives an empty
+ * config with missing=true and returns 0: what that means is the caller's
+ * (the daemon never reads it as "release everything"). On a parse error returns -EINVAL with errs
  * filled; on an I/O error -errno with one file-level error in errs. When
  * text is non-NULL it receives the raw text (caller frees) for change checks. */
 int conffile_load(const char *path, struct config **out, struct cfg_errors *errs, char **text);

@@ -5,10 +5,12 @@
 
 static void status_print(const struct client *c, json_object *result)
 {
-	json_object *devices = NULL;
+	json_object *devices = NULL, *warnings = NULL;
 
 	proto_args_array(result, PROTO_R_DEVICES, false, &devices);
+	proto_args_array(result, PROTO_R_WARNINGS, false, &warnings);
 	out_put(stdout, out_status_text(devices, &c->style));
+	out_put(stdout, out_warnings_text(warnings));
 }
 
 static int status_exec(struct client *c, int argc, char **argv)
@@ -42,7 +44,8 @@ const struct cmd_entry cmd_status_entry = {
 		"device a config line claims or the daemon manages. Prints DEVICE, STATE,\n"
 		"DRIVER (bound now), WANT (the desired driver), LINE (the config line that\n"
 		"claims it) and REASON, then a summary such as \"3 converged, 1 blocked\".\n"
-		"States: converged, pending, blocked, error, absent, stuck.\n"
+		"States: converged, pending, blocked, error, absent, stuck. A \"warning:\" line\n"
+		"follows when the config in force is not the file's (missing or rejected).\n"
 		"Exits 0 only when every listed device is converged.\n",
 	.args_min = 0,
 	.args_max = -1,

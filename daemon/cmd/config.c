@@ -58,7 +58,8 @@ static int cmd_config(struct server_client *c, json_object *args, json_object **
 		json_object_array_add(entries, entry_json(cfg, &cfg->entries[i]));
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_SOURCE, server_json_str(cfg->source, false));
-	json_object_object_add(res, PROTO_R_MISSING, json_object_new_boolean(cfg->missing));
+	json_object_object_add(res, PROTO_R_MISSING,
+			       json_object_new_boolean(engine_config_missing(e)));
 	json_object_object_add(res, PROTO_R_ENTRIES, entries);
 	json_object_object_add(res, PROTO_R_RUNTIME_MODIFIED,
 			       json_object_new_boolean(engine_config_runtime_modified(e)));

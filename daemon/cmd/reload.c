@@ -15,6 +15,11 @@ static int cmd_reload(struct server_client *c, json_object *args, json_object **
 	r = engine_reload(e, "client request");
 	if (r == -EINVAL)
 		return server_config_error(c, engine_config_errors(e), "config rejected, the last good one stays");
+	if (r == -ENOENT)
+		return server_client_error(c, PROTO_ERR_NOT_FOUND,
+					   "%s: no such file: the last good config stays in force (an "
+					   "empty file releases every device)",
+					   engine_options(e)->config_path);
 	if (r < 0)
 		return server_client_error(c, PROTO_ERR_INTERNAL, "reload: %s", strerror(-r));
 	*result = json_object_new_object();

@@ -74,6 +74,35 @@ static bool wanted(const char (*bdfs)[BDF_BUFSZ], size_t n, const char *bdf)
 	return false;
 }
 
+/* What is true of the daemon as a whole and changes what the devices mean:
+ * the config in force is not the file's. */
+static json_object *warnings(struct engine *e)
+{
+	const struct cfg_errors *rejected = engine_config_errors(e);
+	const char *path = engine_options(e)->config_path;
+	size_t n = engine_config(e) ? engine_config(e)->n_entries : 0;
+	json_object *w = json_object_new_array();
+	char line[4400];
+
+	if (!w)
+		return NULL;
+	if (engine_config_missing(e) && n)
+		snprintf(line, sizeof(line), "%s is missing: the last good config (%zu entr%s) "
+			 "stays in force; an empty file releases every device", path, n,
+			 n == 1 ? "y" : "ies");
+	else if (engine_config_missing(e))
+		snprintf(line, sizeof(line), "%s is missing: every device stays as it is until "
+			 "it exists", path);
+	else if (rejected->n)
+		snprintf(line, sizeof(line), "%s is invalid (%zu error%s, see `vfiobind config`): "
+			 "the last good config stays in force", path, rejected->n,
+			 rejected->n == 1 ? "" : "s");
+	else
+		return w;
+	json_object_array_add(w, json_object_new_string(line));
+	return w;
+}
+
 static int cmd_status(struct server_client *c, json_object *args, json_object **result)
 {
 	struct engine *e = server_client_engine(c);
@@ -113,6 +142,7 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_DEVICES, devs);
 	json_object_object_add(res, PROTO_R_SUMMARY, summary(e, by_state, total));
+	json_object_object_add(res, PROTO_R_WARNINGS, warnings(e));
 	*result = res;
 	return 0;
 }

@@ -211,7 +211,7 @@ int server_edit_result(struct server_client *c, int r, const struct cfg_errors *
 	}
 	/* The inotify watch would see the rename too; reloading now makes the
 	 * reply tell the truth about the config in force. */
-	r = engine_reload(e, "client edit");
+	r = engine_reload_edited(e, "client edit");
 	if (r == -EINVAL)
 		return server_config_error(c, engine_config_errors(e), "config rejected after the edit");
 	if (r < 0)

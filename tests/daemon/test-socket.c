@@ -241,6 +241,35 @@ Test(socket, reload_reads_the_file_again)
 	sock_assert_daemon_healthy();
 }
 
+Test(socket, a_deleted_config_releases_nothing_and_status_says_so)
+{
+	char *out, *err;
+	json_object *j, *v;
+	int rc;
+
+	sock_start("DEFAULT " NIC0 "\n");
+	sock_assert_driver(NIC0, "vfio-pci");
+	cr_assert_eq(unlink(sock_d.conf), 0);
+	/* The watch sees it go; reload answers what it means. */
+	cr_assert_eq(sock_vb(&out, &err, "reload", NULL), 1);
+	cr_assert(strstr(err, "not-found"), "%s", err);
+	cr_assert(strstr(err, "the last good config stays in force"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(sock_vb(&out, &err, "status", NULL), 0, "%s%s", out, err);
+	cr_assert(strstr(out, "warning: "), "%s", out);
+	cr_assert(strstr(out, "is missing: the last good config (1 entry) stays in force"), "%s",
+		  out);
+	free(out);
+	free(err);
+	j = sock_vb_json(&rc, "config", NULL);
+	cr_assert(json_object_object_get_ex(j, "missing", &v));
+	cr_assert(json_object_get_boolean(v));
+	json_object_put(j);
+	sock_assert_driver(NIC0, "vfio-pci");
+	sock_assert_daemon_healthy();
+}
+
 Test(socket, reconcile_undoes_a_hand_rebind)
 {
 	char *out, *err;

@@ -484,3 +484,21 @@ Test(actions, table_or_nothing_to_do)
 	json_object_put(none);
 	json_object_put(some);
 }
+
+Test(output, warnings_are_lines_of_their_own_and_cannot_drive_the_terminal)
+{
+	json_object *w = json_object_new_array();
+	char *text;
+
+	text = out_warnings_text(w);
+	cr_assert_str_eq(text, "");
+	free(text);
+	json_object_array_add(w, json_object_new_string("/etc/x.conf is missing: the last good "
+							"config stays in force"));
+	json_object_array_add(w, json_object_new_string("evil\033[31m\nline"));
+	text = out_warnings_text(w);
+	cr_assert_str_eq(text, "warning: /etc/x.conf is missing: the last good config stays in force\n"
+			       "warning: evil?[31m?line\n");
+	free(text);
+	json_object_put(w);
+}

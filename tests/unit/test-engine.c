@@ -189,12 +189,100 @@ Test(engine, invalid_config_keeps_the_last_good_one_in_force)
 	cr_assert(dev3_vfio());
 }
 
-Test(engine, missing_file_is_an_empty_desired_state)
+Test(engine, a_missing_file_at_start_holds_every_device_as_it_is)
 {
+	write_conf("DEFAULT 0000:00:02.0\n");
 	eng = make_engine(&kops, 10000);
-	cr_assert_eq(engine_start(eng), 0);
-	cr_assert(engine_config(eng)->missing);
-	cr_assert_eq(engine_config(eng)->n_entries, 0);
+	start_and_settle();
+	cr_assert(dev2_vfio());
+	engine_free(eng);
+	/* Restarted with no file at all: releasing what state.json lists
+	 * would take the device from whoever uses it. */
+	cr_assert_eq(unlink(conf), 0);
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(engine_config_missing(eng));
+	cr_assert(dev2_vfio(), "a missing file gave the device back");
+	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+	cr_assert(on("0000:00:03.0", "e1000e"), "and took nothing");
+}
+
+Test(engine, a_file_that_disappears_keeps_the_last_good_config)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(dev2_vfio());
+	cr_assert_eq(unlink(conf), 0);
+	cr_assert_eq(engine_reload(eng, "test"), -ENOENT);
+	stepper_advance(&step, 10000);
+	cr_assert(engine_config_missing(eng));
+	cr_assert_eq(engine_config(eng)->n_entries, 1, "the last good config stays in force");
+	cr_assert(dev2_vfio(), "a missing file gave the device back");
+	/* It comes back: a config that is read normally again. */
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	cr_assert_eq(engine_reload(eng, "test"), 0);
+	cr_assert_not(engine_config_missing(eng));
+	stepper_settle(&step);
+	cr_assert(dev3_vfio());
+}
+
+static struct engine *make_graceful_engine(int grace_ms)
+{
+	struct engine_opts o = {
+		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
+		.run_dir = tmpdir, .stuck_ms = 10000, .coalesce_ms = 10, .workers = 2,
+		.sysfs = &kops, .modules = &mops, .clock = &step.clock,
+		.release_grace_ms = grace_ms,
+	};
+
+	step.eng = engine_new(base, &o);
+	return step.eng;
+}
+
+Test(engine, a_file_rewritten_in_place_releases_nothing_it_still_asks_for)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_graceful_engine(2000);
+	start_and_settle();
+	cr_assert(dev2_vfio());
+	/* A tool truncates the file, the watch fires, then it writes again. */
+	write_conf("");
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	stepper_advance(&step, 1000);
+	cr_assert(dev2_vfio(), "released during the grace");
+	write_conf("DEFAULT 0000:00:02.0\n");
+	stepper_advance(&step, 5000);
+	cr_assert(dev2_vfio(), "released what the file, read again, still asks for");
+	cr_assert_eq(engine_counters(eng)->restores, 0);
+}
+
+Test(engine, a_release_that_stays_in_the_file_happens_after_the_grace)
+{
+	long long changed;
+
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_graceful_engine(2000);
+	start_and_settle();
+	write_conf("# released\n");
+	changed = step.mono;
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	stepper_advance(&step, changed + 1999 - step.mono);
+	cr_assert(dev2_vfio(), "released before the grace ended");
+	stepper_advance(&step, 1);
+	stepper_settle(&step);
+	cr_assert(dev2_given_back());
+}
+
+Test(engine, an_edit_the_daemon_made_itself_releases_at_once)
+{
+	write_conf("DEFAULT 0000:00:02.0\n");
+	eng = make_graceful_engine(2000);
+	start_and_settle();
+	write_conf("# removed by vfiobind remove\n");
+	cr_assert_eq(engine_reload_edited(eng, "client edit"), 0);
+	stepper_settle(&step);
+	cr_assert(dev2_given_back(), "a whole file written by the daemon waited out the grace");
 }
 
 Test(engine, burst_of_events_gives_one_pass)

@@ -16,6 +16,7 @@ static struct managed_set managed;
 static struct devtab tab;
 static struct plan plan;
 static struct plan_action acts[4];
+static long long release_after;
 
 static void dev(int i, const char *bdf, const char *driver, const char *physfn)
 {
@@ -38,6 +39,7 @@ static struct plan_action *act(int i, enum proto_action_kind kind, const char *b
 
 static void setup(void)
 {
+	release_after = 0;
 	memset(&tab, 0, sizeof(tab));
 	memset(&managed, 0, sizeof(managed));
 	memset(&plan, 0, sizeof(plan));
@@ -60,10 +62,11 @@ TestSuite(gate, .init = setup, .fini = teardown);
 
 static enum gate_verdict check(const struct plan_action *a, bool dry, bool once)
 {
-	struct gate g;
+	struct gate g = { .dry_run = dry, .once = once, .now = NOW, .pci = &pci,
+			  .managed = &managed, .devs = &tab, .release_after = release_after };
 	enum gate_verdict v;
 
-	cr_assert_eq(gate_init(&g, &plan, &tab, &pci, &managed, NOW, dry, once), 0);
+	cr_assert_eq(gate_init(&g, &plan), 0);
 	v = gate_check(&g, a);
 	gate_clear(&g);
 	return v;
@@ -150,6 +153,24 @@ Test(gate, a_restore_to_where_the_device_already_is_is_forgotten)
 	strcpy(devs[2].driver_override, "vfio-pci");
 	cr_assert_eq(check(act(0, PROTO_ACTION_RESTORE, "0000:04:00.0"), false, false), GATE_RUN,
 		     "an override left behind still needs clearing");
+}
+
+Test(gate, a_release_waits_out_the_grace_after_a_file_change_and_a_bind_does_not)
+{
+	struct plan_action *numvfs;
+
+	release_after = NOW + 1;
+	cr_assert_eq(check(act(0, PROTO_ACTION_RESTORE, "0000:04:00.0"), false, false),
+		     GATE_GRACE);
+	numvfs = act(1, PROTO_ACTION_NUMVFS, "0000:03:00.0");
+	numvfs->current_numvfs = 4;
+	cr_assert_eq(check(numvfs, false, false), GATE_GRACE, "removing VFs is a release");
+	numvfs->current_numvfs = 0;
+	cr_assert_eq(check(numvfs, false, false), GATE_RUN, "creating VFs from none is not");
+	cr_assert_eq(check(act(2, PROTO_ACTION_BIND, "0000:05:00.0"), false, false), GATE_RUN,
+		     "taking a device is never held back by the grace");
+	release_after = NOW;
+	cr_assert_eq(check(&acts[0], false, false), GATE_RUN, "the grace ends at release_after");
 }
 
 /* --- the device view ------------------------------------------------------- */
