@@ -26,21 +26,55 @@
 #include "util.h"
 #include "clock.h"
 
-#define SERVER_MAX_GROUPS 256
+/* A first guess at a peer's supplementary groups; one with more (up to
+ * NGROUPS_MAX, 65536) gets a buffer of the size the kernel asks for. */
+#define SERVER_PEER_GROUPS 256
 
 /* ---- peers ------------------------------------------------------------ */
 
+#ifdef SO_PEERGROUPS
+/* The peer's supplementary groups as of connect() (Linux 4.13): 0 with
+ * *groups (malloc'd) and *n, or -errno. */
+static int peer_groups(int fd, gid_t **groups, size_t *n)
+{
+	socklen_t len = SERVER_PEER_GROUPS * sizeof(gid_t);
+
+	/* ERANGE sets len to what the groups need; they were fixed at
+	 * connect(), so one retry with that much is enough. */
+	for (int tries = 0; tries < 2; tries++) {
+		gid_t *g = malloc(len ? len : 1);
+
+		if (!g)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			*groups = g;
+			*n = len / sizeof(gid_t);
+			return 0;
+		}
+		free(g);
+		if (errno != ERANGE)
+			return -errno;
+	}
+	return -ERANGE;
+}
+#endif
+
 static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid)
 {
-	gid_t groups[SERVER_MAX_GROUPS];
-	socklen_t len = sizeof(groups);
-
 	if (cred->gid == gid)
 		return true;
 #ifdef SO_PEERGROUPS
-	/* Supplementary groups as of connect() (Linux 4.13). */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
-		for (size_t i = 0; i < len / sizeof(gid_t); i++)
+	{
+		static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+		_cleanup_free_ gid_t *groups = NULL;
+		size_t n = 0;
+		int r = peer_groups(fd, &groups, &n);
+
+		if (r < 0)
+			log_ratelimited(&rl, LOG_LVL_WARNING,
+					"control socket: groups of pid %d: %s; taken as not admin",
+					(int)cred->pid, strerror(-r));
+		for (size_t i = 0; i < n; i++)
 			if (groups[i] == gid)
 				return true;
 	}
