@@ -100,16 +100,23 @@ static int peer_identify(struct server *s, struct server_client *c, int fd)
 
 /* ---- accepting -------------------------------------------------------- */
 
-static void refuse_busy(int fd, unsigned max)
+/* A peer that keeps connecting makes a refusal per connection: each cause
+ * logs one line per interval, with the count of the others. */
+static struct log_ratelimit rl_busy = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_busy_uid = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_busy_unsent = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_cred = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+
+static void refuse_busy(int fd, const char *why)
 {
-	json_object *reply = proto_reply_error(NULL, PROTO_ERR_BUSY,
-					       "too many clients (at most %u)", max);
+	json_object *reply = proto_reply_error(NULL, PROTO_ERR_BUSY, "%s", why);
 	_cleanup_free_ char *line = reply ? proto_encode_line(reply, NULL) : NULL;
 
 	json_object_put(reply);
 	/* Best effort on a fresh socket whose buffer is empty; never block. */
 	if (line && send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		log_debug("busy reply not sent: %m");
+		log_ratelimited(&rl_busy_unsent, LOG_LVL_DEBUG, "busy reply not sent: %s",
+				strerror(errno));
 	close(fd);
 }
 
@@ -125,12 +132,52 @@ static unsigned client_limit(const struct server *s, bool admin)
 	return max > 2 * SERVER_ADMIN_RESERVE ? max - SERVER_ADMIN_RESERVE : (max + 1) / 2;
 }
 
+/* The connections uid holds as a peer that is not admin. */
+static unsigned uid_clients(const struct server *s, uid_t uid)
+{
+	const struct server_client *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &s->clients, entry)
+		n += !c->admin && c->uid == uid;
+	return n;
+}
+
+/* 0 when c may have a slot, else the busy reply's message into why. */
+static int client_admit(const struct server *s, const struct server_client *c, char *why,
+			size_t size)
+{
+	unsigned limit = client_limit(s, c->admin), mine;
+
+	if (s->n_clients >= limit) {
+		log_ratelimited(&rl_busy, LOG_LVL_WARNING,
+				"control socket: %u clients already; refusing one (pid %d uid %u)",
+				s->n_clients, (int)c->pid, (unsigned)c->uid);
+		snprintf(why, size, "too many clients (at most %u)", limit);
+		return -EBUSY;
+	}
+	if (c->admin)
+		return 0;
+	/* One user's silent connections must not starve the others. */
+	mine = uid_clients(s, c->uid);
+	if (mine >= s->o.max_per_uid) {
+		log_ratelimited(&rl_busy_uid, LOG_LVL_WARNING,
+				"control socket: uid %u holds %u connections already; refusing "
+				"one (pid %d)", (unsigned)c->uid, mine, (int)c->pid);
+		snprintf(why, size, "too many clients of uid %u (at most %u)", (unsigned)c->uid,
+			 s->o.max_per_uid);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *ud)
 {
 	struct server *s = ud;
 	struct server_client *c;
-	unsigned limit;
+	char why[128];
+	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -138,18 +185,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->server = s;
-	if (peer_identify(s, c, fd) < 0) {
-		log_warning("control socket: no peer credentials: %m; refusing");
+	r = peer_identify(s, c, fd);
+	if (r < 0) {
+		log_ratelimited(&rl_cred, LOG_LVL_WARNING,
+				"control socket: no peer credentials: %s; refusing", strerror(-r));
 		free(c);
 		close(fd);
 		return;
 	}
-	limit = client_limit(s, c->admin);
-	if (s->n_clients >= limit) {
-		log_warning("control socket: %u clients already; refusing one (pid %d uid %u)",
-			    s->n_clients, (int)c->pid, (unsigned)c->uid);
+	if (client_admit(s, c, why, sizeof(why)) < 0) {
 		free(c);
-		refuse_busy(fd, limit);
+		refuse_busy(fd, why);
 		return;
 	}
 	if (server_client_start(c, fd) < 0)
@@ -160,10 +206,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 static void on_accept_error(struct evconnlistener *l, void *ud)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
 	int err = EVUTIL_SOCKET_ERROR();
 
 	/* EMFILE and friends: keep serving the clients we have. */
-	log_warning("control socket: accept: %s", evutil_socket_error_to_string(err));
+	log_ratelimited(&rl, LOG_LVL_WARNING, "control socket: accept: %s",
+			evutil_socket_error_to_string(err));
 }
 
 /* ---- watch events ----------------------------------------------------- */
@@ -297,8 +345,12 @@ static void opts_defaults(struct server_opts *o)
 		o->mode = SERVER_DEFAULT_MODE;
 	if (!o->max_clients)
 		o->max_clients = SERVER_DEFAULT_MAX_CLIENTS;
+	if (!o->max_per_uid)
+		o->max_per_uid = SERVER_DEFAULT_MAX_PER_UID;
 	if (!o->idle_timeout_ms)
 		o->idle_timeout_ms = SERVER_DEFAULT_IDLE_MS;
+	if (!o->first_request_ms)
+		o->first_request_ms = SERVER_DEFAULT_FIRST_REQUEST_MS;
 	if (!o->max_output)
 		o->max_output = SERVER_DEFAULT_MAX_OUTPUT;
 	if (!o->watch_max_output)

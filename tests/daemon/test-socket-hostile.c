@@ -12,14 +12,12 @@
 #include <grp.h>
 #include <json-c/json.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -227,31 +225,38 @@ Test(socket, malformed_and_wrong_requests_get_their_code_and_keep_the_connection
 	sock_assert_daemon_healthy();
 }
 
+/* The time out of a client that owes a request: its timeout reply, then
+ * the end of its stream. */
+static void expect_timed_out(int fd, const char *what)
+{
+	json_object *rep = sock_raw_reply(fd, 20000);
+
+	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
+	close(fd);
+}
+
 Test(socket, silent_and_half_line_clients_do_not_block_others)
 {
+	const char *const extra[] = { "--client-timeout", "2", NULL };
 	int silent, half;
-	json_object *rep;
 
-	sock_start("DEFAULT " NIC0 "\n");
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
 	silent = sock_raw_connect();
 	half = sock_raw_connect();
 	sock_raw_puts(half, "{\"v\":1,\"id\":1,\"cmd\":\"pi");
 	cr_assert_eq(sock_vb(NULL, NULL, "status", NULL), 0, "status blocked by quiet clients");
-	/* Not a timing: the half-line client has not been answered yet, so
-	 * status did not wait for its idle timeout. */
+	/* Not a timing: the quiet clients have not been answered yet, so
+	 * status did not wait for their timeouts. */
 	cr_assert(!sock_readable(half, 0), "status came only after the half line timed out");
+	cr_assert(!sock_readable(silent, 0), "status came only after the silent one timed out");
 
-	/* the half line runs out of time (10 s, SERVER_DEFAULT_IDLE_MS: vfiobindd
-	 * has no option for it) and is closed; the silent one is never timed out */
-	rep = sock_raw_reply(half, 20000);
-	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s",
-			 rep ? json_object_to_json_string(rep) : "no reply");
-	json_object_put(rep);
-	cr_assert(sock_raw_closed(half, 5000), "half-line client not closed after timeout");
-	close(half);
-	cr_assert_not(sock_readable(silent, 0), "the silent client was sent something");
-	sock_expect_pong(silent);
-	close(silent);
+	/* the half line runs out of time (--client-timeout) and is closed; so
+	 * is the client that never began a request */
+	expect_timed_out(half, "the half-line client");
+	expect_timed_out(silent, "the silent client");
 	sock_assert_daemon_healthy();
 }
 
@@ -260,10 +265,12 @@ Test(socket, clients_over_the_limit_get_busy_and_are_closed)
 	/* we are root (or the daemon's uid): an admin peer, who may use the
 	 * 8 slots beyond max_clients (64) kept for admins */
 	enum { N = 200, MAX = 64 + 8 };
+	/* silent as they are, none may time out while we count them */
+	const char *const extra[] = { "--client-timeout", "600", NULL };
 	int fds[N], busy = 0, quiet = 0, rc;
 	char *err = NULL;
 
-	sock_start("DEFAULT " NIC0 "\n");
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
 	for (int i = 0; i < N; i++)
 		fds[i] = sock_raw_connect();
 	for (int i = 0; i < N; i++) {
@@ -425,77 +432,5 @@ Test(socket, a_watcher_dropped_by_the_events_of_its_own_request_does_not_hurt_th
 	cr_assert(harness_log_has(&sock_d, "; dropped"));
 	close(other);
 	cr_assert(sock_wait_converged(5000));
-	sock_assert_daemon_healthy();
-}
-
-/* Clients that connect and say nothing are never timed out (they may be
- * about to ask); 64 of them as nobody used to fill every slot for good. Now
- * 8 slots below the limit are kept for admin peers: nobody meets busy at 56,
- * root still gets in. */
-Test(socket, silent_clients_that_are_not_admin_cannot_lock_root_out)
-{
-	enum { SILENT = 64, OTHERS_MAX = 64 - 8 };
-	const char *prefix[6];
-	char groups[32], *out = NULL, *err = NULL;
-	int ready[2], hold[2], rc, status;
-	pid_t pid;
-	char c;
-
-	if (!sock_as_nobody(prefix, groups, NULL))
-		cr_skip_test("needs root and setpriv or runuser");
-	sock_start_open(NULL, NULL);
-	cr_assert_eq(pipe(ready), 0);
-	cr_assert_eq(pipe(hold), 0);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		/* nobody, with no groups, as SO_PEERCRED sees at connect() */
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		int kept = 0;
-
-		close(ready[0]);
-		close(hold[1]);
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-		    setresuid(65534, 65534, 65534) < 0)
-			_exit(2);
-		util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
-		for (int i = 0; i < SILENT; i++) {
-			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-				_exit(3);
-			/* a refused one is told busy and closed at once */
-			if (sock_readable(fd, i < OTHERS_MAX - 2 ? 0 : 300))
-				close(fd);
-			else
-				kept++;
-		}
-		c = (char)kept;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(4);
-		/* hold them, silent, until the parent closes hold[1] */
-		while (read(hold[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	cr_assert_eq(read(ready[0], &c, 1), 1, "the nobody child failed");
-	cr_assert_leq((int)c, OTHERS_MAX, "%d silent non-admin clients kept", (int)c);
-	cr_assert_geq((int)c, OTHERS_MAX - 1, "%d silent non-admin clients kept", (int)c);
-	/* one more nobody is refused: the rest is root's */
-	rc = sock_vb_as(prefix, NULL, &err, "status", NULL);
-	cr_assert_eq(rc, 1, "status as nobody among %d: exit %d, %s", (int)c, rc, err);
-	cr_assert(strstr(err, "busy"), "%s", err);
-	free(err);
-	err = NULL;
-	rc = sock_vb(&out, &err, "ping", NULL);
-	cr_assert_eq(rc, 0, "root locked out: exit %d: %s%s", rc, out, err);
-	free(out);
-	free(err);
-	close(hold[1]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
-	close(ready[0]);
 	sock_assert_daemon_healthy();
 }

@@ -141,3 +141,226 @@ Test(limits, an_admin_group_member_with_300_groups_may_change)
 	cr_assert_str_eq(code, "(none)", "a member with 3 groups: %s", code);
 	sock_assert_daemon_healthy();
 }
+
+/* ==== how many one user may hold ==== */
+
+/* A forked child, as uid with no groups, holding the connections it got
+ * until released. */
+struct holder {
+	pid_t pid;
+	int ready, hold;	/* its report; closing hold releases it */
+	int kept;		/* connections the daemon kept (not told busy) */
+};
+
+/* Connect n times as uid; cap is how many the daemon should keep (the
+ * last two of those are given time to be told busy, as refused ones are
+ * at once, in connect order). */
+static void hold_start(struct holder *h, uid_t uid, int n, int cap)
+{
+	int ready[2], hold[2];
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(hold), 0);
+	h->pid = fork();
+	cr_assert_neq(h->pid, -1);
+	if (h->pid == 0) {
+		int kept = 0;
+
+		close(ready[0]);
+		close(hold[1]);
+		child_become(uid, NULL, 0);
+		for (int i = 0; i < n; i++) {
+			int fd = child_connect();
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (fd < 0)
+				_exit(3);
+			if (poll(&p, 1, i < cap - 2 ? 0 : 300) == 1)
+				close(fd); /* told busy, and closed */
+			else
+				kept++;
+		}
+		c = (char)kept;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(4);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	h->ready = ready[0];
+	h->hold = hold[1];
+	cr_assert_eq(read(h->ready, &c, 1), 1, "the child of uid %u failed", (unsigned)uid);
+	h->kept = c;
+}
+
+/* Release holders in the reverse order of their start: a later one holds
+ * a copy of every earlier one's hold pipe. */
+static void hold_release(struct holder *h)
+{
+	int status;
+
+	close(h->hold);
+	cr_assert_eq(waitpid(h->pid, &status, 0), h->pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	close(h->ready);
+}
+
+static void expect_root_answered(void)
+{
+	char *out = NULL, *err = NULL;
+	int rc = sock_vb(&out, &err, "ping", NULL);
+
+	cr_assert_eq(rc, 0, "root locked out: exit %d: %s%s", rc, out, err);
+	free(out);
+	free(err);
+}
+
+/* Silent as they are, no holder may time out while the test counts. */
+static const char *const patient[] = { "--client-timeout", "600", NULL };
+
+/* One user took all 56 non-admin slots with silent connections; now it
+ * gets 8, and another user and root still get in. */
+Test(limits, one_user_holding_its_connections_cannot_starve_another_user_or_root)
+{
+	struct holder hog, other;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to connect as other users");
+	sock_start_open(NULL, patient);
+	hold_start(&hog, 65534, 64, 8);
+	cr_assert_eq(hog.kept, 8, "one user kept %d connections", hog.kept);
+	hold_start(&other, 65533, 8, 8);
+	cr_assert_eq(other.kept, 8, "another user kept %d connections beside the first's %d",
+		     other.kept, hog.kept);
+	expect_root_answered();
+	hold_release(&other);
+	hold_release(&hog);
+	sock_assert_daemon_healthy();
+}
+
+/* 64 silent connections of one user used to fill every slot; now 7 users
+ * with 8 each fill the 56 that are not kept for admin peers: an eighth user
+ * meets busy, root still gets in. */
+Test(limits, silent_clients_of_many_users_cannot_lock_root_out)
+{
+	enum { USERS = 7, EACH = 8, OTHERS_MAX = 64 - 8 };
+	struct holder h[USERS], late;
+	int kept = 0;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to connect as other users");
+	sock_start_open(NULL, patient);
+	for (int i = 0; i < USERS; i++) {
+		hold_start(&h[i], 65534 - (uid_t)i, EACH, EACH);
+		kept += h[i].kept;
+	}
+	/* a client that connected just before (the harness's probe) may still count */
+	cr_assert_leq(kept, OTHERS_MAX, "%d silent non-admin clients kept", kept);
+	cr_assert_geq(kept, OTHERS_MAX - 1, "%d silent non-admin clients kept", kept);
+	hold_start(&late, 65534 - USERS, 1, 1);
+	cr_assert_eq(late.kept, 0, "an eighth user got in among %d", kept);
+	expect_root_answered();
+	hold_release(&late);
+	for (int i = USERS - 1; i >= 0; i--)
+		hold_release(&h[i]);
+	sock_assert_daemon_healthy();
+}
+
+/* ==== how long a connection may stay silent ==== */
+
+/* The timeout reply, then the end of the stream. */
+static void expect_timed_out(int fd, const char *what)
+{
+	json_object *rep = sock_raw_reply(fd, 20000);
+
+	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
+	close(fd);
+}
+
+Test(limits, a_silent_connection_is_closed_but_one_that_asked_is_never_timed_out)
+{
+	const char *const extra[] = { "--client-timeout", "1", NULL };
+	int silent, blank, watcher, asker;
+	json_object *rep, *ev;
+
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
+	sock_assert_driver(NIC0, "vfio-pci");
+	silent = sock_raw_connect();
+	blank = sock_raw_connect();
+	sock_raw_puts(blank, "\n\r\n"); /* blank lines are not a request */
+	watcher = sock_raw_connect();
+	sock_raw_puts(watcher, "{\"v\":1,\"id\":\"w\",\"cmd\":\"watch\"}\n");
+	rep = sock_raw_reply(watcher, 5000);
+	cr_assert(sock_reply_ok(rep), "watch refused");
+	json_object_put(rep);
+	asker = sock_raw_connect();
+	sock_expect_pong(asker);
+
+	expect_timed_out(silent, "the silent client");
+	expect_timed_out(blank, "the client of blank lines");
+	/* A guard, not a timing: three times the timeout, and the two that
+	 * asked have been sent nothing, are not closed, and still work. */
+	cr_assert_not(sock_readable(watcher, 3000), "the watcher was sent something");
+	cr_assert_not(sock_readable(asker, 0), "the client that asked was sent something");
+	sock_expect_pong(asker);
+	cr_assert_eq(sock_vb(NULL, NULL, "add", "--runtime", NIC1, NULL), 0);
+	rep = sock_raw_reply(watcher, 10000);
+	cr_assert(rep && json_object_object_get_ex(rep, "event", &ev), "no event for the watcher: %s",
+		  rep ? json_object_to_json_string(rep) : "closed");
+	json_object_put(rep);
+	close(watcher);
+	close(asker);
+	sock_assert_daemon_healthy();
+}
+
+/* ==== what a flood writes to the log ==== */
+
+static unsigned log_count(const char *needle)
+{
+	char *text = sock_read_text(sock_d.log, NULL);
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(text);
+	return n;
+}
+
+/* Each refusal used to log a line: 117,461 lines in 5 s. Now one line per
+ * cause every 5 s. */
+Test(limits, a_flood_of_refused_connections_logs_a_bounded_number_of_lines)
+{
+	enum { MAX = 64 + 8, FLOOD = 2000 };
+	int fds[MAX], kept = 0;
+	unsigned lines;
+
+	sock_start_with("DEFAULT " NIC0 "\n", patient);
+	/* we are root or the daemon's uid: an admin peer, let in up to 72 */
+	for (int i = 0; i < MAX; i++) {
+		fds[i] = sock_raw_connect();
+		kept += !sock_readable(fds[i], i < MAX - 2 ? 0 : 300);
+	}
+	cr_assert_geq(kept, MAX - 1);
+	for (int i = 0; i < FLOOD; i++) {
+		int fd = sock_raw_connect();
+		json_object *rep = sock_raw_reply(fd, 5000);
+
+		cr_assert_str_eq(sock_reply_code(rep), "busy", "connection %d: %s", i,
+				 rep ? json_object_to_json_string(rep) : "no reply");
+		json_object_put(rep);
+		close(fd);
+	}
+	lines = log_count("refusing");
+	cr_log_info("%d refusals, %u log lines", FLOOD, lines);
+	cr_assert_geq(lines, 1, "no refusal logged at all");
+	cr_assert_leq(lines, 10, "%u lines for %d refusals", lines, FLOOD);
+	for (int i = 0; i < MAX; i++)
+		close(fds[i]);
+	sock_assert_daemon_healthy();
+}
