@@ -54,6 +54,8 @@ struct server {
 	struct server_clients clients;
 	unsigned n_clients;
 	struct event *reaper;		/* frees the dropped clients, from the loop */
+	struct event *accept_retry;	/* listens again after a failed accept */
+	int accept_pause_ms;		/* the last pause; 0 after an accept */
 };
 
 /* server-client.c */

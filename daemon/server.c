@@ -179,6 +179,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	char why[128];
 	int r;
 
+	s->accept_pause_ms = 0; /* accept works again */
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -204,14 +205,38 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		  c->admin ? " (admin)" : "");
 }
 
+/* A failed accept pauses listening, for 100 ms doubling to 1 s until one
+ * succeeds: the error (EMFILE at the file limit above all) stays while
+ * the connection waits in the backlog, and retrying at once would spin. */
+#define SERVER_ACCEPT_PAUSE_MS 100
+#define SERVER_ACCEPT_PAUSE_MAX_MS 1000
+
 static void on_accept_error(struct evconnlistener *l, void *ud)
 {
 	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
-	int err = EVUTIL_SOCKET_ERROR();
+	struct server *s = ud;
+	const char *err = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+	int ms = s->accept_pause_ms ? s->accept_pause_ms * 2 : SERVER_ACCEPT_PAUSE_MS;
+	struct timeval tv;
 
-	/* EMFILE and friends: keep serving the clients we have. */
-	log_ratelimited(&rl, LOG_LVL_WARNING, "control socket: accept: %s",
-			evutil_socket_error_to_string(err));
+	if (ms > SERVER_ACCEPT_PAUSE_MAX_MS)
+		ms = SERVER_ACCEPT_PAUSE_MAX_MS;
+	s->accept_pause_ms = ms;
+	/* The clients we have are served all the while. */
+	evconnlistener_disable(l);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(s->accept_retry, &tv);
+	if (!log_ratelimited(&rl, LOG_LVL_WARNING,
+			     "control socket: accept: %s; new clients wait", err))
+		log_debug("control socket: accept: %s; listening again in %d ms", err, ms);
+}
+
+static void on_accept_retry(evutil_socket_t fd, short what, void *ud)
+{
+	struct server *s = ud;
+
+	evconnlistener_enable(s->listener);
 }
 
 /* ---- watch events ----------------------------------------------------- */
@@ -389,12 +414,15 @@ struct server *server_new(struct event_base *base, struct engine *engine,
 	s->path = strdup(s->o.path);
 	s->o.path = s->path;
 	s->reaper = event_new(base, -1, 0, server_reap, s);
-	r = s->path && s->reaper ? resolve_admin_group(s) : -ENOMEM;
+	s->accept_retry = evtimer_new(base, on_accept_retry, s);
+	r = s->path && s->reaper && s->accept_retry ? resolve_admin_group(s) : -ENOMEM;
 	if (r == 0)
 		r = server_listen(s);
 	if (r < 0) {
 		if (s->reaper)
 			event_free(s->reaper);
+		if (s->accept_retry)
+			event_free(s->accept_retry);
 		free(s->path);
 		free(s);
 		errno = -r;
@@ -420,6 +448,8 @@ void server_free(struct server *s)
 		evconnlistener_free(s->listener);
 	if (s->reaper)
 		event_free(s->reaper);
+	if (s->accept_retry)
+		event_free(s->accept_retry);
 	unlink(s->path);
 	free(s->path);
 	free(s);
