@@ -676,46 +676,36 @@ char *out_error_text(const struct proto_reply *rep)
 	return memstream_done(f, &buf);
 }
 
+/* jstr() made printable, or alt (also made printable) when absent. */
+static char *jstr_printable(json_object *o, const char *key, const char *alt)
+{
+	const char *s = jstr(o, key);
+
+	return out_printable(s ? s : alt);
+}
+
 char *out_version_text(json_object *result)
 {
-	const char *fields[] = { jstr(result, PROTO_R_DAEMON_VERSION), jstr(result, PROTO_R_NODE),
-				 jstr(result, PROTO_R_SYSFS_ROOT) };
-	char *buf = NULL, proto[24];
-	size_t len = 0;
-	FILE *f;
+	_cleanup_free_ char *version = jstr_printable(result, PROTO_R_DAEMON_VERSION, "?");
+	_cleanup_free_ char *node = jstr_printable(result, PROTO_R_NODE, "?");
+	_cleanup_free_ char *root = jstr_printable(result, PROTO_R_SYSFS_ROOT, "?");
+	char proto[24];
 
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (!version || !node || !root)
 		return NULL;
-	fputs("daemon: vfiobindd ", f);
-	put_clean(f, fields[0] ? fields[0] : "?");
-	fprintf(f, " (protocol %s) on node ", jint_text(result, PROTO_R_PROTOCOL, proto,
-							   sizeof(proto)));
-	put_clean(f, fields[1] ? fields[1] : "?");
-	fputs(", sysfs ", f);
-	put_clean(f, fields[2] ? fields[2] : "?");
-	if (out_bool(result, PROTO_R_DRY_RUN) == 1)
-		fputs(", dry run", f);
-	fputc('\n', f);
-	return memstream_done(f, &buf);
+	return strf("daemon: vfiobindd %s (protocol %s) on node %s, sysfs %s%s\n", version,
+		    jint_text(result, PROTO_R_PROTOCOL, proto, sizeof(proto)), node, root,
+		    out_bool(result, PROTO_R_DRY_RUN) == 1 ? ", dry run" : "");
 }
 
 char *out_added_text(json_object *result, bool runtime)
 {
-	const char *line = jstr(result, PROTO_R_ADDED);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	_cleanup_free_ char *line = jstr_printable(result, PROTO_R_ADDED, "(line)");
 
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (!line)
 		return NULL;
-	fputs("added: ", f);
-	put_clean(f, line ? line : "(line)");
-	if (runtime)
-		fputs(" (runtime only: the file is unchanged)", f);
-	fputc('\n', f);
-	return memstream_done(f, &buf);
+	return strf("added: %s%s\n", line,
+		    runtime ? " (runtime only: the file is unchanged)" : "");
 }
 
 const char *out_version_mismatch(long long daemon_version, char *buf, size_t size)

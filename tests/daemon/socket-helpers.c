@@ -294,6 +294,17 @@ void sock_expect_pong(int fd)
 	json_object_put(rep);
 }
 
+void sock_expect_timed_out(int fd, const char *what)
+{
+	json_object *rep = sock_raw_reply(fd, 20000);
+
+	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
+	close(fd);
+}
+
 /* ---- who connects ---- */
 
 /* setpriv (util-linux) as nobody, with extra supplementary groups or none. */

@@ -56,6 +56,9 @@ bool sock_reply_ok(json_object *rep);
 void sock_expect_error(int fd, const char *line, const char *code);
 /* Send a ping, expect its pong. */
 void sock_expect_pong(int fd);
+/* A client that owes a request ran out of time: its timeout reply (within
+ * 20 s), then the end of its stream; fd is closed. what names it. */
+void sock_expect_timed_out(int fd, const char *what);
 
 /* ---- who connects ---- */
 #define NOBODY "65534"

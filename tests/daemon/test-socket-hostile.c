@@ -225,19 +225,6 @@ Test(socket, malformed_and_wrong_requests_get_their_code_and_keep_the_connection
 	sock_assert_daemon_healthy();
 }
 
-/* The time out of a client that owes a request: its timeout reply, then
- * the end of its stream. */
-static void expect_timed_out(int fd, const char *what)
-{
-	json_object *rep = sock_raw_reply(fd, 20000);
-
-	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
-			 rep ? json_object_to_json_string(rep) : "no reply");
-	json_object_put(rep);
-	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
-	close(fd);
-}
-
 Test(socket, silent_and_half_line_clients_do_not_block_others)
 {
 	const char *const extra[] = { "--client-timeout", "2", NULL };
@@ -255,8 +242,8 @@ Test(socket, silent_and_half_line_clients_do_not_block_others)
 
 	/* the half line runs out of time (--client-timeout) and is closed; so
 	 * is the client that never began a request */
-	expect_timed_out(half, "the half-line client");
-	expect_timed_out(silent, "the silent client");
+	sock_expect_timed_out(half, "the half-line client");
+	sock_expect_timed_out(silent, "the silent client");
 	sock_assert_daemon_healthy();
 }
 

@@ -275,18 +275,6 @@ Test(limits, silent_clients_of_many_users_cannot_lock_root_out)
 
 /* ==== how long a connection may stay silent ==== */
 
-/* The timeout reply, then the end of the stream. */
-static void expect_timed_out(int fd, const char *what)
-{
-	json_object *rep = sock_raw_reply(fd, 20000);
-
-	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
-			 rep ? json_object_to_json_string(rep) : "no reply");
-	json_object_put(rep);
-	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
-	close(fd);
-}
-
 Test(limits, a_silent_connection_is_closed_but_one_that_asked_is_never_timed_out)
 {
 	const char *const extra[] = { "--client-timeout", "1", NULL };
@@ -306,8 +294,8 @@ Test(limits, a_silent_connection_is_closed_but_one_that_asked_is_never_timed_out
 	asker = sock_raw_connect();
 	sock_expect_pong(asker);
 
-	expect_timed_out(silent, "the silent client");
-	expect_timed_out(blank, "the client of blank lines");
+	sock_expect_timed_out(silent, "the silent client");
+	sock_expect_timed_out(blank, "the client of blank lines");
 	/* A guard, not a timing: three times the timeout, and the two that
 	 * asked have been sent nothing, are not closed, and still work. */
 	cr_assert_not(sock_readable(watcher, 3000), "the watcher was sent something");
