@@ -316,12 +316,12 @@ static bool client_line(struct server_client *c, const char *line, size_t len)
 	return alive;
 }
 
-/* A client that ran out of time: its timeout error, then closed. */
-static void client_timed_out(struct server_client *c, const char *why, int ms)
+/* A client that ran out of time: its timeout error, then closed. rl: the
+ * cause's rate limit (a peer can reconnect and time out in a loop). */
+static void client_timed_out(struct server_client *c, struct log_ratelimit *rl,
+			     const char *why, int ms)
 {
-	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
-
-	log_ratelimited(&rl, LOG_LVL_INFO, "client pid %d uid %u: %s within %d ms; closing",
+	log_ratelimited(rl, LOG_LVL_INFO, "client pid %d uid %u: %s within %d ms; closing",
 			(int)c->pid, (unsigned)c->uid, why, ms);
 	client_fail_close(c, proto_reply_error(NULL, PROTO_ERR_TIMEOUT, "%s within %d ms", why,
 					       ms));
@@ -329,9 +329,10 @@ static void client_timed_out(struct server_client *c, const char *why, int ms)
 
 static void on_idle(evutil_socket_t fd, short what, void *ud)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
 	struct server_client *c = ud;
 
-	client_timed_out(c, "request line not finished", c->server->o.idle_timeout_ms);
+	client_timed_out(c, &rl, "request line not finished", c->server->o.idle_timeout_ms);
 }
 
 /* Nothing asked yet this long after connecting. A line under way is left to
@@ -339,12 +340,13 @@ static void on_idle(evutil_socket_t fd, short what, void *ud)
  * such timeout at all (doc/protocol.md, Limits). */
 static void on_first(evutil_socket_t fd, short what, void *ud)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
 	struct server_client *c = ud;
 
 	if (c->dropped || c->closing || c->asked ||
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		return;
-	client_timed_out(c, "no request", c->server->o.first_request_ms);
+	client_timed_out(c, &rl, "no request", c->server->o.first_request_ms);
 }
 
 static void ms_timeval(int ms, struct timeval *tv)
