@@ -131,6 +131,14 @@ int client_usage_error(const struct cmd_entry *e, const char *fmt, ...)
  * environment or the clock: main() decides the style and passes it in.
  * Functions returning char * give a malloc'd string, NULL on ENOMEM. */
 
+/* s (NULL: "") made safe to show on a terminal, malloc'd (NULL on ENOMEM):
+ * every string from the daemon passes here (or through the formatters
+ * below, which use it) before display. Each byte that does not begin a
+ * printable character becomes '?': C0 controls (ESC, CR, BEL, newline...),
+ * DEL, C1 controls (U+0080..U+009F), bidi overrides, malformed UTF-8.
+ * Well-formed UTF-8 text stays as it is. */
+char *out_printable(const char *s);
+
 /* Colour only for a terminal, when NO_COLOR is unset or empty
  * (no-color.org), TERM is not "dumb" and --no-color was not given. */
 bool out_color_wanted(bool stdout_tty, const char *no_color_env, const char *term,
@@ -153,8 +161,8 @@ struct out_table {
 };
 
 void out_table_init(struct out_table *t, const struct out_column *cols, size_t ncols);
-/* Append a row of ncols cells (NULL or "" shows as "-"); control characters
- * become '?' so a daemon string cannot drive the terminal. 0 or -ENOMEM. */
+/* Append a row of ncols cells (NULL or "" shows as "-"), each made
+ * printable by out_printable(). 0 or -ENOMEM. */
 int out_table_add(struct out_table *t, const char *const *cells);
 void out_table_clear(struct out_table *t);
 /* Header and rows, columns two spaces apart, no trailing blanks. When the
@@ -186,6 +194,11 @@ const char *out_time(long long ms, char *buf, size_t size);
 /* "vfiobind: CODE: MESSAGE\n", then "FILE:LINE: MESSAGE\n" for each entry of
  * error.errors (config-invalid). */
 char *out_error_text(const struct proto_reply *rep);
+/* version: "daemon: vfiobindd VERSION (protocol N) on node NODE, sysfs ROOT[,
+ * dry run]\n" ("?" for what is missing). */
+char *out_version_text(json_object *result);
+/* add: "added: LINE[ (runtime only: the file is unchanged)]\n". */
+char *out_added_text(json_object *result, bool runtime);
 /* A daemon of another protocol version than PROTO_VERSION: "vfiobindd speaks
  * protocol N, this vfiobind speaks M: restart vfiobindd or use the vfiobind
  * that came with it" into buf (no prefix, no newline). Returns buf. */

@@ -199,6 +199,9 @@ static const char *unreachable_hint(int r)
 
 int client_conn_failed(const struct client *c, int r, const struct proto_err *err)
 {
+	/* What the decoder says of a reply may quote it: made printable. */
+	_cleanup_free_ char *msg = NULL;
+
 	switch (r) {
 	case -ETIMEDOUT:
 		fprintf(stderr, "vfiobind: timeout: no reply from vfiobindd at %s within %d ms\n",
@@ -209,12 +212,14 @@ int client_conn_failed(const struct client *c, int r, const struct proto_err *er
 			"or a reply from it %d bytes\n", PROTO_MAX_LINE, PROTO_MAX_REPLY);
 		return CLIENT_EXIT_FAIL;
 	case -EBADMSG:
+		msg = out_printable(err && err->message[0] ? err->message : "malformed");
 		fprintf(stderr, "vfiobind: bad reply from vfiobindd at %s: %s\n", c->socket,
-			err && err->message[0] ? err->message : "malformed");
+			msg ? msg : "malformed");
 		return CLIENT_EXIT_FAIL;
 	case -EPROTONOSUPPORT:
-		fprintf(stderr, "vfiobind: %s\n", err && err->message[0] ? err->message
-					: "vfiobindd speaks another protocol version");
+		msg = out_printable(err && err->message[0] ? err->message
+				    : "vfiobindd speaks another protocol version");
+		fprintf(stderr, "vfiobind: %s\n", msg ? msg : "another protocol version");
 		return CLIENT_EXIT_FAIL;
 	case 0:
 	case -EPROTO:

@@ -130,17 +130,63 @@ static size_t text_prefix(const char *s, size_t cols)
 	return i;
 }
 
+/* --- the one sanitiser every daemon string passes before display */
+
 static bool is_control(unsigned char ch)
 {
 	return ch < 0x20 || ch == 0x7f;
 }
 
-/* Write s (NULL: nothing) with control characters (escape sequences,
- * newlines) shown as '?'. */
+/* The length of the printable character that starts s: 1 for printable
+ * ASCII, 2 to 4 for a well-formed UTF-8 sequence of a code point that is
+ * not a C1 control (U+0080..U+009F, which some terminals obey like ESC [)
+ * nor a bidi override (U+202A..U+202E, U+2066..U+2069: text shown in
+ * another order than it reads); 0 for a C0 control (ESC, CR, BEL...), DEL,
+ * those, or a byte that does not begin well-formed UTF-8 (a lone 0x9b is
+ * CSI to a terminal reading 8-bit C1). */
+static size_t printable_len(const unsigned char *s)
+{
+	unsigned cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return !is_control(s[0]);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also the NUL of a cut sequence */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong, surrogate, beyond U+10FFFF, C1, bidi */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+/* Write s (NULL: nothing) made printable: each byte that does not begin a
+ * printable character shown as '?'. */
 static void put_clean(FILE *f, const char *s)
 {
-	for (; s && *s; s++)
-		fputc(is_control((unsigned char)*s) ? '?' : *s, f);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = printable_len(p);
+
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fputc('?', f);
+			p++;
+		}
+	}
 }
 
 /* Close an open_memstream() stream: the text, or NULL when it failed. buf
@@ -152,6 +198,18 @@ static char *memstream_done(FILE *f, char **buf)
 		return NULL;
 	}
 	return *buf;
+}
+
+char *out_printable(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_clean(f, s);
+	return memstream_done(f, &buf);
 }
 
 /* vasprintf that gives NULL (never an undefined pointer) on failure. */
@@ -188,17 +246,7 @@ void out_table_clear(struct out_table *t)
 
 static char *cell_dup(const char *s)
 {
-	char *d;
-
-	if (!s || !s[0])
-		s = "-";
-	d = strdup(s);
-	if (!d)
-		return NULL;
-	for (char *p = d; *p; p++)
-		if (is_control((unsigned char)*p))
-			*p = '?';
-	return d;
+	return out_printable(s && s[0] ? s : "-");
 }
 
 int out_table_add(struct out_table *t, const char *const *cells)
@@ -550,15 +598,16 @@ static const char *event_time(json_object *ev, char *buf, size_t size)
 /* One field of an event line: cleaned, padded to w (0: last, no padding). */
 static void event_field(FILE *f, const char *s, int w, const char *sgr, bool color)
 {
-	if (!s || !s[0])
-		s = "-";
+	_cleanup_free_ char *clean = out_printable(s && s[0] ? s : "-");
+	const char *t = clean ? clean : "?";
+
 	if (sgr && color)
 		fputs(sgr, f);
-	put_clean(f, s);
+	fputs(t, f);
 	if (sgr && color)
 		fputs(SGR_RESET, f);
 	if (w)
-		fprintf(f, "%*s", w > (int)text_width(s) ? w - (int)text_width(s) + 1 : 1, "");
+		fprintf(f, "%*s", w > (int)text_width(t) ? w - (int)text_width(t) + 1 : 1, "");
 }
 
 char *out_event_line(json_object *event, const struct out_style *st)
@@ -645,6 +694,38 @@ char *out_error_text(const struct proto_reply *rep)
 		fputc('\n', f);
 	}
 	return memstream_done(f, &buf);
+}
+
+/* jstr() made printable, or alt (also made printable) when absent. */
+static char *jstr_printable(json_object *o, const char *key, const char *alt)
+{
+	const char *s = jstr(o, key);
+
+	return out_printable(s ? s : alt);
+}
+
+char *out_version_text(json_object *result)
+{
+	_cleanup_free_ char *version = jstr_printable(result, PROTO_R_DAEMON_VERSION, "?");
+	_cleanup_free_ char *node = jstr_printable(result, PROTO_R_NODE, "?");
+	_cleanup_free_ char *root = jstr_printable(result, PROTO_R_SYSFS_ROOT, "?");
+	char proto[24];
+
+	if (!version || !node || !root)
+		return NULL;
+	return strf("daemon: vfiobindd %s (protocol %s) on node %s, sysfs %s%s\n", version,
+		    jint_text(result, PROTO_R_PROTOCOL, proto, sizeof(proto)), node, root,
+		    out_bool(result, PROTO_R_DRY_RUN) == 1 ? ", dry run" : "");
+}
+
+char *out_added_text(json_object *result, bool runtime)
+{
+	_cleanup_free_ char *line = jstr_printable(result, PROTO_R_ADDED, "(line)");
+
+	if (!line)
+		return NULL;
+	return strf("added: %s%s\n", line,
+		    runtime ? " (runtime only: the file is unchanged)" : "");
 }
 
 const char *out_version_mismatch(long long daemon_version, char *buf, size_t size)

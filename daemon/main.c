@@ -35,7 +35,7 @@ struct options {
 	const char *proc_root;		/* NULL: /proc for the real /sys, else none */
 	const char *udev_source, *socket_group, *admin_group;
 	unsigned socket_mode;
-	int resync_s, stuck_s, release_grace_s, log_level;
+	int resync_s, stuck_s, release_grace_s, client_timeout_s, log_level;
 	bool once, dry_run, check_config;
 };
 
@@ -43,6 +43,7 @@ enum {
 	OPT_SYSFS_ROOT = 256, OPT_NODE_NAME, OPT_ONCE, OPT_DRY_RUN, OPT_CHECK_CONFIG,
 	OPT_SOCKET, OPT_RUN_DIR, OPT_RESYNC, OPT_LOG_LEVEL, OPT_UDEV_SOURCE, OPT_SOCKET_MODE,
 	OPT_SOCKET_GROUP, OPT_ADMIN_GROUP, OPT_STUCK, OPT_PROC_ROOT, OPT_RELEASE_GRACE,
+	OPT_CLIENT_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
+	{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
@@ -91,6 +93,8 @@ static void usage(FILE *f)
 		"      --socket-mode MODE   socket permissions, octal (default 0600)\n"
 		"      --socket-group GROUP group owning the socket\n"
 		"      --admin-group GROUP  members may change state through the socket (root always may)\n"
+		"      --client-timeout SECONDS  a socket client must begin its first request,\n"
+		"                           and finish each request line, within this (default 10)\n"
 		"      --run-dir DIR        lock and state directory (default %s)\n"
 		"      --resync SECONDS     periodic full pass, 0 = off (default 300)\n"
 		"      --stuck-timeout SECONDS  an action running longer is reported stuck (default 10)\n"
@@ -151,6 +155,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_RELEASE_GRACE:
 			if (parse_int(optarg, 0, 3600, &o->release_grace_s) < 0)
 				return bad_option("release-grace", optarg);
+			break;
+		case OPT_CLIENT_TIMEOUT:
+			if (parse_int(optarg, 1, 86400, &o->client_timeout_s) < 0)
+				return bad_option("client-timeout", optarg);
 			break;
 		case OPT_LOG_LEVEL:
 			if ((o->log_level = log_parse_level(optarg)) < 0)
@@ -317,7 +325,8 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 		.group = o->socket_group,
 		.admin_group = o->admin_group,
 		.max_clients = 64,
-		.idle_timeout_ms = 10000,
+		.idle_timeout_ms = o->client_timeout_s * 1000,
+		.first_request_ms = o->client_timeout_s * 1000,
 	};
 	struct event *sigs[4] = { 0 };
 	const int signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
@@ -375,6 +384,7 @@ int main(int argc, char **argv)
 		.resync_s = 300,
 		.stuck_s = 10,
 		.release_grace_s = ENGINE_RELEASE_GRACE_MS / 1000,
+		.client_timeout_s = 10,
 		.log_level = LOG_LVL_INFO,
 	};
 	struct sysfs_ops sysfs;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* server-client.c: one client of the control socket, from accept to free:
- * lines in (at most PROTO_MAX_LINE each, a half-sent line timed out), each
+ * lines in (at most PROTO_MAX_LINE each, a half-sent line timed out, and a
+ * connection that has not begun its first request timed out), each
  * request decoded (protocol/proto.c), its args checked against the command
  * table, run by its command (daemon/cmd/) and answered in order; replies and
  * watch events out, with reading paused while too much output waits and a
@@ -126,6 +127,14 @@ void server_reap(evutil_socket_t fd, short what, void *ud)
 	}
 }
 
+static void client_timers_stop(struct server_client *c)
+{
+	if (c->idle_timer)
+		event_del(c->idle_timer);
+	if (c->first_timer)
+		event_del(c->first_timer);
+}
+
 /* Give up on c now, but never free it here: its request may be running
  * (a handler's engine call emits events that reach server_client_send()), and
  * callers up the stack still hold it. Reading and writing stop, what was
@@ -143,8 +152,7 @@ static void client_drop(struct server_client *c)
 		       evbuffer_get_length(bufferevent_get_input(c->bev)));
 	evbuffer_drain(bufferevent_get_output(c->bev),
 		       evbuffer_get_length(bufferevent_get_output(c->bev)));
-	if (c->idle_timer)
-		event_del(c->idle_timer);
+	client_timers_stop(c);
 	event_active(c->server->reaper, EV_TIMEOUT, 0);
 }
 
@@ -152,6 +160,9 @@ static void client_drop(struct server_client *c)
  * before); c is still valid then, freed later by the reaper. */
 bool server_client_send(struct server_client *c, json_object *obj)
 {
+	/* Peers can repeat these as fast as they reconnect. */
+	static struct log_ratelimit rl_oom = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+	static struct log_ratelimit rl_watch = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	_cleanup_free_ char *line = NULL;
 	size_t len = 0;
@@ -165,14 +176,16 @@ bool server_client_send(struct server_client *c, json_object *obj)
 	line = proto_encode_line(obj, &len);
 	json_object_put(obj);
 	if (!line || evbuffer_add(out, line, len) < 0) {
-		log_warning("client pid %d: out of memory for a reply; closing", (int)c->pid);
+		log_ratelimited(&rl_oom, LOG_LVL_WARNING,
+				"client pid %d: out of memory for a reply; closing", (int)c->pid);
 		client_drop(c);
 		return false;
 	}
 	if (c->watch_id && evbuffer_get_length(out) > c->server->o.watch_max_output) {
 		/* A watcher that does not read must not grow our memory. */
-		log_warning("watch client pid %d: %zu bytes unread; dropped", (int)c->pid,
-			    evbuffer_get_length(out));
+		log_ratelimited(&rl_watch, LOG_LVL_WARNING,
+				"watch client pid %d: %zu bytes unread; dropped", (int)c->pid,
+				evbuffer_get_length(out));
 		client_drop(c);
 		return false;
 	}
@@ -193,8 +206,7 @@ static void client_fail_close(struct server_client *c, json_object *reply)
 	bufferevent_disable(c->bev, EV_READ);
 	evbuffer_drain(bufferevent_get_input(c->bev),
 		       evbuffer_get_length(bufferevent_get_input(c->bev)));
-	if (c->idle_timer)
-		event_del(c->idle_timer);
+	client_timers_stop(c);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		client_drop(c);
 }
@@ -284,6 +296,11 @@ static bool client_line(struct server_client *c, const char *line, size_t len)
 
 	if (len == 0 || (len == 1 && line[0] == '\r'))
 		return true; /* blank lines are tolerated, as from a human typing */
+	/* Its first request (answered, whatever it was): from now on the
+	 * connection may stay idle for good (a watch, a client waiting). */
+	c->asked = true;
+	if (c->first_timer)
+		event_del(c->first_timer);
 	if (proto_decode_request(line, len, &req, &err) < 0) {
 		log_debug("client pid %d: %s: %s", (int)c->pid, proto_error_name(err.code),
 			  err.message);
@@ -299,13 +316,43 @@ static bool client_line(struct server_client *c, const char *line, size_t len)
 	return alive;
 }
 
+/* A client that ran out of time: its timeout error, then closed. rl: the
+ * cause's rate limit (a peer can reconnect and time out in a loop). */
+static void client_timed_out(struct server_client *c, struct log_ratelimit *rl,
+			     const char *why, int ms)
+{
+	log_ratelimited(rl, LOG_LVL_INFO, "client pid %d uid %u: %s within %d ms; closing",
+			(int)c->pid, (unsigned)c->uid, why, ms);
+	client_fail_close(c, proto_reply_error(NULL, PROTO_ERR_TIMEOUT, "%s within %d ms", why,
+					       ms));
+}
+
 static void on_idle(evutil_socket_t fd, short what, void *ud)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
 	struct server_client *c = ud;
 
-	client_fail_close(c, proto_reply_error(NULL, PROTO_ERR_TIMEOUT,
-					       "request line not finished within %d ms",
-					       c->server->o.idle_timeout_ms));
+	client_timed_out(c, &rl, "request line not finished", c->server->o.idle_timeout_ms);
+}
+
+/* Nothing asked yet this long after connecting. A line under way is left to
+ * the half-line timeout (on_idle); after the first request there is no
+ * such timeout at all (doc/protocol.md, Limits). */
+static void on_first(evutil_socket_t fd, short what, void *ud)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+	struct server_client *c = ud;
+
+	if (c->dropped || c->closing || c->asked ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		return;
+	client_timed_out(c, &rl, "no request", c->server->o.first_request_ms);
+}
+
+static void ms_timeval(int ms, struct timeval *tv)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
 }
 
 static void arm_idle(struct server_client *c)
@@ -324,8 +371,7 @@ static void arm_idle(struct server_client *c)
 	 * dribbles one byte a second still runs out of time. */
 	if (event_pending(c->idle_timer, EV_TIMEOUT, NULL))
 		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	ms_timeval(ms, &tv);
 	event_add(c->idle_timer, &tv);
 }
 
@@ -412,8 +458,7 @@ static void on_event(struct bufferevent *bev, short what, void *ud)
 	    (c->deferred_id || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
 		/* Half-closed: the replies still go out, then we close. */
 		c->closing = true;
-		if (c->idle_timer)
-			event_del(c->idle_timer);
+		client_timers_stop(c);
 		return;
 	}
 	server_client_free(c);
@@ -430,6 +475,8 @@ void server_client_free(struct server_client *c)
 	s->n_clients--;
 	if (c->idle_timer)
 		event_free(c->idle_timer);
+	if (c->first_timer)
+		event_free(c->first_timer);
 	bufferevent_free(c->bev);
 	json_object_put(c->watch_id);
 	json_object_put(c->errfields);
@@ -441,16 +488,20 @@ void server_client_free(struct server_client *c)
 int server_client_start(struct server_client *c, int fd)
 {
 	struct server *s = c->server;
+	struct timeval tv;
 
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->idle_timer = evtimer_new(s->base, on_idle, c);
-	if (!c->bev || !c->idle_timer) {
+	c->first_timer = evtimer_new(s->base, on_first, c);
+	if (!c->bev || !c->idle_timer || !c->first_timer) {
 		if (c->bev)
 			bufferevent_free(c->bev);
 		else
 			close(fd);
 		if (c->idle_timer)
 			event_free(c->idle_timer);
+		if (c->first_timer)
+			event_free(c->first_timer);
 		free(c);
 		return -ENOMEM;
 	}
@@ -461,5 +512,9 @@ int server_client_start(struct server_client *c, int fd)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_LINE + 2);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (s->o.first_request_ms >= 0) {
+		ms_timeval(s->o.first_request_ms, &tv);
+		event_add(c->first_timer, &tv);
+	}
 	return 0;
 }

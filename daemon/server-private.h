@@ -20,6 +20,7 @@ struct server_client {
 	struct server *server;
 	struct bufferevent *bev;
 	struct event *idle_timer;	/* armed while a half-sent line waits */
+	struct event *first_timer;	/* armed until the first request line */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -27,6 +28,8 @@ struct server_client {
 	bool closing;			/* flush the output, then free */
 	bool dropped;			/* given up: freed from the reaper, never in place */
 	bool paused;			/* reading stopped: output over the cap */
+	bool asked;			/* a request line came: no first-request
+					   timeout any more */
 	json_object *watch_id;		/* set: a watch subscriber */
 	json_object *deferred_id;	/* set: a reply is owed (SERVER_DEFERRED) */
 	bool deferring;			/* set by the handler during dispatch */
@@ -51,6 +54,8 @@ struct server {
 	struct server_clients clients;
 	unsigned n_clients;
 	struct event *reaper;		/* frees the dropped clients, from the loop */
+	struct event *accept_retry;	/* listens again after a failed accept */
+	int accept_pause_ms;		/* the last pause; 0 after an accept */
 };
 
 /* server-client.c */

@@ -26,21 +26,55 @@
 #include "util.h"
 #include "clock.h"
 
-#define SERVER_MAX_GROUPS 256
+/* A first guess at a peer's supplementary groups; one with more (up to
+ * NGROUPS_MAX, 65536) gets a buffer of the size the kernel asks for. */
+#define SERVER_PEER_GROUPS 256
 
 /* ---- peers ------------------------------------------------------------ */
 
+#ifdef SO_PEERGROUPS
+/* The peer's supplementary groups as of connect() (Linux 4.13): 0 with
+ * *groups (malloc'd) and *n, or -errno. */
+static int peer_groups(int fd, gid_t **groups, size_t *n)
+{
+	socklen_t len = SERVER_PEER_GROUPS * sizeof(gid_t);
+
+	/* ERANGE sets len to what the groups need; they were fixed at
+	 * connect(), so one retry with that much is enough. */
+	for (int tries = 0; tries < 2; tries++) {
+		gid_t *g = malloc(len ? len : 1);
+
+		if (!g)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			*groups = g;
+			*n = len / sizeof(gid_t);
+			return 0;
+		}
+		free(g);
+		if (errno != ERANGE)
+			return -errno;
+	}
+	return -ERANGE;
+}
+#endif
+
 static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid)
 {
-	gid_t groups[SERVER_MAX_GROUPS];
-	socklen_t len = sizeof(groups);
-
 	if (cred->gid == gid)
 		return true;
 #ifdef SO_PEERGROUPS
-	/* Supplementary groups as of connect() (Linux 4.13). */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
-		for (size_t i = 0; i < len / sizeof(gid_t); i++)
+	{
+		static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+		_cleanup_free_ gid_t *groups = NULL;
+		size_t n = 0;
+		int r = peer_groups(fd, &groups, &n);
+
+		if (r < 0)
+			log_ratelimited(&rl, LOG_LVL_WARNING,
+					"control socket: groups of pid %d: %s; taken as not admin",
+					(int)cred->pid, strerror(-r));
+		for (size_t i = 0; i < n; i++)
 			if (groups[i] == gid)
 				return true;
 	}
@@ -66,16 +100,23 @@ static int peer_identify(struct server *s, struct server_client *c, int fd)
 
 /* ---- accepting -------------------------------------------------------- */
 
-static void refuse_busy(int fd, unsigned max)
+/* A peer that keeps connecting makes a refusal per connection: each cause
+ * logs one line per interval, with the count of the others. */
+static struct log_ratelimit rl_busy = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_busy_uid = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_busy_unsent = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+static struct log_ratelimit rl_cred = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+
+static void refuse_busy(int fd, const char *why)
 {
-	json_object *reply = proto_reply_error(NULL, PROTO_ERR_BUSY,
-					       "too many clients (at most %u)", max);
+	json_object *reply = proto_reply_error(NULL, PROTO_ERR_BUSY, "%s", why);
 	_cleanup_free_ char *line = reply ? proto_encode_line(reply, NULL) : NULL;
 
 	json_object_put(reply);
 	/* Best effort on a fresh socket whose buffer is empty; never block. */
 	if (line && send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		log_debug("busy reply not sent: %m");
+		log_ratelimited(&rl_busy_unsent, LOG_LVL_DEBUG, "busy reply not sent: %s",
+				strerror(errno));
 	close(fd);
 }
 
@@ -91,31 +132,71 @@ static unsigned client_limit(const struct server *s, bool admin)
 	return max > 2 * SERVER_ADMIN_RESERVE ? max - SERVER_ADMIN_RESERVE : (max + 1) / 2;
 }
 
+/* The connections uid holds as a peer that is not admin. */
+static unsigned uid_clients(const struct server *s, uid_t uid)
+{
+	const struct server_client *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &s->clients, entry)
+		n += !c->admin && c->uid == uid;
+	return n;
+}
+
+/* 0 when c may have a slot, else the busy reply's message into why. */
+static int client_admit(const struct server *s, const struct server_client *c, char *why,
+			size_t size)
+{
+	unsigned limit = client_limit(s, c->admin), mine;
+
+	if (s->n_clients >= limit) {
+		log_ratelimited(&rl_busy, LOG_LVL_WARNING,
+				"control socket: %u clients already; refusing one (pid %d uid %u)",
+				s->n_clients, (int)c->pid, (unsigned)c->uid);
+		snprintf(why, size, "too many clients (at most %u)", limit);
+		return -EBUSY;
+	}
+	if (c->admin)
+		return 0;
+	/* One user's silent connections must not starve the others. */
+	mine = uid_clients(s, c->uid);
+	if (mine >= s->o.max_per_uid) {
+		log_ratelimited(&rl_busy_uid, LOG_LVL_WARNING,
+				"control socket: uid %u holds %u connections already; refusing "
+				"one (pid %d)", (unsigned)c->uid, mine, (int)c->pid);
+		snprintf(why, size, "too many clients of uid %u (at most %u)", (unsigned)c->uid,
+			 s->o.max_per_uid);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *ud)
 {
 	struct server *s = ud;
 	struct server_client *c;
-	unsigned limit;
+	char why[128];
+	int r;
 
+	s->accept_pause_ms = 0; /* accept works again */
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
 		return;
 	}
 	c->server = s;
-	if (peer_identify(s, c, fd) < 0) {
-		log_warning("control socket: no peer credentials: %m; refusing");
+	r = peer_identify(s, c, fd);
+	if (r < 0) {
+		log_ratelimited(&rl_cred, LOG_LVL_WARNING,
+				"control socket: no peer credentials: %s; refusing", strerror(-r));
 		free(c);
 		close(fd);
 		return;
 	}
-	limit = client_limit(s, c->admin);
-	if (s->n_clients >= limit) {
-		log_warning("control socket: %u clients already; refusing one (pid %d uid %u)",
-			    s->n_clients, (int)c->pid, (unsigned)c->uid);
+	if (client_admit(s, c, why, sizeof(why)) < 0) {
 		free(c);
-		refuse_busy(fd, limit);
+		refuse_busy(fd, why);
 		return;
 	}
 	if (server_client_start(c, fd) < 0)
@@ -124,12 +205,38 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		  c->admin ? " (admin)" : "");
 }
 
+/* A failed accept pauses listening, for 100 ms doubling to 1 s until one
+ * succeeds: the error (EMFILE at the file limit above all) stays while
+ * the connection waits in the backlog, and retrying at once would spin. */
+#define SERVER_ACCEPT_PAUSE_MS 100
+#define SERVER_ACCEPT_PAUSE_MAX_MS 1000
+
 static void on_accept_error(struct evconnlistener *l, void *ud)
 {
-	int err = EVUTIL_SOCKET_ERROR();
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(LOG_RATELIMIT_MS);
+	struct server *s = ud;
+	const char *err = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+	int ms = s->accept_pause_ms ? s->accept_pause_ms * 2 : SERVER_ACCEPT_PAUSE_MS;
+	struct timeval tv;
 
-	/* EMFILE and friends: keep serving the clients we have. */
-	log_warning("control socket: accept: %s", evutil_socket_error_to_string(err));
+	if (ms > SERVER_ACCEPT_PAUSE_MAX_MS)
+		ms = SERVER_ACCEPT_PAUSE_MAX_MS;
+	s->accept_pause_ms = ms;
+	/* The clients we have are served all the while. */
+	evconnlistener_disable(l);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(s->accept_retry, &tv);
+	if (!log_ratelimited(&rl, LOG_LVL_WARNING,
+			     "control socket: accept: %s; new clients wait", err))
+		log_debug("control socket: accept: %s; listening again in %d ms", err, ms);
+}
+
+static void on_accept_retry(evutil_socket_t fd, short what, void *ud)
+{
+	struct server *s = ud;
+
+	evconnlistener_enable(s->listener);
 }
 
 /* ---- watch events ----------------------------------------------------- */
@@ -263,8 +370,12 @@ static void opts_defaults(struct server_opts *o)
 		o->mode = SERVER_DEFAULT_MODE;
 	if (!o->max_clients)
 		o->max_clients = SERVER_DEFAULT_MAX_CLIENTS;
+	if (!o->max_per_uid)
+		o->max_per_uid = SERVER_DEFAULT_MAX_PER_UID;
 	if (!o->idle_timeout_ms)
 		o->idle_timeout_ms = SERVER_DEFAULT_IDLE_MS;
+	if (!o->first_request_ms)
+		o->first_request_ms = SERVER_DEFAULT_FIRST_REQUEST_MS;
 	if (!o->max_output)
 		o->max_output = SERVER_DEFAULT_MAX_OUTPUT;
 	if (!o->watch_max_output)
@@ -303,12 +414,15 @@ struct server *server_new(struct event_base *base, struct engine *engine,
 	s->path = strdup(s->o.path);
 	s->o.path = s->path;
 	s->reaper = event_new(base, -1, 0, server_reap, s);
-	r = s->path && s->reaper ? resolve_admin_group(s) : -ENOMEM;
+	s->accept_retry = evtimer_new(base, on_accept_retry, s);
+	r = s->path && s->reaper && s->accept_retry ? resolve_admin_group(s) : -ENOMEM;
 	if (r == 0)
 		r = server_listen(s);
 	if (r < 0) {
 		if (s->reaper)
 			event_free(s->reaper);
+		if (s->accept_retry)
+			event_free(s->accept_retry);
 		free(s->path);
 		free(s);
 		errno = -r;
@@ -334,6 +448,8 @@ void server_free(struct server *s)
 		evconnlistener_free(s->listener);
 	if (s->reaper)
 		event_free(s->reaper);
+	if (s->accept_retry)
+		event_free(s->accept_retry);
 	unlink(s->path);
 	free(s->path);
 	free(s);

@@ -26,7 +26,11 @@ struct server_client;
  * it by as many): others get at most max_clients - 8 (64: 56), an admin up
  * to max_clients + 8 (72). A max_clients of 16 or less: others get half. */
 #define SERVER_ADMIN_RESERVE 8
+/* Connections one uid may hold when it is not an admin peer, so that one
+ * user cannot take every slot the others have. */
+#define SERVER_DEFAULT_MAX_PER_UID 8
 #define SERVER_DEFAULT_IDLE_MS 10000
+#define SERVER_DEFAULT_FIRST_REQUEST_MS 10000
 #define SERVER_DEFAULT_MAX_OUTPUT (1u << 20)	/* pending reply bytes per client */
 #define SERVER_DEFAULT_WATCH_MAX_OUTPUT (1u << 20)	/* a slower watcher is dropped */
 
@@ -37,8 +41,14 @@ struct server_opts {
 	const char *admin_group;	/* members may write; NULL: root (and our uid) only */
 	unsigned max_clients;		/* 0: SERVER_DEFAULT_MAX_CLIENTS; see
 					   SERVER_ADMIN_RESERVE */
+	unsigned max_per_uid;		/* connections of one non-admin uid;
+					   0: SERVER_DEFAULT_MAX_PER_UID */
 	int idle_timeout_ms;		/* a half-sent line older than this is
 					   refused; 0: default, < 0: never */
+	int first_request_ms;		/* a connection that has not begun a
+					   request this long after connecting is
+					   closed (never after its first); 0:
+					   default, < 0: never */
 	size_t max_output;		/* 0: default; reading pauses above it */
 	size_t watch_max_output;	/* 0: default; a watcher above it is dropped */
 };

@@ -3,15 +3,12 @@
  * step adds findings; the planner and inuse.c decide device by device,
  * exactly as the daemon would, so check and daemon never disagree. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 
 #include "check.h"
 #include "config.h"
@@ -23,11 +20,11 @@
 #include "fileio.h"
 #include "pci-scan.h"
 #include "inuse-gather.h"
+#include "runprog.h"
 
 #define CHECK_CONFIG_MAX (4u << 20)
 #define CHECK_LIST_MAX (64u << 20)	/* lsinitramfs of a fat initramfs */
-
-extern char **environ;
+#define CHECK_LIST_TIMEOUT_MS (120 * 1000)
 
 struct check_ctx {
 	const struct check_opts *o;
@@ -353,57 +350,6 @@ static int check_devices(struct check_ctx *x)
 
 /* --- initramfs ------------------------------------------------------------------ */
 
-/* Run argv, capture stdout (at most max bytes). 0 or -errno; -ECHILD when
- * the program failed. */
-static int run_capture(char *const argv[], size_t max, char **out)
-{
-	posix_spawn_file_actions_t fa;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fds[2], status, r;
-	pid_t pid;
-	ssize_t n;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (r) {
-		close(fds[0]);
-		return -r;
-	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *b = cap >= max ? NULL : realloc(buf, cap + 65536);
-
-			if (!b)
-				break;
-			buf = b;
-			cap += 65536;
-		}
-		n = read(fds[0], buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!buf || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(buf);
-		return -ECHILD;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /* The initramfs listing and its name for messages: from the test seam, or
  * lsinitramfs (initramfs-tools) on the running kernel's image. 1 and
  * *list, 0 when there is nothing to inspect here, -errno with why. */
@@ -429,7 +375,7 @@ static int initramfs_listing(struct check_ctx *x, char *image, size_t size, char
 	{
 		char *argv[] = { (char *)"lsinitramfs", image, NULL };
 
-		r = run_capture(argv, CHECK_LIST_MAX, list);
+		r = runprog_capture(argv, CHECK_LIST_MAX, CHECK_LIST_TIMEOUT_MS, list);
 	}
 	return r < 0 ? r : 1;
 }
@@ -476,6 +422,20 @@ static bool listing_has(const char *list, const char *module)
 	return false;
 }
 
+static const char *listing_error(int r)
+{
+	switch (r) {
+	case -EFBIG:
+		return "its listing is longer than 64 MiB";
+	case -ETIMEDOUT:
+		return "lsinitramfs did not finish within 120 s";
+	case -ECHILD:
+		return "lsinitramfs failed";
+	default:
+		return strerror(-r);
+	}
+}
+
 static int check_initramfs(struct check_ctx *x)
 {
 	_cleanup_free_ char *list = NULL;
@@ -488,7 +448,7 @@ static int check_initramfs(struct check_ctx *x)
 	if (r < 0)
 		return check_add(x->r, CHECK_WARN, "initramfs", NULL,
 				 "cannot inspect initramfs (%s%s%s)", image[0] ? image : "",
-				 image[0] ? ": " : "", strerror(-r));
+				 image[0] ? ": " : "", listing_error(r));
 	for (size_t i = 0; i < x->plan->n_statuses; i++) {
 		const struct plan_status *s = &x->plan->statuses[i];
 		char module[PCI_DRIVER_MAX], hint[256];

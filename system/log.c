@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* log.c: leveled logging to stderr (journald-friendly under systemd). */
+/* log.c: leveled logging to stderr (journald-friendly under systemd), and
+ * rate limits for lines a peer can make us repeat. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
@@ -50,7 +53,9 @@ void log_set_sink(log_sink_fn fn, void *ud)
 	log_sink_ud = ud;
 }
 
-static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+/* One line: fmt's text, then tail (": strerror", " (N more like this)") when
+ * not NULL. */
+static void log_vmsg(enum log_level level, const char *tail, const char *fmt, va_list ap)
 {
 	/* sd-daemon(3) priorities: err=3 warning=4 info=6 debug=7 */
 	static const int prio[] = { 3, 4, 6, 7 };
@@ -60,9 +65,9 @@ static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, 
 	if (level > log_level)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (suffix) {
+	if (tail) {
 		n = strlen(line);
-		snprintf(line + n, sizeof(line) - n, ": %s", suffix);
+		snprintf(line + n, sizeof(line) - n, "%s", tail);
 	}
 	pthread_mutex_lock(&log_lock);
 	if (log_sink) {
@@ -98,12 +103,75 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 int log_errno(enum log_level level, int err, const char *fmt, ...)
 {
+	char tail[128];
 	va_list ap;
 
 	if (err < 0)
 		err = -err;
+	snprintf(tail, sizeof(tail), ": %s", strerror(err));
 	va_start(ap, fmt);
-	log_vmsg(level, strerror(err), fmt, ap);
+	log_vmsg(level, tail, fmt, ap);
 	va_end(ap);
 	return -err;
+}
+
+/* Guards every struct log_ratelimit: workers may share a call site. */
+static pthread_mutex_t ratelimit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether a line may print now; *held gets the count of lines held back
+ * since the last one that printed. */
+static bool ratelimit_pass(struct log_ratelimit *rl, long long now_ms, unsigned long *held)
+{
+	bool pass;
+
+	pthread_mutex_lock(&ratelimit_lock);
+	pass = !rl->started || now_ms >= rl->next_ms;
+	if (pass) {
+		*held = rl->held;
+		rl->held = 0;
+		rl->started = true;
+		rl->next_ms = now_ms + rl->interval_ms;
+	} else {
+		rl->held++;
+	}
+	pthread_mutex_unlock(&ratelimit_lock);
+	return pass;
+}
+
+static bool log_vratelimited(struct log_ratelimit *rl, long long now_ms, enum log_level level,
+			     const char *fmt, va_list ap)
+{
+	unsigned long held = 0;
+	char tail[64];
+
+	/* A line below the level is no line: it neither prints nor counts. */
+	if (level > log_level || !ratelimit_pass(rl, now_ms, &held))
+		return false;
+	if (held)
+		snprintf(tail, sizeof(tail), " (%lu more like this)", held);
+	log_vmsg(level, held ? tail : NULL, fmt, ap);
+	return true;
+}
+
+bool log_ratelimited_at(struct log_ratelimit *rl, long long now_ms, enum log_level level,
+			const char *fmt, ...)
+{
+	va_list ap;
+	bool printed;
+
+	va_start(ap, fmt);
+	printed = log_vratelimited(rl, now_ms, level, fmt, ap);
+	va_end(ap);
+	return printed;
+}
+
+bool log_ratelimited(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	bool printed;
+
+	va_start(ap, fmt);
+	printed = log_vratelimited(rl, clock_mono_ms(), level, fmt, ap);
+	va_end(ap);
+	return printed;
 }

@@ -8,13 +8,7 @@
 
 static void add_print(const struct client *c, json_object *result)
 {
-	json_object *v;
-	const char *text = NULL;
-
-	if (json_object_object_get_ex(result, PROTO_R_ADDED, &v))
-		text = json_object_get_string(v);
-	printf("added: %s%s\n", text ? text : "(line)",
-	       c->runtime ? " (runtime only: the file is unchanged)" : "");
+	out_put(stdout, out_added_text(result, c->runtime));
 }
 
 static int add_exec(struct client *c, int argc, char **argv)

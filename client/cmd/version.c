@@ -7,23 +7,7 @@
 
 static void version_print(_unused_ const struct client *c, json_object *result)
 {
-	json_object *v;
-	const char *version = NULL, *node = NULL, *root = NULL;
-	long long proto = -1;
-	bool dry = false;
-
-	if (json_object_object_get_ex(result, PROTO_R_DAEMON_VERSION, &v))
-		version = json_object_get_string(v);
-	if (json_object_object_get_ex(result, PROTO_R_PROTOCOL, &v))
-		proto = json_object_get_int64(v);
-	if (json_object_object_get_ex(result, PROTO_R_NODE, &v))
-		node = json_object_get_string(v);
-	if (json_object_object_get_ex(result, PROTO_R_SYSFS_ROOT, &v))
-		root = json_object_get_string(v);
-	dry = out_bool(result, PROTO_R_DRY_RUN) == 1;
-	printf("daemon: vfiobindd %s (protocol %lld) on node %s, sysfs %s%s\n",
-	       version ? version : "?", proto, node ? node : "?", root ? root : "?",
-	       dry ? ", dry run" : "");
+	out_put(stdout, out_version_text(result));
 }
 
 static int version_exec(struct client *c, _unused_ int argc, _unused_ char **argv)

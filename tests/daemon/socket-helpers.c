@@ -3,12 +3,18 @@
  * tests/daemon/vfiobindd-fake (daemon/main.c and every library, only the
  * kernel faked by tests/lib/fakesys) on a fake sysfs tree. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,6 +172,203 @@ char *sock_read_text(const char *path, size_t *len)
 
 	cr_assert_geq(fileio_read_file(path, 1 << 20, &text, len), 0, "read %s", path);
 	return text;
+}
+
+/* ---- raw protocol ---- */
+
+int sock_raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %m");
+	return fd;
+}
+
+void sock_raw_send(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert_gt(n, 0, "send: %m");
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void sock_raw_puts(int fd, const char *line)
+{
+	sock_raw_send(fd, line, strlen(line));
+}
+
+/* Wait for fd to become readable; false on timeout. */
+bool sock_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* One reply line (parsed), or NULL at end of stream or after ms. */
+json_object *sock_raw_reply(int fd, int ms)
+{
+	char line[1 << 17];
+	size_t len = 0;
+
+	while (len < sizeof(line) - 1) {
+		ssize_t n;
+
+		if (!sock_readable(fd, ms))
+			return NULL;
+		n = read(fd, line + len, 1);
+		if (n <= 0)
+			return NULL;
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	return json_tokener_parse(line);
+}
+
+/* The stream ends (EOF, or ECONNRESET as a Unix socket closed with our
+ * unread bytes in it reports) within ms; lines before it are skipped. */
+bool sock_raw_closed(int fd, int ms)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n;
+
+		if (!sock_readable(fd, ms))
+			return false;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		if (n < 0)
+			return false;
+	}
+}
+
+const char *sock_reply_code(json_object *rep)
+{
+	json_object *e, *c;
+
+	if (!rep || !json_object_object_get_ex(rep, "error", &e) ||
+	    !json_object_object_get_ex(e, "code", &c))
+		return "(none)";
+	return json_object_get_string(c);
+}
+
+bool sock_reply_ok(json_object *rep)
+{
+	json_object *ok;
+
+	return rep && json_object_object_get_ex(rep, "ok", &ok) && json_object_get_boolean(ok);
+}
+
+/* Send line, expect an error reply with this code; the connection stays. */
+void sock_expect_error(int fd, const char *line, const char *code)
+{
+	json_object *rep;
+
+	sock_raw_puts(fd, line);
+	rep = sock_raw_reply(fd, 5000);
+	cr_assert_not_null(rep, "no reply to %.80s", line);
+	cr_assert_str_eq(sock_reply_code(rep), code, "%.80s -> %s", line,
+			 json_object_to_json_string(rep));
+	json_object_put(rep);
+}
+
+void sock_expect_pong(int fd)
+{
+	json_object *rep;
+
+	sock_raw_puts(fd, "{\"v\":1,\"id\":\"p\",\"cmd\":\"ping\"}\n");
+	rep = sock_raw_reply(fd, 5000);
+	cr_assert(sock_reply_ok(rep), "ping: %s", rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+}
+
+void sock_expect_timed_out(int fd, const char *what)
+{
+	json_object *rep = sock_raw_reply(fd, 20000);
+
+	cr_assert_str_eq(sock_reply_code(rep), "timeout", "%s: %s", what,
+			 rep ? json_object_to_json_string(rep) : "no reply");
+	json_object_put(rep);
+	cr_assert(sock_raw_closed(fd, 5000), "%s: not closed after its timeout", what);
+	close(fd);
+}
+
+/* ---- who connects ---- */
+
+/* setpriv (util-linux) as nobody, with extra supplementary groups or none. */
+bool sock_as_nobody(const char **prefix, char *groups_opt, const char *gid)
+{
+	const char *const setprivs[] = { "/usr/bin/setpriv", "/bin/setpriv" };
+
+	if (geteuid() != 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(setprivs); i++) {
+		if (access(setprivs[i], X_OK) != 0)
+			continue;
+		prefix[0] = setprivs[i];
+		prefix[1] = "--reuid=" NOBODY;
+		prefix[2] = "--regid=" NOBODY;
+		if (gid) {
+			snprintf(groups_opt, 32, "--groups=%s", gid);
+			prefix[3] = groups_opt;
+		} else {
+			prefix[3] = "--clear-groups";
+		}
+		prefix[4] = NULL;
+		return true;
+	}
+	if (gid || access("/usr/sbin/runuser", X_OK) != 0)
+		return false;
+	prefix[0] = "/usr/sbin/runuser";
+	prefix[1] = "-u";
+	prefix[2] = "nobody";
+	prefix[3] = "--";
+	prefix[4] = NULL;
+	return true;
+}
+
+void sock_start_open(const char *admin_group, const char *const *more)
+{
+	const char *extra[16] = { "--socket-mode", "0666" };
+	int n = 2;
+
+	if (admin_group) {
+		extra[n++] = "--admin-group";
+		extra[n++] = admin_group;
+	}
+	for (int i = 0; more && more[i] && n < 15; i++)
+		extra[n++] = more[i];
+
+	/* nobody must reach the socket inside the (0700) temp dir */
+	cr_assert_eq(chmod(sock_d.dir, 0755), 0);
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
+	sock_assert_driver(NIC0, "vfio-pci");
+}
+
+/* A group nobody is not in (by default), to be the admin group. */
+const struct group *sock_spare_group(void)
+{
+	const char *const names[] = { "adm", "sys", "daemon", "bin" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct group *g = getgrnam(names[i]);
+
+		if (g && g->gr_gid != 65534 && g->gr_gid != 0)
+			return g;
+	}
+	return NULL;
 }
 
 /* ---- after every test ---- */

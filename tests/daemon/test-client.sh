@@ -198,6 +198,30 @@ run watch_json 0 --json watch
 expect watch_json_lines "$out" '{"kind":"device","device":"0000:03:00.1","state":"pending","message":"unbinding from igb","time":0}
 {"kind":"device","device":"0000:03:00.1","state":"converged","message":"bound to vfio-pci","time":1000}'
 
+# --- strings from the daemon reach the terminal made printable
+esc=$(printf '\033')
+noesc() { # noesc NAME TEXT: no ESC, BEL or CR byte in TEXT
+	case "$2" in
+	*"$esc"* | *$'\a'* | *$'\r'*) echo "FAIL: $1: a control character passed:"; printf '%s\n' "$2" | od -c | head -5
+		failures=$((failures + 1)) ;;
+	esac
+}
+reply version "$(ok '{"version":"9.9\u001b[31m","protocol":1,"node":"n1\u001b]0;pwned\u0007","sysfs_root":"/sys\r","dry_run":false,"config_path":"/etc/vfiobind/vfiobind.conf"}')"
+run version_of_a_hostile_daemon 0 version
+noesc version_shows_no_escape "$out"
+contains version_escape_shown "$out" "daemon: vfiobindd 9.9?[31m (protocol 1) on node n1?]0;pwned?, sysfs /sys?"
+run version_json_of_a_hostile_daemon 0 --json version
+noesc version_json_shows_no_escape "$out"
+contains version_json_escapes_them "$out" '"version":"9.9\u001b[31m"'
+reply add "$(ok '{"added":"DEFAULT 0000:03:00.1\u001b[2J\u001b[H","reloaded":true}')"
+run add_of_a_hostile_daemon 0 add 03:00.1
+noesc add_shows_no_escape "$out"
+expect add_escape_shown "$out" "added: DEFAULT 0000:03:00.1?[2J?[H"
+reply status "$(err '{"code":"internal\u001b[5m","message":"boom\u001b[31m\u0007"}')"
+run error_of_a_hostile_daemon 1 status
+noesc error_shows_no_escape "$errout"
+expect error_escape_shown "$errout" "vfiobind: internal?[5m: boom?[31m?"
+
 # --- a daemon that does not answer
 reply ping "$(ok '{"pong":true}')"
 echo 3 >"$dir/delay"

@@ -12,14 +12,12 @@
 #include <grp.h>
 #include <json-c/json.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,8 +25,6 @@
 #include "socket-helpers.h"
 #include "util.h"
 #include "fileio.h"
-
-#define NOBODY "65534"
 
 TestSuite(socket, .init = sock_setup, .fini = sock_teardown, .timeout = 60);
 
@@ -48,170 +44,7 @@ static long vm_rss_kib(pid_t pid)
 	return kib;
 }
 
-/* ---- raw protocol ---- */
-
-static int raw_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	cr_assert_geq(fd, 0);
-	util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %m");
-	return fd;
-}
-
-static void raw_send(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		cr_assert_gt(n, 0, "send: %m");
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-static void raw_puts(int fd, const char *line)
-{
-	raw_send(fd, line, strlen(line));
-}
-
-/* Wait for fd to become readable; false on timeout. */
-static bool readable(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, ms) == 1;
-}
-
-/* One reply line (parsed), or NULL at end of stream or after ms. */
-static json_object *raw_reply(int fd, int ms)
-{
-	char line[1 << 17];
-	size_t len = 0;
-
-	while (len < sizeof(line) - 1) {
-		ssize_t n;
-
-		if (!readable(fd, ms))
-			return NULL;
-		n = read(fd, line + len, 1);
-		if (n <= 0)
-			return NULL;
-		if (line[len] == '\n')
-			break;
-		len++;
-	}
-	line[len] = '\0';
-	return json_tokener_parse(line);
-}
-
-/* The stream ends (EOF, or ECONNRESET as a Unix socket closed with our
- * unread bytes in it reports) within ms; lines before it are skipped. */
-static bool raw_closed(int fd, int ms)
-{
-	char buf[4096];
-
-	for (;;) {
-		ssize_t n;
-
-		if (!readable(fd, ms))
-			return false;
-		n = read(fd, buf, sizeof(buf));
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return true;
-		if (n < 0)
-			return false;
-	}
-}
-
-static const char *reply_code(json_object *rep)
-{
-	json_object *e, *c;
-
-	if (!rep || !json_object_object_get_ex(rep, "error", &e) ||
-	    !json_object_object_get_ex(e, "code", &c))
-		return "(none)";
-	return json_object_get_string(c);
-}
-
-static bool reply_ok(json_object *rep)
-{
-	json_object *ok;
-
-	return rep && json_object_object_get_ex(rep, "ok", &ok) && json_object_get_boolean(ok);
-}
-
-/* Send line, expect an error reply with this code; the connection stays. */
-static void expect_error(int fd, const char *line, const char *code)
-{
-	json_object *rep;
-
-	raw_puts(fd, line);
-	rep = raw_reply(fd, 5000);
-	cr_assert_not_null(rep, "no reply to %.80s", line);
-	cr_assert_str_eq(reply_code(rep), code, "%.80s -> %s", line,
-			 json_object_to_json_string(rep));
-	json_object_put(rep);
-}
-
-static void expect_pong(int fd)
-{
-	json_object *rep;
-
-	raw_puts(fd, "{\"v\":1,\"id\":\"p\",\"cmd\":\"ping\"}\n");
-	rep = raw_reply(fd, 5000);
-	cr_assert(reply_ok(rep), "ping: %s", rep ? json_object_to_json_string(rep) : "no reply");
-	json_object_put(rep);
-}
-
 /* ==== 4. who may do what ==== */
-
-/* setpriv (util-linux) as nobody, with extra supplementary groups or none. */
-static bool as_nobody(const char **prefix, char *groups_opt, const char *gid)
-{
-	static const char *const setprivs[] = { "/usr/bin/setpriv", "/bin/setpriv" };
-
-	if (geteuid() != 0)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(setprivs); i++) {
-		if (access(setprivs[i], X_OK) != 0)
-			continue;
-		prefix[0] = setprivs[i];
-		prefix[1] = "--reuid=" NOBODY;
-		prefix[2] = "--regid=" NOBODY;
-		if (gid) {
-			snprintf(groups_opt, 32, "--groups=%s", gid);
-			prefix[3] = groups_opt;
-		} else {
-			prefix[3] = "--clear-groups";
-		}
-		prefix[4] = NULL;
-		return true;
-	}
-	if (gid || access("/usr/sbin/runuser", X_OK) != 0)
-		return false;
-	prefix[0] = "/usr/sbin/runuser";
-	prefix[1] = "-u";
-	prefix[2] = "nobody";
-	prefix[3] = "--";
-	prefix[4] = NULL;
-	return true;
-}
-
-static void start_open_socket(const char *admin_group)
-{
-	const char *extra[] = { "--socket-mode", "0666", admin_group ? "--admin-group" : NULL,
-				admin_group, NULL };
-
-	/* nobody must reach the socket inside the (0700) temp dir */
-	cr_assert_eq(chmod(sock_d.dir, 0755), 0);
-	sock_start_with("DEFAULT " NIC0 "\n", extra);
-	sock_assert_driver(NIC0, "vfio-pci");
-}
 
 static void expect_denied(const char *const *prefix, const char *cmd, const char *arg)
 {
@@ -239,9 +72,9 @@ Test(socket, nobody_may_read_but_not_change)
 	const char *prefix[6];
 	char groups[32], *conf;
 
-	if (!as_nobody(prefix, groups, NULL))
+	if (!sock_as_nobody(prefix, groups, NULL))
 		cr_skip_test("needs root and setpriv or runuser");
-	start_open_socket(NULL);
+	sock_start_open(NULL, NULL);
 	expect_reads_allowed(prefix);
 	expect_denied(prefix, "add", NIC1);
 	expect_denied(prefix, "remove", NIC0);
@@ -254,34 +87,20 @@ Test(socket, nobody_may_read_but_not_change)
 	sock_assert_daemon_healthy();
 }
 
-/* A group nobody is not in (by default), to be the admin group. */
-static const struct group *admin_group(void)
-{
-	static const char *const names[] = { "adm", "sys", "daemon", "bin" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		const struct group *g = getgrnam(names[i]);
-
-		if (g && g->gr_gid != 65534 && g->gr_gid != 0)
-			return g;
-	}
-	return NULL;
-}
-
 Test(socket, the_admin_group_may_change_others_may_not)
 {
 	const char *plain[6], *member[6];
 	char groups[32], gid[16];
-	const struct group *g = admin_group();
+	const struct group *g = sock_spare_group();
 	char name[64];
 
 	if (!g)
 		cr_skip_test("no spare group for --admin-group");
 	util_strlcpy(name, g->gr_name, sizeof(name));
 	snprintf(gid, sizeof(gid), "%u", (unsigned)g->gr_gid);
-	if (!as_nobody(plain, groups, NULL) || !as_nobody(member, groups, gid))
+	if (!sock_as_nobody(plain, groups, NULL) || !sock_as_nobody(member, groups, gid))
 		cr_skip_test("needs root and setpriv with --groups");
-	start_open_socket(name);
+	sock_start_open(name, NULL);
 	expect_reads_allowed(plain);
 	expect_denied(plain, "reload", NULL);
 	expect_denied(plain, "add", NIC1);
@@ -316,34 +135,34 @@ Test(socket, a_line_of_64_kib_is_read_and_one_byte_more_is_too_large_and_closed)
 	json_object *rep, *id;
 
 	sock_start("");
-	fd = raw_connect();
+	fd = sock_raw_connect();
 	/* exactly the limit: parsed (so refused for its unknown field), kept */
 	line = padded_line(65536);
-	expect_error(fd, line, "bad-request");
+	sock_expect_error(fd, line, "bad-request");
 	free(line);
-	expect_pong(fd);
+	sock_expect_pong(fd);
 	/* one byte over: too-large, id null, then closed */
 	line = padded_line(65537);
-	raw_puts(fd, line);
+	sock_raw_puts(fd, line);
 	free(line);
-	rep = raw_reply(fd, 5000);
-	cr_assert_str_eq(reply_code(rep), "too-large", "%s",
+	rep = sock_raw_reply(fd, 5000);
+	cr_assert_str_eq(sock_reply_code(rep), "too-large", "%s",
 			 rep ? json_object_to_json_string(rep) : "no reply");
 	cr_assert(json_object_object_get_ex(rep, "id", &id) && id == NULL, "id not null");
 	json_object_put(rep);
-	cr_assert(raw_closed(fd, 5000), "connection not closed after too-large");
+	cr_assert(sock_raw_closed(fd, 5000), "connection not closed after too-large");
 	close(fd);
 
 	/* a flood with no newline at all gets the same */
-	fd = raw_connect();
+	fd = sock_raw_connect();
 	line = malloc(200000);
 	memset(line, '{', 200000);
-	raw_send(fd, line, 70000); /* the rest may meet a closed socket */
+	sock_raw_send(fd, line, 70000); /* the rest may meet a closed socket */
 	free(line);
-	rep = raw_reply(fd, 5000);
-	cr_assert_str_eq(reply_code(rep), "too-large");
+	rep = sock_raw_reply(fd, 5000);
+	cr_assert_str_eq(sock_reply_code(rep), "too-large");
 	json_object_put(rep);
-	cr_assert(raw_closed(fd, 5000));
+	cr_assert(sock_raw_closed(fd, 5000));
 	close(fd);
 	sock_assert_daemon_healthy();
 }
@@ -384,20 +203,20 @@ Test(socket, malformed_and_wrong_requests_get_their_code_and_keep_the_connection
 	int fd;
 
 	sock_start("DEFAULT " NIC0 "\n");
-	fd = raw_connect();
+	fd = sock_raw_connect();
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		expect_error(fd, cases[i].line, cases[i].code);
-		expect_pong(fd); /* still the same connection */
+		sock_expect_error(fd, cases[i].line, cases[i].code);
+		sock_expect_pong(fd); /* still the same connection */
 	}
 	/* a NUL inside a line */
-	raw_send(fd, "{\"v\":1,\"id\":1,\0\"cmd\":\"ping\"}\n", 29);
+	sock_raw_send(fd, "{\"v\":1,\"id\":1,\0\"cmd\":\"ping\"}\n", 29);
 	{
-		json_object *rep = raw_reply(fd, 5000);
+		json_object *rep = sock_raw_reply(fd, 5000);
 
-		cr_assert_str_eq(reply_code(rep), "parse-error");
+		cr_assert_str_eq(sock_reply_code(rep), "parse-error");
 		json_object_put(rep);
 	}
-	expect_pong(fd);
+	sock_expect_pong(fd);
 	close(fd);
 	conf = sock_read_text(sock_d.conf, NULL);
 	cr_assert_str_eq(conf, "DEFAULT " NIC0 "\n", "a refused request changed the file");
@@ -408,29 +227,23 @@ Test(socket, malformed_and_wrong_requests_get_their_code_and_keep_the_connection
 
 Test(socket, silent_and_half_line_clients_do_not_block_others)
 {
+	const char *const extra[] = { "--client-timeout", "2", NULL };
 	int silent, half;
-	json_object *rep;
 
-	sock_start("DEFAULT " NIC0 "\n");
-	silent = raw_connect();
-	half = raw_connect();
-	raw_puts(half, "{\"v\":1,\"id\":1,\"cmd\":\"pi");
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
+	silent = sock_raw_connect();
+	half = sock_raw_connect();
+	sock_raw_puts(half, "{\"v\":1,\"id\":1,\"cmd\":\"pi");
 	cr_assert_eq(sock_vb(NULL, NULL, "status", NULL), 0, "status blocked by quiet clients");
-	/* Not a timing: the half-line client has not been answered yet, so
-	 * status did not wait for its idle timeout. */
-	cr_assert(!readable(half, 0), "status came only after the half line timed out");
+	/* Not a timing: the quiet clients have not been answered yet, so
+	 * status did not wait for their timeouts. */
+	cr_assert(!sock_readable(half, 0), "status came only after the half line timed out");
+	cr_assert(!sock_readable(silent, 0), "status came only after the silent one timed out");
 
-	/* the half line runs out of time (10 s, SERVER_DEFAULT_IDLE_MS: vfiobindd
-	 * has no option for it) and is closed; the silent one is never timed out */
-	rep = raw_reply(half, 20000);
-	cr_assert_str_eq(reply_code(rep), "timeout", "%s",
-			 rep ? json_object_to_json_string(rep) : "no reply");
-	json_object_put(rep);
-	cr_assert(raw_closed(half, 5000), "half-line client not closed after timeout");
-	close(half);
-	cr_assert_not(readable(silent, 0), "the silent client was sent something");
-	expect_pong(silent);
-	close(silent);
+	/* the half line runs out of time (--client-timeout) and is closed; so
+	 * is the client that never began a request */
+	sock_expect_timed_out(half, "the half-line client");
+	sock_expect_timed_out(silent, "the silent client");
 	sock_assert_daemon_healthy();
 }
 
@@ -439,26 +252,28 @@ Test(socket, clients_over_the_limit_get_busy_and_are_closed)
 	/* we are root (or the daemon's uid): an admin peer, who may use the
 	 * 8 slots beyond max_clients (64) kept for admins */
 	enum { N = 200, MAX = 64 + 8 };
+	/* silent as they are, none may time out while we count them */
+	const char *const extra[] = { "--client-timeout", "600", NULL };
 	int fds[N], busy = 0, quiet = 0, rc;
 	char *err = NULL;
 
-	sock_start("DEFAULT " NIC0 "\n");
+	sock_start_with("DEFAULT " NIC0 "\n", extra);
 	for (int i = 0; i < N; i++)
-		fds[i] = raw_connect();
+		fds[i] = sock_raw_connect();
 	for (int i = 0; i < N; i++) {
 		json_object *rep;
 
 		/* the daemon answers a refused client at once, a kept one hears
 		 * nothing; it accepts in connect order */
-		if (!readable(fds[i], i < MAX - 2 ? 0 : i < MAX ? 300 : 5000)) {
+		if (!sock_readable(fds[i], i < MAX - 2 ? 0 : i < MAX ? 300 : 5000)) {
 			quiet++;
 			continue;
 		}
-		rep = raw_reply(fds[i], 1000);
-		cr_assert_str_eq(reply_code(rep), "busy", "client %d: %s", i,
+		rep = sock_raw_reply(fds[i], 1000);
+		cr_assert_str_eq(sock_reply_code(rep), "busy", "client %d: %s", i,
 				 rep ? json_object_to_json_string(rep) : "no reply");
 		json_object_put(rep);
-		cr_assert(raw_closed(fds[i], 5000), "busy client %d not closed", i);
+		cr_assert(sock_raw_closed(fds[i], 5000), "busy client %d not closed", i);
 		busy++;
 	}
 	/* a client that connected just before (the harness's probe) may still count */
@@ -500,22 +315,22 @@ Test(socket, a_watcher_that_never_reads_is_dropped_and_memory_stays_bounded)
 	cr_assert_eq(setenv("ASAN_OPTIONS", asan, 1), 0);
 	sock_start("DEFAULT " NIC0 "\n");
 	sock_assert_driver(NIC0, "vfio-pci");
-	watcher = raw_connect();
-	raw_puts(watcher, "{\"v\":1,\"id\":\"w\",\"cmd\":\"watch\"}\n");
-	rep = raw_reply(watcher, 5000);
-	cr_assert(reply_ok(rep), "watch refused");
+	watcher = sock_raw_connect();
+	sock_raw_puts(watcher, "{\"v\":1,\"id\":\"w\",\"cmd\":\"watch\"}\n");
+	rep = sock_raw_reply(watcher, 5000);
+	cr_assert(sock_reply_ok(rep), "watch refused");
 	json_object_put(rep);
 	rss0 = vm_rss_kib(sock_d.pid);
 	cr_assert_gt(rss0, 0);
 
-	spam = raw_connect();
+	spam = sock_raw_connect();
 	for (int i = 0; i < CHUNK; i++)
 		memcpy(buf + i * (sizeof(req) - 1), req, sizeof(req) - 1);
 	for (chunks = 0; chunks < MAX_CHUNKS && !harness_log_has(&sock_d, "; dropped"); chunks++) {
-		raw_send(spam, buf, CHUNK * (sizeof(req) - 1));
+		sock_raw_send(spam, buf, CHUNK * (sizeof(req) - 1));
 		for (int i = 0; i < 2 * CHUNK; i++) {
-			rep = raw_reply(spam, 5000);
-			cr_assert(reply_ok(rep), "request %d: %s", chunks * CHUNK * 2 + i,
+			rep = sock_raw_reply(spam, 5000);
+			cr_assert(sock_reply_ok(rep), "request %d: %s", chunks * CHUNK * 2 + i,
 				  rep ? json_object_to_json_string(rep) : "no reply");
 			json_object_put(rep);
 		}
@@ -527,9 +342,9 @@ Test(socket, a_watcher_that_never_reads_is_dropped_and_memory_stays_bounded)
 	cr_assert_lt(rss1 - rss0, 64 * 1024, "RSS grew from %ld to %ld KiB", rss0, rss1);
 	cr_log_info("daemon RSS %ld -> %ld KiB over %d requests", rss0, rss1, chunks * CHUNK * 2);
 	/* the watcher finds the end of its stream after what was buffered */
-	cr_assert(raw_closed(watcher, 10000), "the dropped watcher was not closed");
+	cr_assert(sock_raw_closed(watcher, 10000), "the dropped watcher was not closed");
 	close(watcher);
-	expect_pong(spam);
+	sock_expect_pong(spam);
 	close(spam);
 	cr_assert(sock_wait_converged(5000));
 	sock_assert_daemon_healthy();
@@ -562,16 +377,16 @@ Test(socket, a_watcher_dropped_by_the_events_of_its_own_request_does_not_hurt_th
 					"\"" NIC2 "\",\"runtime\":true}}\n", 2 * i, 2 * i + 1);
 	sock_start("DEFAULT " NIC0 "\n");
 	sock_assert_driver(NIC0, "vfio-pci");
-	other = raw_connect();
+	other = sock_raw_connect();
 	for (int round = 0; round < ROUNDS; round++) {
-		int w = raw_connect(), small = 4096;
+		int w = sock_raw_connect(), small = 4096;
 		bool gone = false;
 		json_object *rep;
 
 		cr_assert_eq(setsockopt(w, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
-		raw_puts(w, watch);
-		rep = raw_reply(w, 5000);
-		cr_assert(reply_ok(rep), "watch refused");
+		sock_raw_puts(w, watch);
+		rep = sock_raw_reply(w, 5000);
+		cr_assert(sock_reply_ok(rep), "watch refused");
 		json_object_put(rep);
 		cr_assert_eq(fcntl(w, F_SETFL, O_NONBLOCK), 0);
 		/* never read again; send until the daemon hangs up on us */
@@ -595,86 +410,14 @@ Test(socket, a_watcher_dropped_by_the_events_of_its_own_request_does_not_hurt_th
 			}
 		}
 		cr_assert(gone, "round %d: the flooding watcher was never dropped", round);
-		cr_assert(raw_closed(w, 10000), "round %d: the dropped watcher was not closed", round);
+		cr_assert(sock_raw_closed(w, 10000), "round %d: the dropped watcher was not closed", round);
 		close(w);
 		cr_assert_eq(kill(sock_d.pid, 0), 0, "round %d: the daemon died", round);
-		expect_pong(other);
+		sock_expect_pong(other);
 	}
 	free(buf);
 	cr_assert(harness_log_has(&sock_d, "; dropped"));
 	close(other);
 	cr_assert(sock_wait_converged(5000));
-	sock_assert_daemon_healthy();
-}
-
-/* Clients that connect and say nothing are never timed out (they may be
- * about to ask); 64 of them as nobody used to fill every slot for good. Now
- * 8 slots below the limit are kept for admin peers: nobody meets busy at 56,
- * root still gets in. */
-Test(socket, silent_clients_that_are_not_admin_cannot_lock_root_out)
-{
-	enum { SILENT = 64, OTHERS_MAX = 64 - 8 };
-	const char *prefix[6];
-	char groups[32], *out = NULL, *err = NULL;
-	int ready[2], hold[2], rc, status;
-	pid_t pid;
-	char c;
-
-	if (!as_nobody(prefix, groups, NULL))
-		cr_skip_test("needs root and setpriv or runuser");
-	start_open_socket(NULL);
-	cr_assert_eq(pipe(ready), 0);
-	cr_assert_eq(pipe(hold), 0);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		/* nobody, with no groups, as SO_PEERCRED sees at connect() */
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		int kept = 0;
-
-		close(ready[0]);
-		close(hold[1]);
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-		    setresuid(65534, 65534, 65534) < 0)
-			_exit(2);
-		util_strlcpy(sa.sun_path, sock_d.sock, sizeof(sa.sun_path));
-		for (int i = 0; i < SILENT; i++) {
-			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-				_exit(3);
-			/* a refused one is told busy and closed at once */
-			if (readable(fd, i < OTHERS_MAX - 2 ? 0 : 300))
-				close(fd);
-			else
-				kept++;
-		}
-		c = (char)kept;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(4);
-		/* hold them, silent, until the parent closes hold[1] */
-		while (read(hold[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	cr_assert_eq(read(ready[0], &c, 1), 1, "the nobody child failed");
-	cr_assert_leq((int)c, OTHERS_MAX, "%d silent non-admin clients kept", (int)c);
-	cr_assert_geq((int)c, OTHERS_MAX - 1, "%d silent non-admin clients kept", (int)c);
-	/* one more nobody is refused: the rest is root's */
-	rc = sock_vb_as(prefix, NULL, &err, "status", NULL);
-	cr_assert_eq(rc, 1, "status as nobody among %d: exit %d, %s", (int)c, rc, err);
-	cr_assert(strstr(err, "busy"), "%s", err);
-	free(err);
-	err = NULL;
-	rc = sock_vb(&out, &err, "ping", NULL);
-	cr_assert_eq(rc, 0, "root locked out: exit %d: %s%s", rc, out, err);
-	free(out);
-	free(err);
-	close(hold[1]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
-	close(ready[0]);
 	sock_assert_daemon_healthy();
 }

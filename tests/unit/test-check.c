@@ -3,10 +3,12 @@
  * device, numvfs beyond totalvfs, a group that is not viable, an in-use NIC,
  * an invalid config, a driver in the initramfs, and a clean bill of health. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fakesys.h"
@@ -261,4 +263,25 @@ Test(check, initramfs_without_the_driver_is_ok)
 	opts.initramfs_list = list;
 	run();
 	cr_assert_eq(about("initramfs")->level, CHECK_OK);
+}
+
+/* A listing past 64 MiB is not read to its end (lsinitramfs of a broken
+ * image may never end): a warning that says so. The runner's own bounds
+ * are in test-runprog.c. */
+Test(check, an_initramfs_listing_past_64_mib_is_a_warning_that_says_so)
+{
+	char list[160];
+	int fd;
+
+	put("vfiobind.conf", "worker-0 0000:01:00.0\n");
+	snprintf(list, sizeof(list), "%s/initramfs.txt", tmpdir);
+	fd = open(list, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (65 << 20)), 0); /* sparse: no disk */
+	close(fd);
+	opts.initramfs_list = list;
+	run();
+	cr_assert_eq(about("initramfs")->level, CHECK_WARN);
+	cr_assert(strstr(about("initramfs")->message, "longer than 64 MiB"), "%s",
+		  about("initramfs")->message);
 }

@@ -141,6 +141,87 @@ Test(table, shows_control_characters_from_the_daemon_as_question_marks)
 	free(s);
 }
 
+/* --- every daemon string made printable */
+
+static void expect_printable(const char *in, const char *want)
+{
+	char *out = out_printable(in);
+
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out, want, "out_printable(\"%s\")", in);
+	free(out);
+}
+
+Test(printable, keeps_ascii_and_well_formed_utf8)
+{
+	expect_printable("0000:03:00.1 bound to vfio-pci", "0000:03:00.1 bound to vfio-pci");
+	expect_printable("caf\xc3\xa9 \xe2\x9c\x93 \xe2\x80\xa6 \xf0\x9f\x90\xa7",
+			 "caf\xc3\xa9 \xe2\x9c\x93 \xe2\x80\xa6 \xf0\x9f\x90\xa7");
+	expect_printable(NULL, "");
+}
+
+Test(printable, shows_c0_controls_and_del_as_question_marks)
+{
+	expect_printable("\033[31mred\033[0m", "?[31mred?[0m");
+	expect_printable("\033]0;title\007", "?]0;title?");
+	expect_printable("a\rb\nc\td\x7f", "a?b?c?d?");
+}
+
+Test(printable, shows_c1_controls_bidi_overrides_and_bad_utf8_as_question_marks)
+{
+	/* U+009B (CSI as UTF-8), a lone 0x9b byte, U+0085 */
+	expect_printable("\xc2\x9b" "31m", "?" "?31m");
+	expect_printable("\x9b" "31m", "?31m");
+	expect_printable("\xc2\x85", "??");
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE */
+	expect_printable("a\xe2\x80\xae" "b\xe2\x81\xa6", "a???b???");
+	/* cut short, overlong '/', a surrogate, beyond U+10FFFF */
+	expect_printable("x\xe2\x80", "x??");
+	expect_printable("\xc0\xaf", "??");
+	expect_printable("\xed\xa0\x80", "???");
+	expect_printable("\xf4\x90\x80\x80", "????");
+}
+
+Test(printable, version_shows_the_daemons_strings_made_printable)
+{
+	json_object *r = json("{\"version\":\"1.0\\u001b[31m\",\"protocol\":1,"
+			      "\"node\":\"n\\u001b]0;pwned\\u0007\",\"sysfs_root\":\"/sys\\r\","
+			      "\"dry_run\":true}");
+	char *s = out_version_text(r);
+
+	cr_assert_str_eq(s, "daemon: vfiobindd 1.0?[31m (protocol 1) on node n?]0;pwned?, "
+			    "sysfs /sys?, dry run\n");
+	free(s);
+	json_object_put(r);
+	r = json("{}");
+	s = out_version_text(r);
+	cr_assert_str_eq(s, "daemon: vfiobindd ? (protocol -) on node ?, sysfs ?\n");
+	free(s);
+	json_object_put(r);
+}
+
+Test(printable, add_shows_the_daemons_line_made_printable)
+{
+	json_object *r = json("{\"added\":\"DEFAULT 0000:03:00.1\\u001b[2J\",\"reloaded\":true}");
+	char *s = out_added_text(r, true);
+
+	cr_assert_str_eq(s, "added: DEFAULT 0000:03:00.1?[2J (runtime only: the file is "
+			    "unchanged)\n");
+	free(s);
+	json_object_put(r);
+}
+
+Test(printable, event_lines_stay_aligned_after_cleaning)
+{
+	json_object *ev = json("{\"kind\":\"dev\\u009bice\",\"device\":\"0000:03:00.1\","
+			       "\"state\":\"pending\",\"message\":\"x\\u001b[Ky\",\"time\":0}");
+	char *s = out_event_line(ev, &plain);
+
+	cr_assert(strstr(s, " dev??ice 0000:03:00.1 pending   x?[Ky\n"), "%s", s);
+	free(s);
+	json_object_put(ev);
+}
+
 /* --- colour */
 
 Test(color, only_on_a_terminal)
