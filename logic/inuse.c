@@ -172,7 +172,7 @@ struct reason {
 static void reason_add(struct reason *r, const char *fmt, ...) _printf_(2, 3);
 static void reason_add(struct reason *r, const char *fmt, ...)
 {
-	char s[sizeof(r->buf)];
+	char s[2 * sizeof(r->buf)];
 	const char *sep = r->len ? "; " : "";
 	size_t need;
 	va_list ap;
@@ -184,7 +184,23 @@ static void reason_add(struct reason *r, const char *fmt, ...)
 	va_end(ap);
 	need = strlen(sep) + strlen(s);
 	if (r->len + need + 5 >= sizeof(r->buf)) {
-		util_strlcpy(r->buf + r->len, r->len ? "; ..." : "...", sizeof(r->buf) - r->len);
+		if (r->len) {
+			util_strlcpy(r->buf + r->len, "; ...", sizeof(r->buf) - r->len);
+		} else {
+			/* One sentence longer than the room (a mount point deep
+			 * down a tree): its start, cut at a word near the end
+			 * if there is one, and "...". Never nothing: an empty
+			 * reason reads as "not in use". */
+			size_t room = sizeof(r->buf) - 5;
+			char *cut;
+
+			s[room] = '\0';
+			cut = strrchr(s, ' ');
+			if (cut && cut > s + room - 32)
+				*cut = '\0';
+			(void)util_fmt(r->buf, sizeof(r->buf), "%s ...", s);
+		}
+		r->len = strlen(r->buf);
 		r->full = true;
 		return;
 	}

@@ -190,6 +190,26 @@ Test(inuse, many_reasons_are_cut_visibly)
 	cr_assert(strstr(r, "; ...") != NULL, "got: %s", r);
 }
 
+Test(inuse, one_sentence_too_long_for_the_reason_is_cut_never_dropped)
+{
+	char target[INUSE_PATH_MAX];
+
+	/* A mount point deeper than the reason has room for: before, the
+	 * reason came out empty and the disk counted as not in use. */
+	memset(target, 'd', sizeof(target) - 1);
+	target[sizeof(target) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(target) - 1; i += 10)
+		target[i] = '/';
+	inuse_facts_add_block(&facts, "nvme0n1", "259:0", "0000:02:00.0");
+	inuse_facts_add_mount(&facts, "259:0", "/dev/nvme0n1", target);
+	const char *r = reason_for("0000:02:00.0");
+
+	cr_assert_not_null(r, "a disk mounted on a long path must stay in use");
+	cr_assert(strncmp(r, "nvme0n1 is mounted on /ddddddddd/", 33) == 0, "got: %s", r);
+	cr_assert(strstr(r, "...") != NULL, "got: %s", r);
+	cr_assert_lt(strlen(r), sizeof(out[0].reason));
+}
+
 /* --- gathering from fake roots -------------------------------------------- */
 
 static struct fakesys *fs;
