@@ -270,7 +270,7 @@ static const struct inuse_iface *find_iface(const struct inuse_facts *f, const c
 
 /* How a lower device relates to its upper, after the lower's name:
  * "is a member of bond0", "is a port of br0", "carries VLAN eth0.7",
- * "carries macvlan mv0". */
+ * "carries mv0" (a macvlan: the kernel gives it no DEVTYPE). */
 static void upper_step(const struct inuse_facts *f, const struct inuse_upper *u, char *buf,
 		       size_t size)
 {

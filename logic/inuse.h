@@ -15,6 +15,7 @@
  *      "eth0 is up with 2 addresses"
  *      "eth0 is a member of bond0, which has 10.0.0.5/24"
  *      "eth0 is a port of br0, which carries VLAN br0.7, which has 10.0.0.5/24"
+ *      "eth0 carries mv0, which carries the default route" (a macvlan)
  *      "nvme0n1p2 is mounted on /", "nvme0n1p3 is an active swap",
  *      "nvme0n1 is held by dm-0",
  *      "nvme0n1 has an ext4 filesystem (not mounted)",
@@ -79,7 +80,8 @@ struct inuse_iface {
 	bool default_route;		/* IPv4 or IPv6 default route through it */
 	unsigned n_routes;		/* other counted routes */
 	char route[INUSE_ADDR_MAX + 8];	/* first other route, "192.168.0.0/16" */
-	char kind[INUSE_KIND_MAX];	/* DEVTYPE ("bond", "bridge", "vlan", "macvlan"); "" unknown */
+	char kind[INUSE_KIND_MAX];	/* DEVTYPE ("bond", "bridge", "vlan"); "" unknown
+					   (macvlan and team set none) */
 };
 
 /* An upper device stacked on a lower one (SYSFS/class/net/LOWER/upper_UPPER);
