@@ -327,9 +327,9 @@ static void net_reason(const struct inuse_facts *f, const struct inuse_iface *i,
 /* "an ext4", "an xfs", "a btrfs": the article as the name is read aloud. */
 static const char *article(const char *word)
 {
-	static const char *const an[] = { "xfs", "ntfs", "hfs", "f2fs", "lvm", "luks" };
+	static const char *const an[] = { "xfs", "ntfs", "hfs", "f2fs" };
 
-	if (strchr("aeiouAEIOU", word[0]) && word[0])
+	if (word[0] && strchr("aeiouAEIOU", word[0]))
 		return "an";
 	for (size_t k = 0; k < sizeof(an) / sizeof(an[0]); k++)
 		if (strncasecmp(word, an[k], strlen(an[k])) == 0)

@@ -409,8 +409,8 @@ static void gather_net_owners(const char *sysfs_root, struct inuse_facts *f)
 }
 
 /* An interface's kind, as the kernel names its device type (DEVTYPE= in
- * uevent: bond, bridge, vlan, macvlan, ipvlan...; team and some others set
- * none). */
+ * uevent: bond, bridge, vlan...; macvlan, ipvlan and team set none in
+ * Linux 6.1, and their reasons then name them without a kind). */
 static void net_kind(const char *net_dir, const char *name, char *kind, size_t size)
 {
 	_cleanup_free_ char *text = NULL;
