@@ -26,6 +26,8 @@ VM_TEST_FILES = \
 	%D%/scenarios/23-daemon-crash.sh \
 	%D%/scenarios/24-daemon-modload.sh \
 	%D%/scenarios/25-daemon-group.sh \
+	%D%/scenarios/26-daemon-inuse-net.sh \
+	%D%/scenarios/27-daemon-inuse-disk.sh \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
