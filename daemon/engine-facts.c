@@ -83,7 +83,8 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 	r = plan_compute(&in, &first);
 	if (r < 0)
 		return r;
-	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->pci, first, &use, &in.n_inuse);
+	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->dev_root, e->pci, first, &use,
+			   &in.n_inuse);
 	if (r < 0) {
 		/* Never plan binds without knowing what is in use. */
 		plan_free(first);

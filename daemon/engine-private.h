@@ -28,6 +28,7 @@ struct engine {
 	struct engine_clock clock;
 	char *config_path, *sysfs_root, *node_name, *run_dir;
 	char *proc_root;		/* in-use facts; NULL: none (fake sysfs trees) */
+	char *dev_root;			/* block device nodes for signature probes; NULL: none */
 	bool once;			/* --once: one try per device, no timers of its own */
 
 	struct config *config;		/* in force; never NULL after start */

@@ -72,7 +72,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 struct engine *engine_new(struct event_base *base, const struct engine_opts *opts)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	const char *proc_root;
+	const char *proc_root, *dev_root;
 
 	if (!e)
 		return NULL;
@@ -85,8 +85,10 @@ struct engine *engine_new(struct event_base *base, const struct engine_opts *opt
 	e->run_dir = opts->run_dir ? strdup(opts->run_dir) : NULL;
 	proc_root = opts->proc_root ? opts->proc_root : inuse_default_proc_root(opts->sysfs_root);
 	e->proc_root = proc_root ? strdup(proc_root) : NULL;
+	dev_root = opts->dev_root ? opts->dev_root : inuse_default_dev_root(opts->sysfs_root);
+	e->dev_root = dev_root ? strdup(dev_root) : NULL;
 	if (!e->config_path || !e->sysfs_root || !e->node_name || (opts->run_dir && !e->run_dir) ||
-	    (proc_root && !e->proc_root)) {
+	    (proc_root && !e->proc_root) || (dev_root && !e->dev_root)) {
 		engine_free(e);
 		return NULL;
 	}
@@ -191,6 +193,7 @@ void engine_free(struct engine *e)
 	config_free(e->config);
 	free(e->config_text);
 	free(e->proc_root);
+	free(e->dev_root);
 	cfg_errors_clear(&e->rejected);
 	pci_state_free(e->pci);
 	plan_free(e->plan);

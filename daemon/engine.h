@@ -64,6 +64,9 @@ struct engine_opts {
 	const char *sysfs_root;
 	const char *proc_root;		/* in-use facts (inuse.h); NULL: "/proc" for the
 					   real /sys, none for a fake tree */
+	const char *dev_root;		/* block device nodes probed for signatures;
+					   NULL: "/dev" for the real /sys, none for a
+					   fake tree */
 	const char *node_name;
 	const char *run_dir;		/* state file lives here; NULL: not persisted */
 	bool dry_run;			/* plan and log, never write */

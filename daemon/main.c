@@ -33,6 +33,7 @@
 struct options {
 	const char *config, *sysfs_root, *node_name, *run_dir, *socket;
 	const char *proc_root;		/* NULL: /proc for the real /sys, else none */
+	const char *dev_root;		/* NULL: /dev for the real /sys, else none */
 	const char *udev_source, *socket_group, *admin_group;
 	unsigned socket_mode;
 	int resync_s, stuck_s, release_grace_s, client_timeout_s, log_level;
@@ -43,13 +44,14 @@ enum {
 	OPT_SYSFS_ROOT = 256, OPT_NODE_NAME, OPT_ONCE, OPT_DRY_RUN, OPT_CHECK_CONFIG,
 	OPT_SOCKET, OPT_RUN_DIR, OPT_RESYNC, OPT_LOG_LEVEL, OPT_UDEV_SOURCE, OPT_SOCKET_MODE,
 	OPT_SOCKET_GROUP, OPT_ADMIN_GROUP, OPT_STUCK, OPT_PROC_ROOT, OPT_RELEASE_GRACE,
-	OPT_CLIENT_TIMEOUT,
+	OPT_CLIENT_TIMEOUT, OPT_DEV_ROOT,
 };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "dev-root", required_argument, NULL, OPT_DEV_ROOT },
 	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -88,6 +90,8 @@ static void usage(FILE *f)
 		"      --sysfs-root DIR     sysfs root (default /sys)\n"
 		"      --proc-root DIR      proc root for in-use checks (default /proc with the\n"
 		"                           real /sys; none with another sysfs root)\n"
+		"      --dev-root DIR       block device nodes probed for signatures (default\n"
+		"                           /dev with the real /sys; none with another)\n"
 		"      --node-name NAME     this node's name (default $NODE_NAME, else host name)\n"
 		"      --socket PATH        control socket (default %s)\n"
 		"      --socket-mode MODE   socket permissions, octal (default 0600)\n"
@@ -136,6 +140,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config = optarg; break;
 		case OPT_SYSFS_ROOT: o->sysfs_root = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
+		case OPT_DEV_ROOT: o->dev_root = optarg; break;
 		case OPT_NODE_NAME: o->node_name = optarg; break;
 		case OPT_ONCE: o->once = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
@@ -411,6 +416,7 @@ int main(int argc, char **argv)
 		.config_path = o.config,
 		.sysfs_root = o.sysfs_root,
 		.proc_root = o.proc_root,
+		.dev_root = o.dev_root,
 		.node_name = o.node_name,
 		.run_dir = o.once && o.dry_run ? NULL : o.run_dir,
 		.dry_run = o.dry_run,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "inuse.h"
@@ -45,6 +46,8 @@ void inuse_facts_clear(struct inuse_facts *f)
 	free(f->mounts);
 	free(f->swaps);
 	free(f->holders);
+	free(f->uppers);
+	free(f->sigs);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -159,6 +162,33 @@ int inuse_facts_add_holder(struct inuse_facts *f, const char *dev, const char *h
 	return 0;
 }
 
+int inuse_facts_add_upper(struct inuse_facts *f, const char *lower, const char *upper,
+			  bool master)
+{
+	struct inuse_upper *u = PUSH(f->uppers, f->n_uppers);
+
+	if (!u)
+		return -ENOMEM;
+	util_strlcpy(u->lower, lower, sizeof(u->lower));
+	util_strlcpy(u->upper, upper, sizeof(u->upper));
+	u->master = master;
+	return 0;
+}
+
+int inuse_facts_add_sig(struct inuse_facts *f, const char *dev, const char *type,
+			const char *usage, const char *error)
+{
+	struct inuse_sig *s = PUSH(f->sigs, f->n_sigs);
+
+	if (!s)
+		return -ENOMEM;
+	util_strlcpy(s->dev, dev, sizeof(s->dev));
+	util_strlcpy(s->type, type ? type : "", sizeof(s->type));
+	util_strlcpy(s->usage, usage ? usage : "", sizeof(s->usage));
+	util_strlcpy(s->error, error ? error : "", sizeof(s->error));
+	return 0;
+}
+
 /* --- pure: facts -> reasons -------------------------------------------------- */
 
 /* Append "; "-separated sentences; a sentence that does not fit ends the
@@ -172,7 +202,7 @@ struct reason {
 static void reason_add(struct reason *r, const char *fmt, ...) _printf_(2, 3);
 static void reason_add(struct reason *r, const char *fmt, ...)
 {
-	char s[sizeof(r->buf)];
+	char s[2 * sizeof(r->buf)];
 	const char *sep = r->len ? "; " : "";
 	size_t need;
 	va_list ap;
@@ -184,51 +214,203 @@ static void reason_add(struct reason *r, const char *fmt, ...)
 	va_end(ap);
 	need = strlen(sep) + strlen(s);
 	if (r->len + need + 5 >= sizeof(r->buf)) {
-		util_strlcpy(r->buf + r->len, r->len ? "; ..." : "...", sizeof(r->buf) - r->len);
+		if (r->len) {
+			util_strlcpy(r->buf + r->len, "; ...", sizeof(r->buf) - r->len);
+		} else {
+			/* One sentence longer than the room (a mount point deep
+			 * down a tree): its start, cut at a word near the end
+			 * if there is one, and "...". Never nothing: an empty
+			 * reason reads as "not in use". */
+			size_t room = sizeof(r->buf) - 5;
+			char *cut;
+
+			s[room] = '\0';
+			cut = strrchr(s, ' ');
+			if (cut && cut > s + room - 32)
+				*cut = '\0';
+			(void)util_fmt(r->buf, sizeof(r->buf), "%s ...", s);
+		}
+		r->len = strlen(r->buf);
 		r->full = true;
 		return;
 	}
 	r->len += (size_t)snprintf(r->buf + r->len, sizeof(r->buf) - r->len, "%s%s", sep, s);
 }
 
-static void net_reason(const struct inuse_iface *i, struct reason *r)
+/* What makes an interface in use, as the end of a sentence about it
+ * ("has 10.0.0.5/24", "carries the default route"); false when nothing. */
+static bool net_fact(const struct inuse_iface *i, char *buf, size_t size)
 {
 	const char *dflt = i->default_route ? " and the default route" : "";
 
 	if (i->known && !i->up)
-		return;
+		return false;
 	if (i->n_addrs == 1)
-		reason_add(r, "%s has %s/%u%s", i->name, i->addrs[0].text, i->addrs[0].prefix,
-			   dflt);
+		snprintf(buf, size, "has %s/%u%s", i->addrs[0].text, i->addrs[0].prefix, dflt);
 	else if (i->n_addrs > 1)
-		reason_add(r, "%s is up with %zu addresses%s", i->name, i->n_addrs, dflt);
+		snprintf(buf, size, "is up with %zu addresses%s", i->n_addrs, dflt);
 	else if (i->default_route)
-		reason_add(r, "%s carries the default route", i->name);
+		snprintf(buf, size, "carries the default route");
 	else if (i->n_routes == 1)
-		reason_add(r, "%s carries a route to %s", i->name, i->route);
+		snprintf(buf, size, "carries a route to %s", i->route);
 	else if (i->n_routes > 1)
-		reason_add(r, "%s carries %u routes", i->name, i->n_routes);
+		snprintf(buf, size, "carries %u routes", i->n_routes);
+	else
+		return false;
+	return true;
 }
 
-static void block_reason(const struct inuse_facts *f, const struct inuse_block *b,
-			 struct reason *r)
+static const struct inuse_iface *find_iface(const struct inuse_facts *f, const char *name)
+{
+	for (size_t k = 0; k < f->n_ifaces; k++)
+		if (strcmp(f->ifaces[k].name, name) == 0)
+			return &f->ifaces[k];
+	return NULL;
+}
+
+/* How a lower device relates to its upper, after the lower's name:
+ * "is a member of bond0", "is a port of br0", "carries VLAN eth0.7",
+ * "carries mv0" (a macvlan: the kernel gives it no DEVTYPE). */
+static void upper_step(const struct inuse_facts *f, const struct inuse_upper *u, char *buf,
+		       size_t size)
+{
+	const struct inuse_iface *i = find_iface(f, u->upper);
+	const char *kind = i ? i->kind : "";
+
+	if (strcmp(kind, "bridge") == 0)
+		snprintf(buf, size, "is a port of %s", u->upper);
+	else if (u->master || strcmp(kind, "bond") == 0 || strcmp(kind, "team") == 0)
+		snprintf(buf, size, "is a member of %s", u->upper);
+	else if (strcmp(kind, "vlan") == 0)
+		snprintf(buf, size, "carries VLAN %s", u->upper);
+	else if (kind[0])
+		snprintf(buf, size, "carries %s %s", kind, u->upper);
+	else
+		snprintf(buf, size, "carries %s", u->upper);
+}
+
+/* Follow the uppers of `name`; chain is the sentence so far ("eth0", then
+ * "eth0 is a member of bond0", ...). The first upper in use on each path
+ * ends that path with its fact. */
+static void upper_reasons(const struct inuse_facts *f, const char *name, const char *chain,
+			  unsigned depth, struct reason *r)
+{
+	if (depth >= INUSE_UPPER_DEPTH)
+		return;
+	for (size_t k = 0; k < f->n_uppers; k++) {
+		const struct inuse_upper *u = &f->uppers[k];
+		const struct inuse_iface *i;
+		char step[64], fact[96], next[sizeof(r->buf)];
+
+		if (strcmp(u->lower, name) != 0)
+			continue;
+		upper_step(f, u, step, sizeof(step));
+		snprintf(next, sizeof(next), "%s%s%s", chain, depth ? ", which " : " ", step);
+		i = find_iface(f, u->upper);
+		if (i && net_fact(i, fact, sizeof(fact)))
+			reason_add(r, "%s, which %s", next, fact);
+		else
+			upper_reasons(f, u->upper, next, depth + 1, r);
+	}
+}
+
+static void net_reason(const struct inuse_facts *f, const struct inuse_iface *i,
+		       struct reason *r)
+{
+	char fact[96];
+
+	if (net_fact(i, fact, sizeof(fact)))
+		reason_add(r, "%s %s", i->name, fact);
+	upper_reasons(f, i->name, i->name, 0, r);
+}
+
+/* "an ext4", "an xfs", "a btrfs": the article as the name is read aloud. */
+static const char *article(const char *word)
+{
+	static const char *const an[] = { "xfs", "ntfs", "hfs", "f2fs" };
+
+	if (word[0] && strchr("aeiouAEIOU", word[0]))
+		return "an";
+	for (size_t k = 0; k < sizeof(an) / sizeof(an[0]); k++)
+		if (strncasecmp(word, an[k], strlen(an[k])) == 0)
+			return "an";
+	return "a";
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static void sig_reason(const struct inuse_sig *s, struct reason *r)
+{
+	if (s->error[0])
+		reason_add(r, "cannot tell whether %s is in use: %s", s->dev, s->error);
+	else if (strcmp(s->type, "LVM2_member") == 0)
+		reason_add(r, "%s is an LVM physical volume", s->dev);
+	else if (strcmp(s->usage, "raid") == 0)
+		reason_add(r, "%s is a RAID member (%s)", s->dev, s->type);
+	else if (ends_with(s->type, "_member"))
+		reason_add(r, "%s is a volume member (%s)", s->dev, s->type);
+	else if (strcmp(s->usage, "crypto") == 0)
+		reason_add(r, "%s is an encrypted volume (%s)", s->dev, s->type);
+	else if (strcmp(s->usage, "filesystem") == 0)
+		reason_add(r, "%s has %s %s filesystem (not mounted)", s->dev, article(s->type),
+			   s->type);
+	else
+		reason_add(r, "%s has %s %s signature", s->dev, article(s->type), s->type);
+}
+
+static const struct inuse_mount *mount_of(const struct inuse_facts *f,
+					  const struct inuse_block *b)
 {
 	for (size_t i = 0; i < f->n_mounts; i++) {
 		const struct inuse_mount *m = &f->mounts[i];
 
 		if ((b->majmin[0] && strcmp(m->majmin, b->majmin) == 0) ||
-		    strcmp(m->source, b->name) == 0) {
-			/* The first mount point says enough; bind mounts repeat it. */
-			reason_add(r, "%s is mounted on %s", b->name, m->target);
-			break;
-		}
+		    strcmp(m->source, b->name) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Reasons from mounts, swaps and holders; true when there was one. */
+static bool block_use_reason(const struct inuse_facts *f, const struct inuse_block *b,
+			     struct reason *r)
+{
+	const struct inuse_mount *m = mount_of(f, b);
+	bool used = false;
+
+	/* The first mount point says enough; bind mounts repeat it. */
+	if (m) {
+		reason_add(r, "%s is mounted on %s", b->name, m->target);
+		used = true;
 	}
 	for (size_t i = 0; i < f->n_swaps; i++)
-		if (strcmp(f->swaps[i], b->name) == 0)
+		if (strcmp(f->swaps[i], b->name) == 0) {
 			reason_add(r, "%s is an active swap", b->name);
+			used = true;
+		}
 	for (size_t i = 0; i < f->n_holders; i++)
-		if (strcmp(f->holders[i].dev, b->name) == 0)
+		if (strcmp(f->holders[i].dev, b->name) == 0) {
 			reason_add(r, "%s is held by %s", b->name, f->holders[i].holder);
+			used = true;
+		}
+	return used;
+}
+
+static void block_reason(const struct inuse_facts *f, const struct inuse_block *b,
+			 struct reason *r)
+{
+	/* A signature says more only when nothing uses the device yet: a
+	 * mounted ext4 is "mounted on", never "not mounted". */
+	if (block_use_reason(f, b, r))
+		return;
+	for (size_t i = 0; i < f->n_sigs; i++)
+		if (strcmp(f->sigs[i].dev, b->name) == 0)
+			sig_reason(&f->sigs[i], r);
 }
 
 static bool has_ifname(const struct pci_dev *d, const char *name)
@@ -239,6 +421,11 @@ static bool has_ifname(const struct pci_dev *d, const char *name)
 	return false;
 }
 
+static bool is_storage(const struct pci_dev *d)
+{
+	return (d->class_code >> 16) == 0x01;
+}
+
 static void device_reason(const struct pci_dev *d, const struct inuse_facts *f,
 			  struct reason *r)
 {
@@ -246,13 +433,48 @@ static void device_reason(const struct pci_dev *d, const struct inuse_facts *f,
 		const struct inuse_iface *i = &f->ifaces[k];
 
 		if (strcmp(i->bdf, d->bdf) == 0 || has_ifname(d, i->name))
-			net_reason(i, r);
+			net_reason(f, i, r);
 	}
-	if ((d->class_code >> 16) != 0x01)
+	/* An interface with no facts of its own may still have uppers. */
+	for (unsigned k = 0; k < d->n_ifnames; k++)
+		if (!find_iface(f, d->ifnames[k]))
+			upper_reasons(f, d->ifnames[k], d->ifnames[k], 0, r);
+	if (!is_storage(d))
 		return;
 	for (size_t k = 0; k < f->n_blocks; k++)
 		if (strcmp(f->blocks[k].bdf, d->bdf) == 0)
 			block_reason(f, &f->blocks[k], r);
+}
+
+int inuse_to_probe(const struct pci_state *pci, const struct inuse_facts *f,
+		   const char *const *bdfs, size_t n, size_t **idx, size_t *n_idx)
+{
+	size_t *v = NULL, nv = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct pci_dev *d = pci_find(pci, bdfs[k]);
+
+		if (!d || !is_storage(d))
+			continue;
+		for (size_t b = 0; b < f->n_blocks; b++) {
+			const struct inuse_block *blk = &f->blocks[b];
+			struct reason r = { .len = 0 };
+			size_t *slot;
+
+			if (strcmp(blk->bdf, d->bdf) != 0 || blk->hidden || !blk->majmin[0] ||
+			    block_use_reason(f, blk, &r))
+				continue;
+			slot = PUSH(v, nv);
+			if (!slot) {
+				free(v);
+				return -ENOMEM;
+			}
+			*slot = b;
+		}
+	}
+	*idx = v;
+	*n_idx = nv;
+	return 0;
 }
 
 int inuse_compute(const struct pci_state *pci, const struct inuse_facts *f,

@@ -213,9 +213,9 @@ static int check_module(struct check_ctx *x, const char *name, const char *sysna
 static int gather_inuse(struct check_ctx *x)
 {
 	_cleanup_free_ const char **bdfs = calloc(x->plan->n_statuses + 1, sizeof(*bdfs));
-	struct inuse_facts f;
+	const char *dev_root = x->o->dev_root ? x->o->dev_root
+					      : inuse_default_dev_root(x->o->sysfs_root);
 	size_t n = 0;
-	int r;
 
 	if (!bdfs)
 		return -ENOMEM;
@@ -225,14 +225,8 @@ static int gather_inuse(struct check_ctx *x)
 		if (!s->pf_claim && s->desired[0] && strcmp(s->current, s->desired) != 0)
 			bdfs[n++] = s->bdf;
 	}
-	if (n == 0)
-		return 0;
-	r = inuse_gather(x->o->proc_root, x->o->sysfs_root, &f);
-	if (r < 0)
-		return r;
-	r = inuse_compute(x->pci, &f, bdfs, n, &x->inuse, &x->n_inuse);
-	inuse_facts_clear(&f);
-	return r;
+	return inuse_find(x->o->proc_root, x->o->sysfs_root, dev_root, x->pci, bdfs, n, &x->inuse,
+			  &x->n_inuse);
 }
 
 static int plan_with_inuse(struct check_ctx *x)

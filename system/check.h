@@ -34,6 +34,8 @@ struct check_report {
 struct check_opts {
 	const char *sysfs_root;		/* "/sys" */
 	const char *proc_root;		/* "/proc"; NULL: no in-use facts */
+	const char *dev_root;		/* block device nodes probed for signatures;
+					   NULL: "/dev" for the real /sys, none else */
 	const char *config_path;
 	const char *node_name;
 	/* Test seams; both NULL on a real run. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inuse-gather.c: gathering in-use facts about PCI functions from a proc root
- * and a sysfs root (see inuse-gather.h); the rules are logic/inuse.c's. */
+ * and a sysfs root (see inuse-gather.h); the rules are logic/inuse.c's, the
+ * signature probes inuse-probe.c's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -343,6 +344,16 @@ static int nvme_heads(struct inuse_facts *f)
 	return 0;
 }
 
+/* SYSFS/class/block/NAME/hidden is 1 for a disk with no /dev node (the
+ * paths of an NVMe multipath head); absent before Linux 5.10: not hidden. */
+static bool block_hidden(const char *class_dir, const char *name)
+{
+	char path[PATH_MAX], v[8];
+
+	return util_fmt(path, sizeof(path), "%s/%s/hidden", class_dir, name) == 0 &&
+	       fileio_read_attr(path, v, sizeof(v)) >= 0 && strcmp(v, "1") == 0;
+}
+
 static int block_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct inuse_block *)a)->name, ((const struct inuse_block *)b)->name);
@@ -370,6 +381,7 @@ static int gather_blocks(const char *sysfs_root, struct inuse_facts *f)
 			majmin[0] = '\0';
 		if (inuse_facts_add_block(f, de->d_name, majmin, bdf) < 0)
 			return -ENOMEM;
+		f->blocks[f->n_blocks - 1].hidden = block_hidden(dir, de->d_name);
 	}
 	/* readdir order is the file system's: sort, so reasons read the same
 	 * on every pass (and a changed reason means a changed fact). */
@@ -396,6 +408,88 @@ static void gather_net_owners(const char *sysfs_root, struct inuse_facts *f)
 	}
 }
 
+/* An interface's kind, as the kernel names its device type (DEVTYPE= in
+ * uevent: bond, bridge, vlan...; macvlan, ipvlan and team set none in
+ * Linux 6.1, and their reasons then name them without a kind). */
+static void net_kind(const char *net_dir, const char *name, char *kind, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX], *p;
+	size_t len;
+
+	kind[0] = '\0';
+	if (util_fmt(path, sizeof(path), "%s/%s/uevent", net_dir, name) < 0 ||
+	    fileio_read_file(path, 4096, &text, &len) < 0)
+		return;
+	p = strncmp(text, "DEVTYPE=", 8) == 0 ? text : strstr(text, "\nDEVTYPE=");
+	if (!p)
+		return;
+	util_strlcpy(kind, p + (*p == '\n') + 8, size);
+	kind[strcspn(kind, "\n")] = '\0';
+}
+
+/* The uppers of one interface: its upper_NAME links, and which of them is
+ * its master. */
+static int gather_uppers_of(const char *net_dir, const char *name, struct inuse_facts *f)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX], master[PCI_IFNAME_MAX] = "";
+	struct dirent *de;
+
+	if (util_fmt(path, sizeof(path), "%s/%s", net_dir, name) < 0 || !(d = opendir(path)))
+		return 0;
+	if (util_fmt(path, sizeof(path), "%s/%s/master", net_dir, name) < 0 ||
+	    fileio_read_link_base(path, master, sizeof(master)) < 0)
+		master[0] = '\0';
+	while ((de = readdir(d))) {
+		const char *upper = de->d_name + 6;
+
+		if (strncmp(de->d_name, "upper_", 6) != 0 || !*upper ||
+		    strlen(upper) >= PCI_IFNAME_MAX)
+			continue;
+		if (inuse_facts_add_upper(f, name, upper, strcmp(master, upper) == 0) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int upper_cmp(const void *a, const void *b)
+{
+	const struct inuse_upper *x = a, *y = b;
+	int c = strcmp(x->lower, y->lower);
+
+	return c ? c : strcmp(x->upper, y->upper);
+}
+
+/* Every interface's upper devices (SYSFS/class/net/NAME/upper_UPPER, Linux
+ * 3.11 and later), and the kind of each upper, for the reasons' wording. */
+static int gather_uppers(const char *sysfs_root, struct inuse_facts *f)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char dir[PATH_MAX];
+	struct dirent *de;
+
+	if (util_fmt(dir, sizeof(dir), "%s/class/net", sysfs_root) < 0 || !(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strlen(de->d_name) < PCI_IFNAME_MAX &&
+		    gather_uppers_of(dir, de->d_name, f) < 0)
+			return -ENOMEM;
+	/* In a stable order, as the blocks: the same facts, the same reason. */
+	if (f->n_uppers)
+		qsort(f->uppers, f->n_uppers, sizeof(*f->uppers), upper_cmp);
+	for (size_t i = 0; i < f->n_uppers; i++) {
+		struct inuse_iface *u = inuse_facts_iface(f, f->uppers[i].upper);
+
+		/* The lower too, so that its PCI function is looked up. */
+		if (!u || !inuse_facts_iface(f, f->uppers[i].lower))
+			return -ENOMEM;
+		if (!u->kind[0])
+			net_kind(dir, u->name, u->kind, sizeof(u->kind));
+	}
+	return 0;
+}
+
 /* --- I/O: all of it ----------------------------------------------------------- */
 
 bool inuse_is_real_sysfs(const char *sysfs_root)
@@ -408,6 +502,11 @@ bool inuse_is_real_sysfs(const char *sysfs_root)
 const char *inuse_default_proc_root(const char *sysfs_root)
 {
 	return inuse_is_real_sysfs(sysfs_root) ? "/proc" : NULL;
+}
+
+const char *inuse_default_dev_root(const char *sysfs_root)
+{
+	return inuse_is_real_sysfs(sysfs_root) ? "/dev" : NULL;
 }
 
 int inuse_gather(const char *proc_root, const char *sysfs_root, struct inuse_facts *f)
@@ -439,19 +538,41 @@ int inuse_gather(const char *proc_root, const char *sysfs_root, struct inuse_fac
 	if (r == 0 && sysfs_root)
 		r = gather_blocks(sysfs_root, f);
 	if (r == 0 && sysfs_root)
+		r = gather_uppers(sysfs_root, f);
+	if (r == 0 && sysfs_root)
 		gather_net_owners(sysfs_root, f);
 	if (r < 0)
 		inuse_facts_clear(f);
 	return r;
 }
 
-int inuse_for_plan(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
-		   const struct plan *p, struct plan_inuse **out, size_t *n_out)
+int inuse_find(const char *proc_root, const char *sysfs_root, const char *dev_root,
+	       const struct pci_state *pci, const char *const *bdfs, size_t n,
+	       struct plan_inuse **out, size_t *n_out)
 {
 	struct inuse_facts f;
+	int r;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	r = inuse_gather(proc_root, sysfs_root, &f);
+	if (r < 0)
+		return r;
+	r = inuse_probe_blocks(dev_root, pci, bdfs, n, &f);
+	if (r == 0)
+		r = inuse_compute(pci, &f, bdfs, n, out, n_out);
+	inuse_facts_clear(&f);
+	return r;
+}
+
+int inuse_for_plan(const char *proc_root, const char *sysfs_root, const char *dev_root,
+		   const struct pci_state *pci, const struct plan *p, struct plan_inuse **out,
+		   size_t *n_out)
+{
 	_cleanup_free_ const char **bdfs = NULL;
 	size_t n = 0;
-	int r;
 
 	*out = NULL;
 	*n_out = 0;
@@ -469,10 +590,5 @@ int inuse_for_plan(const char *proc_root, const char *sysfs_root, const struct p
 	for (size_t i = 0; i < p->n_actions; i++)
 		if (p->actions[i].kind != PROTO_ACTION_NUMVFS)
 			bdfs[n++] = p->actions[i].bdf;
-	r = inuse_gather(proc_root, sysfs_root, &f);
-	if (r < 0)
-		return r;
-	r = inuse_compute(pci, &f, bdfs, n, out, n_out);
-	inuse_facts_clear(&f);
-	return r;
+	return inuse_find(proc_root, sysfs_root, dev_root, pci, bdfs, n, out, n_out);
 }

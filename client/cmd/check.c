@@ -76,6 +76,7 @@ static int check_exec(struct client *c, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs-root", required_argument, NULL, 'S' },
 		{ "proc-root", required_argument, NULL, 'P' },
+		{ "dev-root", required_argument, NULL, 'D' },
 		{ "node-name", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		/* Accepted as every command accepts it (vfiobind(1)); check
@@ -101,6 +102,7 @@ static int check_exec(struct client *c, int argc, char **argv)
 		case 'c': o.config_path = optarg; break;
 		case 'S': o.sysfs_root = optarg; break;
 		case 'P': o.proc_root = optarg; break;
+		case 'D': o.dev_root = optarg; break;
 		case 'N': o.node_name = optarg; break;
 		case 'j': json = true; break;
 		case 'n': break;
@@ -137,20 +139,25 @@ static int check_exec(struct client *c, int argc, char **argv)
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
 	.summary = "preflight: IOMMU, vfio modules, config and each device, without the daemon",
-	.usage = "[--config PATH] [--sysfs-root DIR] [--proc-root DIR] [--node-name NAME] [--json]",
+	.usage = "[--config PATH] [--sysfs-root DIR] [--proc-root DIR] [--dev-root DIR] "
+		 "[--node-name NAME] [--json]",
 	.help = "Checks what vfiobindd needs, one line per finding (ok, warn or fail) with a\n"
 		"hint where one helps: the IOMMU is on (with the kernel command line), the\n"
 		"vfio and vfio-pci modules are loaded or available, the config is valid, each\n"
 		"device a line claims on this node is present and could be moved (SR-IOV\n"
 		"capacity for numvfs=, IOMMU group viable, not in use: an interface up with\n"
-		"an address or route, a mounted disk, a swap, a dm/md holder), and whether a\n"
-		"device's own driver is in the initramfs (then it grabs the device at boot).\n"
+		"an address or route, or under a bond, bridge, VLAN or macvlan that has one;\n"
+		"a mounted disk, a swap, a dm/md holder, or a filesystem, RAID or LVM\n"
+		"signature on a disk that is not mounted), and whether a device's own\n"
+		"driver is in the initramfs (then it grabs the device at boot).\n"
 		"Works without the daemon: it reads sysfs, proc and the config itself.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config PATH     config file (default " CHECK_DEFAULT_CONFIG ")\n"
 		"      --sysfs-root DIR  sysfs root (default /sys)\n"
 		"      --proc-root DIR   proc root (default /proc)\n"
+		"      --dev-root DIR    block device nodes probed for signatures (default /dev\n"
+		"                        with the real /sys, none with another sysfs root)\n"
 		"      --node-name NAME  this node's name (default $NODE_NAME, else host name)\n"
 		"  -j, --json            an array of {level, subject, message, hint}\n"
 		"      --no-color        accepted; check prints no colour\n"

@@ -67,7 +67,9 @@ for line in \
 	"MemoryDenyWriteExecute=yes" \
 	"SystemCallArchitectures=native" \
 	"SystemCallFilter=@system-service @module" \
-	"RestrictAddressFamilies=AF_UNIX AF_NETLINK"
+	"RestrictAddressFamilies=AF_UNIX AF_NETLINK" \
+	"DevicePolicy=closed" \
+	"DeviceAllow=block-* r"
 do
 	check "host unit: $line" has "$line"
 done
@@ -81,7 +83,8 @@ for w in /sys/bus/pci /sys/devices /etc/vfiobind; do
 	check "host unit: $w writable" sh -c "grep '^ReadWritePaths=' '$unit' | tr ' =' '\n\n' | sed 's/^-//' | grep -qxF '$w'"
 done
 # Settings that would break the daemon (see the comment block in the unit).
-for line in ProtectKernelModules=yes PrivateNetwork=yes PrivateUsers=yes ProcSubset=pid DynamicUser=yes; do
+for line in ProtectKernelModules=yes PrivateNetwork=yes PrivateUsers=yes ProcSubset=pid DynamicUser=yes \
+	PrivateDevices=yes; do
 	check "host unit: no $line" sh -c "! grep -qxF '$line' '$unit'"
 done
 check "host unit: no User=" sh -c "! grep -q '^User=' '$unit'"

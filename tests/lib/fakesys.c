@@ -566,6 +566,82 @@ int fakesys_add_holder(struct fakesys *fs, const char *block, const char *holder
 	return fk_mkdir(p);
 }
 
+/* Network stacking, as the kernel lays it out: ROOT/class/net/NAME links to
+ * each interface's directory (a PCI function's net/NAME, or an upper's
+ * ROOT/devices/virtual/net/UPPER with uevent "DEVTYPE=KIND"), and the lower's
+ * directory has upper_UPPER (and master, for a bond or bridge) linking to the
+ * upper. The directory of interface name into out (PATH_MAX), linked from
+ * class/net on first use. */
+static int fk_net_dir(struct fakesys *fs, const char *name, char *out)
+{
+	char p[PATH_MAX], link[PATH_MAX];
+	int r;
+
+	if (fk_path(fs, link, "class/net/%s", name) < 0)
+		return -EINVAL;
+	if (realpath(link, out))
+		return 0;
+	for (size_t i = 0; i < fs->ndevs; i++) {
+		if (fk_path(fs, p, "bus/pci/devices/%s/net/%s", fs->devs[i].bdf, name) < 0 ||
+		    !realpath(p, out))
+			continue;
+		if ((r = fk_path(fs, p, "class")) < 0 || (r = fk_mkdir(p)) < 0 ||
+		    (r = fk_path(fs, p, "class/net")) < 0 || (r = fk_mkdir(p)) < 0)
+			return r;
+		return symlink(out, link) < 0 ? -errno : 0;
+	}
+	return -ENODEV;
+}
+
+static int fk_add_upper(struct fakesys *fs, const char *lower, const char *upper,
+			const char *kind, bool master)
+{
+	static const char *const dirs[] = { "devices", "devices/virtual", "devices/virtual/net",
+					    "class", "class/net" };
+	char low[PATH_MAX], up[PATH_MAX], p[PATH_MAX];
+	int r;
+
+	if (!*upper || strchr(upper, '/') || strchr(lower, '/'))
+		return -EINVAL;
+	if ((r = fk_net_dir(fs, lower, low)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((r = fk_path(fs, p, "%s", dirs[i])) < 0 || (r = fk_mkdir(p)) < 0)
+			return r;
+	if ((r = fk_path(fs, up, "devices/virtual/net/%s", upper)) < 0 || (r = fk_mkdir(up)) < 0 ||
+	    (r = fk_path(fs, p, "devices/virtual/net/%s/uevent", upper)) < 0 ||
+	    (r = fk_putf(p, "%s%s%sINTERFACE=%s\n", kind ? "DEVTYPE=" : "", kind ? kind : "",
+			 kind ? "\n" : "", upper)) < 0 ||
+	    (r = fk_path(fs, p, "class/net/%s", upper)) < 0)
+		return r;
+	if (symlink(up, p) < 0 && errno != EEXIST)
+		return -errno;
+	if (util_fmt(p, sizeof(p), "%s/upper_%s", low, upper) < 0)
+		return -ENAMETOOLONG;
+	if (symlink(up, p) < 0 && errno != EEXIST)
+		return -errno;
+	if (!master)
+		return 0;
+	if (util_fmt(p, sizeof(p), "%s/master", low) < 0)
+		return -ENAMETOOLONG;
+	return symlink(up, p) < 0 ? -errno : 0;
+}
+
+static int fk_remove_upper(struct fakesys *fs, const char *lower, const char *upper)
+{
+	char low[PATH_MAX], p[PATH_MAX], m[FK_NAME_MAX];
+	int r;
+
+	if ((r = fk_net_dir(fs, lower, low)) < 0)
+		return r;
+	if (util_fmt(p, sizeof(p), "%s/master", low) == 0 &&
+	    fileio_read_link_base(p, m, sizeof(m)) >= 0 && strcmp(m, upper) == 0)
+		unlink(p);
+	if (util_fmt(p, sizeof(p), "%s/upper_%s", low, upper) < 0)
+		return -ENAMETOOLONG;
+	return unlink(p) < 0 ? -errno : 0;
+}
+
 /* ---- public: reading ---- */
 
 char *fakesys_read(const struct fakesys *fs, const char *relpath)
@@ -649,6 +725,19 @@ int fakesys_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
 {
 	fk_begin(fs);
 	return fk_end(fs, fk_add_block(fs, bdf, relpath, majmin));
+}
+
+int fakesys_add_upper(struct fakesys *fs, const char *lower, const char *upper,
+		      const char *kind, bool master)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_add_upper(fs, lower, upper, kind, master));
+}
+
+int fakesys_remove_upper(struct fakesys *fs, const char *lower, const char *upper)
+{
+	fk_begin(fs);
+	return fk_end(fs, fk_remove_upper(fs, lower, upper));
 }
 
 int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver)

@@ -13,6 +13,9 @@
  *   ROOT/bus/pci/drivers_probe
  *   ROOT/kernel/iommu_groups/N/devices/BDF -> device
  *   ROOT/class/block/NAME -> a block device under its BDF (fakesys_add_block)
+ *   ROOT/class/net/NAME -> an interface's directory, and
+ *       ROOT/devices/virtual/net/UPPER/ for bonds, bridges, VLANs
+ *       (fakesys_add_upper)
  *   ROOT/.fakesys, ROOT/.fakesys.lock: the fake kernel's own memory (native
  *       drivers, SR-IOV capacity, modules, new_id IDs, armed faults), kept
  *       up to date by every call so another process can fakesys_attach()
@@ -81,6 +84,18 @@ int fakesys_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
 		      const char *majmin);
 /* Give a block device a holder (ROOT/class/block/BLOCK/holders/HOLDER). */
 int fakesys_add_holder(struct fakesys *fs, const char *block, const char *holder);
+
+/* Stack an upper interface on a lower one, as `ip link set LOWER master
+ * UPPER` (master: bond, team, bridge) or `ip link add UPPER link LOWER type
+ * vlan|macvlan` do: lower is an interface of a device (fakesys_set_ifname)
+ * or an upper made before; kind is the upper's DEVTYPE ("bond", "bridge",
+ * "vlan", "macvlan"; NULL: none, as team). Makes ROOT/class/net/NAME for
+ * both, ROOT/devices/virtual/net/UPPER/uevent, LOWER/upper_UPPER and, when
+ * master, LOWER/master. Remove takes the links from the lower away (as
+ * `ip link set LOWER nomaster`). */
+int fakesys_add_upper(struct fakesys *fs, const char *lower, const char *upper,
+		      const char *kind, bool master);
+int fakesys_remove_upper(struct fakesys *fs, const char *lower, const char *upper);
 
 /* Read ROOT/relpath into a static-per-call malloc'd string (caller frees),
  * trailing newline removed; NULL when absent. */

@@ -190,6 +190,236 @@ Test(inuse, many_reasons_are_cut_visibly)
 	cr_assert(strstr(r, "; ...") != NULL, "got: %s", r);
 }
 
+Test(inuse, one_sentence_too_long_for_the_reason_is_cut_never_dropped)
+{
+	char target[INUSE_PATH_MAX];
+
+	/* A mount point deeper than the reason has room for: before, the
+	 * reason came out empty and the disk counted as not in use. */
+	memset(target, 'd', sizeof(target) - 1);
+	target[sizeof(target) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(target) - 1; i += 10)
+		target[i] = '/';
+	inuse_facts_add_block(&facts, "nvme0n1", "259:0", "0000:02:00.0");
+	inuse_facts_add_mount(&facts, "259:0", "/dev/nvme0n1", target);
+	const char *r = reason_for("0000:02:00.0");
+
+	cr_assert_not_null(r, "a disk mounted on a long path must stay in use");
+	cr_assert(strncmp(r, "nvme0n1 is mounted on /ddddddddd/", 33) == 0, "got: %s", r);
+	cr_assert(strstr(r, "...") != NULL, "got: %s", r);
+	cr_assert_lt(strlen(r), sizeof(out[0].reason));
+}
+
+/* Upper devices: a NIC stacked under a bond, bridge, VLAN or macvlan. */
+
+static void upper(const char *lower, const char *up, const char *kind, bool master)
+{
+	struct inuse_iface *i = inuse_facts_iface(&facts, up);
+
+	cr_assert_not_null(i);
+	util_strlcpy(i->kind, kind, sizeof(i->kind));
+	cr_assert_eq(inuse_facts_add_upper(&facts, lower, up, master), 0);
+}
+
+Test(inuse, bond_member_is_in_use_when_the_bond_has_an_address)
+{
+	iface_up("eth0", true);
+	upper("eth0", "bond0", "bond", true);
+	iface_up("bond0", true);
+	inuse_facts_add_addr(&facts, "bond0", AF_INET, "10.0.0.5", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"), "eth0 is a member of bond0, which has 10.0.0.5/24");
+}
+
+Test(inuse, the_reason_names_the_whole_chain_up_to_the_device_in_use)
+{
+	upper("eth0", "br0", "bridge", true);
+	upper("br0", "br0.7", "vlan", false);
+	inuse_facts_add_addr(&facts, "br0.7", AF_INET, "192.168.7.1", 24);
+	inuse_facts_add_route(&facts, "br0.7", "0.0.0.0", 0);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 is a port of br0, which carries VLAN br0.7, which has "
+			 "192.168.7.1/24 and the default route");
+}
+
+Test(inuse, bond_in_a_bridge_is_followed_through)
+{
+	upper("eth0", "bond0", "bond", true);
+	upper("bond0", "br0", "bridge", true);
+	inuse_facts_add_addr(&facts, "br0", AF_INET6, "2001:db8::1", 64);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 is a member of bond0, which is a port of br0, which has "
+			 "2001:db8::1/64");
+}
+
+Test(inuse, macvlan_vlan_and_unknown_kinds_are_worded_by_kind)
+{
+	upper("eth0", "mv0", "macvlan", false);
+	inuse_facts_add_route(&facts, "mv0", "0.0.0.0", 0);
+	cr_assert_str_eq(reason_for("0000:01:00.0"), "eth0 carries macvlan mv0, which carries the default route");
+	inuse_facts_clear(&facts);
+	upper("eth0", "eth0.100", "vlan", false);
+	inuse_facts_add_route(&facts, "eth0.100", "10.1.0.0", 16);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 carries VLAN eth0.100, which carries a route to 10.1.0.0/16");
+	inuse_facts_clear(&facts);
+	/* team sets no DEVTYPE: its master link makes it a member */
+	upper("eth0", "team0", "", true);
+	inuse_facts_add_addr(&facts, "team0", AF_INET, "10.0.0.5", 24);
+	inuse_facts_add_addr(&facts, "team0", AF_INET, "10.0.0.6", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 is a member of team0, which is up with 2 addresses");
+	inuse_facts_clear(&facts);
+	upper("eth0", "odd0", "", false);
+	inuse_facts_add_addr(&facts, "odd0", AF_INET, "10.0.0.5", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"), "eth0 carries odd0, which has 10.0.0.5/24");
+}
+
+Test(inuse, upper_without_address_or_route_leaves_the_nic_free)
+{
+	iface_up("eth0", true);
+	upper("eth0", "bond0", "bond", true);
+	iface_up("bond0", true);
+	inuse_facts_add_addr(&facts, "bond0", AF_INET6, "fe80::1", 64);
+	cr_assert_null(reason_for("0000:01:00.0"));
+}
+
+Test(inuse, a_down_member_of_a_bond_in_use_is_still_in_use)
+{
+	/* A bridge port nobody brought up is still configured into the
+	 * bridge: unbinding it changes the bridge. */
+	iface_up("eth0", false);
+	upper("eth0", "br0", "bridge", true);
+	iface_up("br0", true);
+	inuse_facts_add_addr(&facts, "br0", AF_INET, "10.0.0.1", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"), "eth0 is a port of br0, which has 10.0.0.1/24");
+}
+
+Test(inuse, a_down_upper_is_judged_by_the_interface_rule_but_its_uppers_still_count)
+{
+	upper("eth0", "bond0", "bond", true);
+	iface_up("bond0", false);
+	inuse_facts_add_addr(&facts, "bond0", AF_INET, "10.0.0.5", 24);
+	cr_assert_null(reason_for("0000:01:00.0"));
+	upper("bond0", "bond0.5", "vlan", false);
+	inuse_facts_add_addr(&facts, "bond0.5", AF_INET, "10.5.0.1", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 is a member of bond0, which carries VLAN bond0.5, which has 10.5.0.1/24");
+}
+
+Test(inuse, own_address_and_upper_address_are_both_told)
+{
+	iface_up("eth0", true);
+	inuse_facts_add_addr(&facts, "eth0", AF_INET, "10.9.0.2", 24);
+	upper("eth0", "mv0", "macvlan", false);
+	inuse_facts_add_addr(&facts, "mv0", AF_INET, "10.9.0.3", 24);
+	cr_assert_str_eq(reason_for("0000:01:00.0"),
+			 "eth0 has 10.9.0.2/24; eth0 carries macvlan mv0, which has 10.9.0.3/24");
+}
+
+Test(inuse, uppers_are_followed_to_a_bounded_depth)
+{
+	char lo[16], hi[16];
+
+	/* A loop (the kernel refuses one; facts may still say it) ends. */
+	upper("eth0", "a0", "bond", true);
+	upper("a0", "b0", "bond", true);
+	upper("b0", "a0", "bond", true);
+	cr_assert_null(reason_for("0000:01:00.0"));
+	inuse_facts_clear(&facts);
+	/* An address INUSE_UPPER_DEPTH levels up counts; one more does not. */
+	for (int k = 0; k <= INUSE_UPPER_DEPTH; k++) {
+		snprintf(lo, sizeof(lo), k ? "v%d" : "eth0", k);
+		snprintf(hi, sizeof(hi), "v%d", k + 1);
+		upper(lo, hi, "vlan", false);
+	}
+	snprintf(hi, sizeof(hi), "v%d", INUSE_UPPER_DEPTH);
+	inuse_facts_add_addr(&facts, hi, AF_INET, "10.0.0.5", 24);
+	/* Too long a sentence for the reason: cut at a word, never dropped. */
+	cr_assert_not_null(reason_for("0000:01:00.0"));
+	cr_assert(strncmp(out[0].reason, "eth0 carries VLAN v1, which carries VLAN v2, ", 45) == 0,
+		  "got: %s", out[0].reason);
+	cr_assert(strstr(out[0].reason, " ...") != NULL, "got: %s", out[0].reason);
+	inuse_facts_clear(&facts);
+	for (int k = 0; k <= INUSE_UPPER_DEPTH; k++) {
+		snprintf(lo, sizeof(lo), k ? "v%d" : "eth0", k);
+		snprintf(hi, sizeof(hi), "v%d", k + 1);
+		upper(lo, hi, "vlan", false);
+	}
+	snprintf(hi, sizeof(hi), "v%d", INUSE_UPPER_DEPTH + 1);
+	inuse_facts_add_addr(&facts, hi, AF_INET, "10.0.0.5", 24);
+	cr_assert_null(reason_for("0000:01:00.0"));
+}
+
+/* Signatures: what libblkid found on a disk nothing mounts. */
+
+static const char *sig_reason_for(const char *type, const char *usage, const char *error)
+{
+	inuse_facts_clear(&facts);
+	inuse_facts_add_block(&facts, "nvme0n1", "259:0", "0000:02:00.0");
+	inuse_facts_add_sig(&facts, "nvme0n1", type, usage, error);
+	return reason_for("0000:02:00.0");
+}
+
+Test(inuse, each_signature_has_its_sentence)
+{
+	cr_assert_str_eq(sig_reason_for("ext4", "filesystem", NULL),
+			 "nvme0n1 has an ext4 filesystem (not mounted)");
+	cr_assert_str_eq(sig_reason_for("xfs", "filesystem", NULL),
+			 "nvme0n1 has an xfs filesystem (not mounted)");
+	cr_assert_str_eq(sig_reason_for("btrfs", "filesystem", NULL),
+			 "nvme0n1 has a btrfs filesystem (not mounted)");
+	cr_assert_str_eq(sig_reason_for("LVM2_member", "raid", NULL),
+			 "nvme0n1 is an LVM physical volume");
+	cr_assert_str_eq(sig_reason_for("linux_raid_member", "raid", NULL),
+			 "nvme0n1 is a RAID member (linux_raid_member)");
+	cr_assert_str_eq(sig_reason_for("isw_raid_member", "raid", NULL),
+			 "nvme0n1 is a RAID member (isw_raid_member)");
+	cr_assert_str_eq(sig_reason_for("zfs_member", "filesystem", NULL),
+			 "nvme0n1 is a volume member (zfs_member)");
+	cr_assert_str_eq(sig_reason_for("crypto_LUKS", "crypto", NULL),
+			 "nvme0n1 is an encrypted volume (crypto_LUKS)");
+	cr_assert_str_eq(sig_reason_for("swap", "other", NULL), "nvme0n1 has a swap signature");
+}
+
+Test(inuse, a_probe_that_failed_cannot_tell_and_blocks)
+{
+	cr_assert_str_eq(sig_reason_for("", "", "open /dev/nvme0n1: Permission denied"),
+			 "cannot tell whether nvme0n1 is in use: open /dev/nvme0n1: Permission denied");
+}
+
+Test(inuse, a_mounted_filesystem_is_mounted_not_an_unmounted_signature)
+{
+	inuse_facts_add_block(&facts, "nvme0n1p1", "259:1", "0000:02:00.0");
+	inuse_facts_add_mount(&facts, "259:1", "/dev/nvme0n1p1", "/data");
+	inuse_facts_add_sig(&facts, "nvme0n1p1", "ext4", "filesystem", NULL);
+	cr_assert_str_eq(reason_for("0000:02:00.0"), "nvme0n1p1 is mounted on /data");
+}
+
+Test(inuse, only_unjudged_visible_disks_of_storage_functions_asked_about_are_probed)
+{
+	const char *const all[] = { "0000:01:00.0", "0000:02:00.0", "0000:03:00.0" };
+	const char *const nic_only[] = { "0000:01:00.0" };
+	size_t *idx = NULL, n_idx = 0;
+
+	inuse_facts_add_block(&facts, "nvme0c0n1", "", "0000:02:00.0");		/* 0: no dev */
+	inuse_facts_add_block(&facts, "nvme0n1", "259:0", "0000:02:00.0");	/* 1 */
+	inuse_facts_add_block(&facts, "nvme0n1p1", "259:1", "0000:02:00.0");	/* 2: mounted */
+	inuse_facts_add_block(&facts, "nvme0n1p2", "259:2", "0000:02:00.0");	/* 3 */
+	inuse_facts_add_block(&facts, "nvme0n1p3", "259:3", "0000:02:00.0");	/* 4: hidden */
+	inuse_facts_add_block(&facts, "sdb", "8:16", "0000:03:00.0");		/* 5: a GPU's */
+	inuse_facts_add_block(&facts, "nvme1n1", "259:9", "");			/* 6: no function */
+	facts.blocks[4].hidden = true;
+	inuse_facts_add_mount(&facts, "259:1", "/dev/nvme0n1p1", "/boot");
+	cr_assert_eq(inuse_to_probe(&pci, &facts, all, 3, &idx, &n_idx), 0);
+	cr_assert_eq(n_idx, 2);
+	cr_assert_eq(idx[0], 1);
+	cr_assert_eq(idx[1], 3);
+	free(idx);
+	cr_assert_eq(inuse_to_probe(&pci, &facts, nic_only, 1, &idx, &n_idx), 0);
+	cr_assert_eq(n_idx, 0);
+	cr_assert_null(idx);
+}
+
 /* --- gathering from fake roots -------------------------------------------- */
 
 static struct fakesys *fs;
@@ -325,6 +555,40 @@ Test(inuse_gather, nothing_in_use_on_a_quiet_tree)
 	cr_assert_null(gathered_reason("0000:01:00.0"));
 }
 
+Test(inuse_gather, bond_member_from_the_fake_tree)
+{
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "bond0", "bond", true), 0);
+	put("net/ifaddrs", "eth0 up\nbond0 up 10.0.0.5/24 fe80::1/64\n");
+	cr_assert_str_eq(gathered_reason("0000:01:00.0"), "eth0 is a member of bond0, which has 10.0.0.5/24");
+	/* ip link set eth0 nomaster */
+	cr_assert_eq(fakesys_remove_upper(fs, "eth0", "bond0"), 0);
+	cr_assert_null(gathered_reason("0000:01:00.0"));
+}
+
+Test(inuse_gather, chain_of_uppers_from_the_fake_tree_in_a_stable_order)
+{
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "bond0", "bond", true), 0);
+	cr_assert_eq(fakesys_add_upper(fs, "bond0", "br0", "bridge", true), 0);
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "mv1", "macvlan", false), 0);
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "mv0", "macvlan", false), 0);
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "eth0.9", "vlan", false), 0);
+	put("net/ifaddrs", "bond0 up\nbr0 up 10.0.0.1/24\nmv0 up 10.1.0.1/24\n"
+			   "mv1 up 10.1.0.2/24\neth0.9 down 10.2.0.1/24\n");
+	cr_assert_str_eq(gathered_reason("0000:01:00.0"),
+			 "eth0 is a member of bond0, which is a port of br0, which has 10.0.0.1/24; "
+			 "eth0 carries macvlan mv0, which has 10.1.0.1/24; "
+			 "eth0 carries macvlan mv1, which has 10.1.0.2/24");
+}
+
+Test(inuse_gather, vlan_with_a_route_only_from_the_fake_tree)
+{
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "eth0.7", "vlan", false), 0);
+	put("net/route", "Iface Destination Gateway Flags RefCnt Use Metric Mask\n"
+			 "eth0.7 0000A8C0 00000000 0001 0 0 0 0000FFFF\n");
+	cr_assert_str_eq(gathered_reason("0000:01:00.0"),
+			 "eth0 carries VLAN eth0.7, which carries a route to 192.168.0.0/16");
+}
+
 Test(inuse_gather, fake_sysfs_gets_no_proc_root_by_default)
 {
 	cr_assert_null(inuse_default_proc_root(fakesys_root(fs)));
@@ -424,6 +688,30 @@ Test(inuse_gather, in_use_device_is_rechecked_without_any_event)
 	stepper_advance(&step, STEPPER_START_MS + ENGINE_INUSE_RECHECK_MS - 1 - step.mono);
 	cr_assert_not(nic_on_vfio(), "re-checked before the interval");
 	stepper_advance(&step, 1);
+	stepper_settle(&step);
+	cr_assert(nic_on_vfio());
+	engine_free(eng);
+	event_base_free(base);
+}
+
+Test(inuse_gather, engine_blocks_a_bond_member_and_binds_it_once_released)
+{
+	const struct devtab_entry *info;
+	struct engine *eng;
+
+	cr_assert_eq(fakesys_add_upper(fs, "eth0", "bond0", "bond", true), 0);
+	put("net/ifaddrs", "eth0 up\nbond0 up 10.0.0.5/24\n");
+	eng = make_engine("worker-0 0000:01:00.0\n", false, false);
+	cr_assert_not_null(eng);
+	cr_assert_eq(engine_start(eng), 0);
+	stepper_settle(&step);
+	info = engine_dev_info(eng, "0000:01:00.0");
+	cr_assert_eq(info->state, PROTO_STATE_BLOCKED);
+	cr_assert_str_eq(info->reason, "eth0 is a member of bond0, which has 10.0.0.5/24");
+	cr_assert_not(nic_on_vfio());
+	/* ip link set eth0 nomaster: the re-check binds it, no event needed */
+	cr_assert_eq(fakesys_remove_upper(fs, "eth0", "bond0"), 0);
+	stepper_advance(&step, ENGINE_INUSE_RECHECK_MS);
 	stepper_settle(&step);
 	cr_assert(nic_on_vfio());
 	engine_free(eng);

@@ -28,6 +28,8 @@ vm_skip() {
 # A profile is a string of key=value words, e.g. "nics=2 nvme=1 rootports=2".
 #   nics=N       e1000e functions at 00:02.0 .. (max 14)
 #   nvme=0|1     NVMe PF with SR-IOV capacity (4 VFs) at 00:10.0
+#   nvmens=MiB   a namespace (nsid 1) of that size on the NVMe (0: none), backed
+#                by a file of zeroes made in the run dir for each boot
 #   virtio=0|1   virtio-net at 00:11.0
 #   rootports=K  empty pcie-root-port rp0..rpK-1 at 00:18.0 .. (max 6),
 #                each with a spare netdev hpnK for hot-added NICs
@@ -38,10 +40,10 @@ VM_DEFAULT_PROFILE="nics=1 nvme=1 virtio=0 rootports=1"
 VM_DEMO_PROFILE="nics=4 nvme=1 virtio=1 rootports=2"
 
 # vm_profile_parse PROFILE: sets VM_P_NICS, VM_P_NVME, VM_P_VIRTIO, VM_P_RP,
-# VM_P_MEM, VM_P_SMP.
+# VM_P_MEM, VM_P_SMP, VM_P_NVMENS.
 vm_profile_parse() {
 	local word key val
-	VM_P_NICS=1 VM_P_NVME=1 VM_P_VIRTIO=0 VM_P_RP=1 VM_P_MEM=1024 VM_P_SMP=2
+	VM_P_NICS=1 VM_P_NVME=1 VM_P_VIRTIO=0 VM_P_RP=1 VM_P_MEM=1024 VM_P_SMP=2 VM_P_NVMENS=0
 	for word in $1; do
 		key=${word%%=*} val=${word#*=}
 		[[ $val =~ ^[0-9]+$ ]] || vm_die "profile: '$word' is not key=number"
@@ -52,18 +54,23 @@ vm_profile_parse() {
 		rootports) VM_P_RP=$val ;;
 		mem) VM_P_MEM=$val ;;
 		smp) VM_P_SMP=$val ;;
+		nvmens) VM_P_NVMENS=$val ;;
 		*) vm_die "profile: unknown key '$key'" ;;
 		esac
 	done
 	((VM_P_NICS <= 14)) || vm_die "profile: at most 14 nics"
 	((VM_P_RP <= 6)) || vm_die "profile: at most 6 rootports"
+	((VM_P_NVMENS == 0 || VM_P_NVME)) || vm_die "profile: nvmens needs nvme=1"
+	((VM_P_NVMENS <= 4096)) || vm_die "profile: nvmens at most 4096 (MiB)"
 }
 
-# The canonical form of a profile, so that equal profiles group together.
+# The canonical form of a profile, so that equal profiles group together
+# (nvmens only when set: the profiles that had no such key keep their form).
 vm_profile_canon() {
 	vm_profile_parse "$1"
 	printf 'nics=%s nvme=%s virtio=%s rootports=%s mem=%s smp=%s' \
 		"$VM_P_NICS" "$VM_P_NVME" "$VM_P_VIRTIO" "$VM_P_RP" "$VM_P_MEM" "$VM_P_SMP"
+	((VM_P_NVMENS == 0)) || printf ' nvmens=%s' "$VM_P_NVMENS"
 }
 
 # The profile a scenario declares in a header line "# vm-profile: ...".
@@ -75,6 +82,9 @@ vm_scenario_profile() {
 
 # --- QEMU command line -----------------------------------------------------
 # vm_qemu_args PROFILE SHAREDIR ROOTDIRS... : fills the array VM_QEMU_ARGS.
+# With nvmens=MiB it also makes the namespace's backing file, zeroes, next
+# to SHAREDIR (in the run dir, not in the share: the guest sees it only as
+# the namespace).
 # Fixed addresses, so scenarios can name functions:
 #   00:02.0+i e1000e nic i    00:10.0 nvme PF (VFs 00:10.1-.4)
 #   00:11.0   virtio-net      00:12.0.. virtio-9p (guest's root etc.: never bind)
@@ -135,6 +145,16 @@ vm_qemu_args() {
 			-device nvme-subsys,id=subsys0,nqn=vfiobind-test
 			-device "nvme,id=nvme0,serial=vfiobind0,subsys=subsys0,addr=0x10,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=8"
 		)
+		if ((VM_P_NVMENS)); then
+			local img
+			img=$(dirname "$share")/nvme-ns1.img
+			rm -f "$img"
+			truncate -s "${VM_P_NVMENS}M" "$img" || vm_die "cannot make $img"
+			VM_QEMU_ARGS+=(
+				-drive "file=$img,if=none,id=nvmens1,format=raw,cache=writeback"
+				-device "nvme-ns,drive=nvmens1,bus=nvme0,nsid=1"
+			)
+		fi
 	fi
 	if ((VM_P_VIRTIO)); then
 		VM_QEMU_ARGS+=(

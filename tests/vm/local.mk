@@ -27,6 +27,8 @@ VM_TEST_FILES = \
 	%D%/scenarios/24-daemon-modload.sh \
 	%D%/scenarios/25-daemon-group.sh \
 	%D%/scenarios/26-daemon-config-vanishes.sh \
+	%D%/scenarios/27-daemon-inuse-net.sh \
+	%D%/scenarios/28-daemon-inuse-disk.sh \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \

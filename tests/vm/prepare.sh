@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Prepares what the QEMU harness needs, idempotently:
-#   - Debian packages (qemu-system-x86, busybox-static, cpio, kmod, udev, socat),
-#     installed with apt-get only when missing;
+#   - Debian packages (qemu-system-x86, busybox-static, cpio, kmod, udev, socat,
+#     iproute2, e2fsprogs, fdisk), installed with apt-get only when missing;
 #   - a Debian kernel (linux-image-*-amd64) unpacked into the cache with
 #     dpkg -x and indexed with depmod -b;
 #   - a small initramfs (busybox + the virtio/9p modules) that mounts the host
@@ -18,7 +18,10 @@ set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-VM_PACKAGES=(qemu-system-x86 busybox-static cpio kmod udev socat xz-utils util-linux coreutils)
+# iproute2, e2fsprogs, fdisk: what the in-use scenarios build stacks and
+# filesystems with (ip, mkfs.ext4, sfdisk), run from the 9p'd host root.
+VM_PACKAGES=(qemu-system-x86 busybox-static cpio kmod udev socat xz-utils util-linux coreutils
+	iproute2 e2fsprogs fdisk)
 
 prepare_packages() {
 	local missing=() p

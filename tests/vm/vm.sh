@@ -93,6 +93,7 @@ done
 	printf 'export VMTEST_PROFILE=%q\n' "$profile"
 	printf 'export VMTEST_NICS=%q VMTEST_NVME=%q VMTEST_VIRTIO=%q VMTEST_ROOTPORTS=%q\n' \
 		"$VM_P_NICS" "$VM_P_NVME" "$VM_P_VIRTIO" "$VM_P_RP"
+	printf 'export VMTEST_NVMENS=%q\n' "$VM_P_NVMENS"
 	printf 'export VFIOBIND_SRCDIR=%q VFIOBIND_BUILDDIR=%q\n' "$VM_SRCDIR" "$VM_BUILDDIR"
 	printf 'export VFIOBINDD=%q VFIOBIND=%q\n' \
 		"$VM_BUILDDIR/daemon/vfiobindd" "$VM_BUILDDIR/client/vfiobind"

@@ -247,6 +247,10 @@ vm_indent() {
 # re_match REGEX STRING: bash =~, for vm_check and vm_wait.
 re_match() { [[ $2 =~ $1 ]]; }
 
+# has_text TEXT STRING: STRING contains TEXT as it is (no regex: a reason
+# with dots and parentheses is matched exactly).
+has_text() { [[ $2 == *"$1"* ]]; }
+
 # file_has REGEX FILE: some line of FILE matches REGEX (bash =~, no exec).
 file_has() {
 	local l

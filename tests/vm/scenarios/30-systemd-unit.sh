@@ -12,9 +12,10 @@
 # and `vfiobind add/remove` (which rewrite /etc/vfiobind) work, `systemctl
 # reload` (SIGHUP) re-reads, `systemctl restart` and `stop` keep state.json,
 # and a line removed while stopped gives the NIC back to e1000e on the next
-# start.  The
-# journal has no EROFS/EPERM/SIGSYS.
-# vm-profile: nics=3 nvme=0 rootports=0
+# start.  The device policy lets the in-use check read a disk's signature
+# (an NVMe namespace with ext4 is blocked for its filesystem, not for
+# "cannot tell").  The journal has no EROFS/EPERM/SIGSYS.
+# vm-profile: nics=3 nvme=1 rootports=0 nvmens=16
 # vm-boot: own
 # vm-init: systemd
 # vm-timeout: 150
@@ -103,6 +104,24 @@ vm_check "$CFG kept its comment" file_has '^# written by' "$CFG"
 vm_check "vfiobind remove $n2" vfb_show remove "$n2"
 vm_check "$n2 back on e1000e" vm_wait 30 pci_has_driver "$n2" e1000e
 vm_check "the line is gone from $CFG" eval "! file_has '$n2' '$CFG'"
+vm_check "status converged" vm_wait 30 vfb_converged
+
+# --- 4b. the sandbox lets the in-use check read block devices ----------------
+# DevicePolicy=closed + DeviceAllow=block-* r: libblkid opens the namespace
+# read-only. Under PrivateDevices=yes its /dev had no disk, and every NVMe
+# claim was "cannot tell".
+nvme=$VM_BDF_NVME
+vm_check "the namespace is a disk" vm_wait 30 test -b /dev/nvme0n1
+vm_check "mkfs.ext4 /dev/nvme0n1" mkfs.ext4 -F -q /dev/nvme0n1
+vm_check "vfiobind add $nvme" vfb_show add "$nvme"
+nvme_reason() {
+	VFB_OUT=$(vfb status 2>&1) || true
+	[[ $VFB_OUT == *"nvme0n1 has an ext4 filesystem (not mounted)"* ]]
+}
+vm_check "the unit's daemon reads the signature: blocked for the filesystem" vm_wait 30 nvme_reason
+vm_check "$nvme still on nvme" pci_has_driver "$nvme" nvme
+vm_check "vfiobind remove $nvme" vfb_show remove "$nvme"
+vm_check "wipefs /dev/nvme0n1" wipefs -q -a /dev/nvme0n1
 vm_check "status converged" vm_wait 30 vfb_converged
 
 # --- 5. systemctl reload (ExecReload: kill -HUP $MAINPID) ---------------------
