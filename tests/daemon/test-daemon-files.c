@@ -193,10 +193,10 @@ static void expect_refused_start(const char *run, const char *sock, const char *
  * .state.json.tmp and vfiobindd.lock made root write and create files. */
 Test(files, a_world_writable_run_dir_with_planted_links_is_refused_and_nothing_written)
 {
-	const char *pub = at("pub");
-	char *text;
+	char pub[256], *text;
 	struct stat st;
 
+	util_strlcpy(pub, at("pub"), sizeof(pub));
 	cr_assert_eq(mkdir(pub, 0755), 0);
 	cr_assert_eq(chmod(pub, 0777), 0);
 	write_file(at("victim"), "precious\n", 0600);
