@@ -272,6 +272,11 @@ static int lock_in(int dfd, const char *dir, enum rundir_role role, struct holde
 	struct stat st;
 	int r;
 
+	/* Looked at first: opening a device node can by itself do something. */
+	if (fstatat(dfd, RUNDIR_LOCK, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		log_error("%s/%s: %s, not a lock file", dir, RUNDIR_LOCK, fileio_type_name(st.st_mode));
+		return -EPERM;
+	}
 	fd = openat(dfd, RUNDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EROFS)	/* an existing lock on a read-only /run still excludes */
 		fd = openat(dfd, RUNDIR_LOCK, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
