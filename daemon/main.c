@@ -4,13 +4,11 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #ifdef HAVE_LIBSYSTEMD
@@ -21,13 +19,14 @@
 #include "conffile.h"
 #include "engine.h"
 #include "log.h"
+#include "rundir.h"
 #include "server.h"
 #include "udev.h"
 #include "util.h"
 #include "watch.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/vfiobind/vfiobind.conf"
-#define DEFAULT_RUN_DIR "/run/vfiobind"
+#define DEFAULT_RUN_DIR RUNDIR_KERNEL
 #define DEFAULT_SOCKET DEFAULT_RUN_DIR "/vfiobind.sock"
 
 struct options {
@@ -93,13 +92,16 @@ static void usage(FILE *f)
 		"      --dev-root DIR       block device nodes probed for signatures (default\n"
 		"                           /dev with the real /sys; none with another)\n"
 		"      --node-name NAME     this node's name (default $NODE_NAME, else host name)\n"
-		"      --socket PATH        control socket (default %s)\n"
+		"      --socket PATH        control socket (default %s;\n"
+		"                           with another sysfs root: RUN_DIR/vfiobind.sock)\n"
 		"      --socket-mode MODE   socket permissions, octal (default 0600)\n"
 		"      --socket-group GROUP group owning the socket\n"
 		"      --admin-group GROUP  members may change state through the socket (root always may)\n"
 		"      --client-timeout SECONDS  a socket client must begin its first request,\n"
 		"                           and finish each request line, within this (default 10)\n"
-		"      --run-dir DIR        lock and state directory (default %s)\n"
+		"      --run-dir DIR        lock and state directory (default %s; with another\n"
+		"                           sysfs root: ROOT/%s, inside that tree). It must be\n"
+		"                           owned by root and writable by root alone\n"
 		"      --resync SECONDS     periodic full pass, 0 = off (default 300)\n"
 		"      --stuck-timeout SECONDS  an action running longer is reported stuck (default 10)\n"
 		"      --release-grace SECONDS  after the config file changed, wait this long and read\n"
@@ -108,7 +110,7 @@ static void usage(FILE *f)
 		"      --log-level LEVEL    error, warning, info or debug (default info)\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n",
-		DEFAULT_CONFIG, DEFAULT_SOCKET, DEFAULT_RUN_DIR);
+		DEFAULT_CONFIG, DEFAULT_SOCKET, DEFAULT_RUN_DIR, RUNDIR_TREE);
 }
 
 static int parse_int(const char *s, int min, int max, int *out)
@@ -245,30 +247,29 @@ static int check_config(const struct options *o)
 	return 0;
 }
 
-/* Single instance: an flock on RUN_DIR/vfiobindd.lock, held until exit. */
-static int take_lock(const char *run_dir)
+/* The run directory and socket when not given. With another sysfs root than
+ * the kernel's, the host's /run/vfiobind is not ours to use: a run on a fake
+ * tree must never write fake devices into the state a real daemon acts on. */
+static int default_paths(struct options *o, char *run_dir, char *sock, size_t size)
 {
-	char path[4096];
-	int fd;
+	int r;
 
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return log_errno(LOG_LVL_ERROR, errno, "create %s", run_dir);
-	if (util_fmt(path, sizeof(path), "%s/vfiobindd.lock", run_dir) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return log_errno(LOG_LVL_ERROR, errno, "open %s", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int err = errno;
-
-		close(fd);
-		if (err == EWOULDBLOCK) {
-			log_error("another vfiobindd is running (lock %s is held)", path);
-			return -EBUSY;
-		}
-		return log_errno(LOG_LVL_ERROR, err, "lock %s", path);
+	if (!o->run_dir) {
+		r = rundir_default(o->sysfs_root, run_dir, size);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "sysfs root %s", o->sysfs_root);
+		o->run_dir = run_dir;
 	}
-	return fd;
+	if (o->socket)
+		return 0;
+	if (rundir_is_kernel_sysfs(o->sysfs_root)) {
+		o->socket = DEFAULT_SOCKET;
+		return 0;
+	}
+	if (util_fmt(sock, size, "%s/vfiobind.sock", o->run_dir) < 0)
+		return log_errno(LOG_LVL_ERROR, ENAMETOOLONG, "%s/vfiobind.sock", o->run_dir);
+	o->socket = sock;
+	return 0;
 }
 
 struct daemon_ctx {
@@ -338,11 +339,8 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 	struct watch *w = NULL;
 	struct udevmon *u = NULL;
 	struct server *srv = NULL;
-	int lock_fd, r = 1;
+	int r = 1;
 
-	lock_fd = take_lock(o->run_dir);
-	if (lock_fd < 0)
-		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; signos[i]; i++) {
 		sigs[i] = evsignal_new(base, signos[i], on_signal, &d);
@@ -373,7 +371,6 @@ out:
 	watch_free(w);
 	for (int i = 0; sigs[i]; i++)
 		event_free(sigs[i]);
-	close(lock_fd);
 	return r;
 }
 
@@ -382,8 +379,6 @@ int main(int argc, char **argv)
 	struct options o = {
 		.config = DEFAULT_CONFIG,
 		.sysfs_root = "/sys",
-		.run_dir = DEFAULT_RUN_DIR,
-		.socket = DEFAULT_SOCKET,
 		.udev_source = "udev",
 		.socket_mode = 0600,
 		.resync_s = 300,
@@ -397,7 +392,8 @@ int main(int argc, char **argv)
 	struct engine_opts eo;
 	struct event_base *base = NULL;
 	struct engine *e = NULL;
-	char host[256];
+	struct rundir rd;
+	char host[256], run_dir[PATH_MAX], sock[PATH_MAX];
 	bool abandoned = false;
 	int r;
 
@@ -408,6 +404,13 @@ int main(int argc, char **argv)
 	if (o.check_config)
 		return check_config(&o);
 	resolve_node_name(&o, host, sizeof(host));
+	/* A --once --dry-run keeps no state and takes no lock: it may run
+	 * beside the daemon. Everything else locks before state.json is read. */
+	if (!(o.once && o.dry_run) && default_paths(&o, run_dir, sock, sizeof(run_dir)) < 0)
+		return 1;
+	if (rundir_setup(&rd, o.sysfs_root, o.once && o.dry_run ? NULL : o.run_dir,
+			 o.once ? RUNDIR_ONCE : RUNDIR_DAEMON, !o.dry_run) < 0)
+		return 1;
 	if (backend_setup(o.sysfs_root, o.dry_run, &sysfs, &modules) < 0) {
 		log_error("cannot set up module loading");
 		return 1;
@@ -418,7 +421,7 @@ int main(int argc, char **argv)
 		.proc_root = o.proc_root,
 		.dev_root = o.dev_root,
 		.node_name = o.node_name,
-		.run_dir = o.once && o.dry_run ? NULL : o.run_dir,
+		.run_dir = rd.dfd >= 0 ? rd.path : NULL,
 		.dry_run = o.dry_run,
 		.resync_s = o.resync_s,
 		.stuck_ms = o.stuck_s * 1000,
@@ -432,8 +435,6 @@ int main(int argc, char **argv)
 		log_error("cannot create the event loop");
 		return 1;
 	}
-	if (o.once && !o.dry_run && mkdir(o.run_dir, 0755) < 0 && errno != EEXIST)
-		eo.run_dir = NULL; /* --once still works where /run is read-only */
 	e = engine_new(base, &eo);
 	if (!e) {
 		log_error("out of memory");
@@ -458,5 +459,6 @@ int main(int argc, char **argv)
 	engine_free(e);
 	backend_teardown(&modules);
 	event_base_free(base);
+	rundir_release(&rd);
 	return r;
 }

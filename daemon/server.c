@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "rundir.h"
 #include "server-private.h"
 #include "util.h"
 #include "clock.h"
@@ -283,13 +285,13 @@ static int mkdir_parents(const char *path)
 }
 
 /* Remove a socket file left by a daemon that died, but never a live one's
- * and never something that is not a socket. */
-static int clear_stale(const char *path, const struct sockaddr_un *sun)
+ * and never something that is not a socket (a link above all). */
+static int clear_stale(int dfd, const char *name, const struct sockaddr_un *sun)
 {
 	struct stat st;
 	_cleanup_close_ int fd = -1;
 
-	if (lstat(path, &st) < 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
@@ -300,38 +302,67 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun)
 		return -EADDRINUSE;
 	if (errno != ECONNREFUSED)
 		return -errno;
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-static int socket_owner(const struct server *s, const char *path)
+/* The group, set on the name in the directory we judged, never through a
+ * link. The mode needs no call at all: bind() made it under our umask. */
+static int socket_group(const struct server *s, int dfd, const char *name)
 {
 	struct group *g;
 
-	if (chmod(path, s->o.mode) < 0)
-		return -errno;
 	if (!s->o.group)
 		return 0;
 	g = getgrnam(s->o.group);
 	if (!g)
 		return -ENOENT;
-	return chown(path, (uid_t)-1, g->gr_gid) < 0 ? -errno : 0;
+	return fchownat(dfd, name, (uid_t)-1, g->gr_gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+/* The socket's directory: made when missing, then judged like a run
+ * directory (owned by root, writable by root alone: nobody else can swap
+ * a name in it between bind() and fchownat()). Its fd; the bind address
+ * under its real path, so that the socket lands in the directory judged. */
+static int socket_dir(struct server *s, struct sockaddr_un *sun, const char **name)
+{
+	_cleanup_free_ char *dir = strdup(s->path);
+	char real[PATH_MAX], *slash;
+	int dfd, r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = mkdir_parents(s->path);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "%s: cannot make its directory", s->path);
+	slash = strrchr(dir, '/');
+	*name = slash ? s->path + (slash - dir) + 1 : s->path;
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	dfd = rundir_open(slash ? dir : ".", real);
+	if (dfd < 0)
+		return log_errno(LOG_LVL_ERROR, dfd, "%s: unsafe directory for the socket", s->path);
+	if (util_fmt(sun->sun_path, sizeof(sun->sun_path), "%s%s%s", real,
+		     strcmp(real, "/") ? "/" : "", *name) < 0) {
+		close(dfd);
+		return log_errno(LOG_LVL_ERROR, ENAMETOOLONG, "%s", s->path);
+	}
+	return dfd;
 }
 
 static int server_listen(struct server *s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, dfd = -1;
+	const char *name;
 	mode_t old;
 	int r;
 
-	if (util_strlcpy(sun.sun_path, s->path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
-		return log_errno(LOG_LVL_ERROR, ENAMETOOLONG, "%s", s->path);
-	r = mkdir_parents(s->path);
-	if (r < 0)
-		return log_errno(LOG_LVL_ERROR, r, "%s: cannot make its directory", s->path);
-	r = clear_stale(s->path, &sun);
+	dfd = socket_dir(s, &sun, &name);
+	if (dfd < 0)
+		return dfd;
+	r = clear_stale(dfd, name, &sun);
 	if (r == -EADDRINUSE)
 		return log_errno(LOG_LVL_ERROR, r, "%s: another daemon answers there", s->path);
 	if (r < 0)
@@ -339,22 +370,23 @@ static int server_listen(struct server *s)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return log_errno(LOG_LVL_ERROR, errno, "socket");
-	/* No moment with a wider mode than asked for: the umask covers bind. */
+	/* The mode comes from the umask at bind(), never from a chmod() of the
+	 * path afterwards (which follows whatever is there by then), and there
+	 * is no moment with a wider mode than asked for. */
 	old = umask(0777 & ~s->o.mode);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
 	umask(old);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "%s: bind", s->path);
-	r = socket_owner(s, s->path);
+	r = socket_group(s, dfd, name);
 	if (r < 0) {
-		unlink(s->path);
-		return log_errno(LOG_LVL_ERROR, r, "%s: mode %04o group %s", s->path,
-				 (unsigned)s->o.mode, s->o.group ? s->o.group : "-");
+		unlinkat(dfd, name, 0);
+		return log_errno(LOG_LVL_ERROR, r, "%s: group %s", s->path, s->o.group);
 	}
 	s->listener = evconnlistener_new(s->base, on_accept, s,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (!s->listener) {
-		unlink(s->path);
+		unlinkat(dfd, name, 0);
 		return log_errno(LOG_LVL_ERROR, errno ? errno : ENOMEM, "%s: listen", s->path);
 	}
 	fd = -1; /* the listener owns it */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -52,18 +53,41 @@ static int load_pf(json_object *o, struct managed_set *m)
 	return managed_add_pf(m, &p);
 }
 
+/* Why a state file was not read, in words. */
+static const char *refusal(int r, const struct fileio_text *t, char *buf, size_t size)
+{
+	if (r == -FILEIO_ENOTREG)
+		snprintf(buf, size, "not a regular file (%s)", fileio_type_name(t->type));
+	else if (r == -EFBIG)
+		snprintf(buf, size, "larger than %u bytes", STATE_MAX_SIZE);
+	else
+		snprintf(buf, size, "%s", strerror(-r));
+	return buf;
+}
+
 int state_load(const char *run_dir, struct managed_set *m)
 {
-	char path[4096];
+	char path[4096], why[128];
 	json_object *root, *arr;
+	struct fileio_text t;
 	int r = 0;
 
 	if (util_fmt(path, sizeof(path), "%s/%s", run_dir, STATE_FILE) < 0)
 		return -ENAMETOOLONG;
-	root = json_object_from_file(path);
+	/* Never a symlink (nothing of ours makes one: it would be somebody
+	 * else's pointer to /dev/zero or a root-owned file), never a FIFO or a
+	 * device, never without bound. */
+	r = fileio_read_regular(AT_FDCWD, path, FILEIO_NOFOLLOW, STATE_MAX_SIZE, &t);
+	if (r == -ENOENT)
+		return 0; /* first start since boot */
+	if (r < 0) {
+		log_error("%s: unreadable, starting with nothing managed: %s", path,
+			  refusal(r, &t, why, sizeof(why)));
+		return -EINVAL;
+	}
+	root = json_tokener_parse(t.data);
+	free(t.data);
 	if (!root) {
-		if (access(path, F_OK) < 0)
-			return 0; /* first start since boot */
 		log_warning("%s: unreadable, starting with nothing managed", path);
 		return -EINVAL;
 	}
@@ -124,9 +148,10 @@ int state_save(const char *run_dir, const struct managed_set *m)
 	if (util_fmt(path, sizeof(path), "%s/%s", run_dir, STATE_FILE) < 0 ||
 	    util_fmt(tmp, sizeof(tmp), "%s/.%s.tmp", run_dir, STATE_FILE) < 0)
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A fresh file, never through a link planted under the temp name. */
+	fd = fileio_create_fresh(AT_FDCWD, tmp, 0644);
 	if (fd < 0)
-		return log_errno(LOG_LVL_ERROR, errno, "%s", tmp);
+		return log_errno(LOG_LVL_ERROR, -fd, "%s", tmp);
 	root = to_json(m);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	len = strlen(text);

@@ -14,6 +14,7 @@
 #include "confedit-file.h"
 #include "conffile.h"
 #include "fileio.h"
+#include "filemeta.h"
 #include "util.h"
 
 #define CONFIGMAP_DATA "..data"
@@ -132,33 +133,35 @@ static int fsync_dir(const char *dir)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-/* Fill the temp file: the old file's mode and owner, the bytes, on disk. */
-static int fill_temp(int fd, const char *path, const char *text, size_t len)
+/* Fill the temp file: the old file's metadata (or, for a new file, 0644),
+ * the bytes, on disk. why says what could not be kept. */
+static int fill_temp(int fd, const char *path, const char *text, size_t len, char *why,
+		     size_t size)
 {
 	struct stat st;
 	int r;
 
-	if (stat(path, &st) == 0) {
-		if (fchmod(fd, st.st_mode & 07777) < 0)
-			return -errno;
-		/* Only root can give a file away; others keep their own. */
-		if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
-			return -errno;
-	} else if (fchmod(fd, 0644) < 0) {
-		return -errno;
-	}
-	r = write_all(fd, text, len);
+	if (lstat(path, &st) == 0)
+		r = filemeta_copy(path, fd, why, size);
+	else if (errno != ENOENT)
+		r = -errno;
+	else
+		r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, text, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	return r;
 }
 
-int confedit_write_atomic(const char *path, const char *text, size_t len)
+int confedit_write_atomic(const char *path, const char *text, size_t len, char *why,
+			  size_t size)
 {
 	_cleanup_free_ char *dir = dir_of(path), *tmp = NULL;
 	const char *base = strrchr(path, '/');
 	int fd, r;
 
+	why[0] = '\0';
 	if (!dir)
 		return -ENOMEM;
 	base = base ? base + 1 : path;
@@ -166,17 +169,20 @@ int confedit_write_atomic(const char *path, const char *text, size_t len)
 		tmp = NULL;
 		return -ENOMEM;
 	}
+	/* O_EXCL: a fresh file under a name nobody could have planted. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return as_readonly(errno);
-	r = fill_temp(fd, path, text, len);
+	r = fill_temp(fd, path, text, len, why, size);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
+	/* Never the other way (truncate and rewrite in place): a reader, the
+	 * daemon among them, would see the file empty or half written. */
 	if (r == 0 && rename(tmp, path) < 0)
 		r = as_readonly(errno);
 	if (r < 0) {
 		unlink(tmp);
-		return r;
+		return why[0] ? -EROFS : r;
 	}
 	/* The rename is only durable once the directory is on disk too. */
 	return fsync_dir(dir);
@@ -204,7 +210,9 @@ static int edit_file(const char *path, text_edit_fn edit, void *ud, bool need_fi
 {
 	_cleanup_free_ char *real = NULL, *old = NULL, *text = NULL;
 	struct config *c = NULL;
-	size_t old_len = 0, len = 0;
+	struct fileio_text t;
+	size_t old_len, len = 0;
+	char why[256];
 	int r;
 
 	r = edit_target(path, &real);
@@ -212,9 +220,18 @@ static int edit_file(const char *path, text_edit_fn edit, void *ud, bool need_fi
 		r = check_writable_real(real);
 	if (r < 0)
 		return r;
-	r = fileio_read_file(real, CONFFILE_MAX_SIZE, &old, &old_len);
+	/* Looked at before it is opened: a FIFO there must not block the
+	 * daemon's event loop, which runs this. */
+	r = fileio_read_regular(AT_FDCWD, real, 0, CONFFILE_MAX_SIZE, &t);
+	old = t.data;
+	old_len = t.len;
 	if (r == -ENOENT && !need_file)
 		r = 0;
+	if (r == -FILEIO_ENOTREG) {
+		snprintf(why, sizeof(why), "not a regular file (%s)", fileio_type_name(t.type));
+		one_error(errs, path, why);
+		return -EROFS;
+	}
 	if (r < 0)
 		return r;
 	r = edit(old, old_len, &text, &len, ud);
@@ -227,7 +244,10 @@ static int edit_file(const char *path, text_edit_fn edit, void *ud, bool need_fi
 	config_free(c);
 	if (r < 0)
 		return r;
-	return confedit_write_atomic(real, text, len);
+	r = confedit_write_atomic(real, text, len, why, sizeof(why));
+	if (r < 0 && why[0])
+		one_error(errs, path, why);
+	return r;
 }
 
 struct add_ud {

@@ -18,7 +18,9 @@
 int confedit_check_writable(const char *path);
 
 /* File edits. On a config that would be invalid afterwards: -EINVAL, errs
- * filled and the file untouched. -EROFS as confedit_check_writable() says;
+ * filled and the file untouched. -EROFS as confedit_check_writable() says,
+ * and -EROFS with one file-level error in errs (the file untouched) when it
+ * is not a regular file or its metadata could not be kept;
  * remove on a missing file: -ENOENT. */
 int confedit_file_add(const char *path, const char *line, bool *replaced,
 		      struct cfg_errors *errs);
@@ -26,6 +28,10 @@ int confedit_file_remove(const char *path, const char *node, const struct cfg_se
 			 unsigned *removed, struct cfg_errors *errs);
 
 /* Write text to path atomically (temp file, fsync, rename, fsync dir); the
- * file keeps its mode and owner. 0 or -errno (-EROFS for a read-only place). */
-int confedit_write_atomic(const char *path, const char *text, size_t len);
+ * file keeps its mode, owner, group, ACLs and extended attributes
+ * (filemeta.h), or is left as it was. 0 or -errno: -EROFS for a read-only
+ * place, and -EROFS with why filled when something of the file could not be
+ * kept ("cannot keep the file's group adm (gid 4) without CAP_CHOWN: ..."). */
+int confedit_write_atomic(const char *path, const char *text, size_t len, char *why,
+			  size_t size);
 

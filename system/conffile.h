@@ -9,6 +9,8 @@
 /* Read and parse path. A missing file (or a dangling symlink) gives an empty
  * config with missing=true and returns 0: what that means is the caller's
  * (the daemon never reads it as "release everything"). On a parse error returns -EINVAL with errs
- * filled; on an I/O error -errno with one file-level error in errs. When
+ * filled; on an I/O error -errno with one file-level error in errs. Only a
+ * regular file (or a symlink to one) is opened: anything else is
+ * -FILEIO_ENOTREG, "not a regular file (a FIFO)". When
  * text is non-NULL it receives the raw text (caller frees) for change checks. */
 int conffile_load(const char *path, struct config **out, struct cfg_errors *errs, char **text);

@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -77,16 +80,13 @@ int fileio_read_link_base(const char *path, char *buf, size_t size)
 	return fileio_read_link_base_at(AT_FDCWD, path, buf, size);
 }
 
-int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
+/* Read fd to its end, at most max bytes, into a malloc'd NUL-terminated buffer. */
+static int read_all(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 4096, used = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -121,3 +121,78 @@ int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
+int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return read_all(fd, max, out, len);
+}
+
+static int regular_only(const struct stat *st, struct fileio_text *t)
+{
+	t->type = st->st_mode & S_IFMT;
+	if (S_ISREG(st->st_mode))
+		return 0;
+	return S_ISDIR(st->st_mode) ? -EISDIR : -FILEIO_ENOTREG;
+}
+
+int fileio_read_regular(int dfd, const char *path, int flags, size_t max, struct fileio_text *t)
+{
+	bool nofollow = flags & FILEIO_NOFOLLOW;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	/* Look before opening: open() of a FIFO blocks until a writer comes,
+	 * and opening a device node can by itself do something (a tape
+	 * rewinds, a watchdog arms). */
+	if (fstatat(dfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+		return -errno;
+	r = regular_only(&st, t);
+	if (r < 0)
+		return r;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	/* O_NONBLOCK: should the path have been swapped for a FIFO since the
+	 * look, the open still returns at once, and fstat() tells. */
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+			       (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = regular_only(&st, t);
+	if (r < 0)
+		return r;
+	return read_all(fd, max, &t->data, &t->len);
+}
+
+const char *fileio_type_name(mode_t type)
+{
+	switch (type & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symlink";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "of an unknown type";
+	}
+}
+
+int fileio_create_fresh(int dfd, const char *path, mode_t mode)
+{
+	int fd;
+
+	/* unlink() removes a symlink itself, never its target; O_EXCL with
+	 * O_CREAT then fails on anything (a link among them) that came back
+	 * in between, instead of opening it. */
+	if (unlinkat(dfd, path, 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}

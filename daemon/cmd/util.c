@@ -200,6 +200,10 @@ int server_edit_result(struct server_client *c, int r, const struct cfg_errors *
 	case 0:
 		break;
 	case -EROFS:
+		if (errs && errs->n == 1 && errs->v[0].line == 0) /* the edit said why */
+			return server_client_error(c, PROTO_ERR_CONFIG_READONLY,
+						   "%s: %s; or send \"runtime\": true to change only "
+						   "the daemon's memory", path, errs->v[0].msg);
 		return server_client_error(c, PROTO_ERR_CONFIG_READONLY,
 					   "%s cannot be rewritten (read-only, or a ConfigMap): change its "
 					   "source, or send \"runtime\": true to change only the daemon's memory",

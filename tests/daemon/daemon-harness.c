@@ -61,16 +61,32 @@ void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *
 void harness_start_prog(struct daemon_run *d, const char *prog, struct fakesys *fs,
 			const char *const *extra)
 {
-	const char *argv[40] = {
+	harness_start_wrapped(d, NULL, prog, fs, extra);
+}
+
+void harness_start_wrapped(struct daemon_run *d, const char *const *prefix, const char *prog,
+			   struct fakesys *fs, const char *const *extra)
+{
+	const char *argv[48];
+	const char *std[] = {
 		harness_bin(prog), "--sysfs-root", fakesys_root(fs), "--config",
 		d->conf, "--run-dir", d->dir, "--socket", d->sock, "--udev-source", "none",
 		"--log-level", "debug", "--node-name", "worker-0",
 	};
-	int n = 15;
+	int n = 0;
 
-	for (int i = 0; extra && extra[i] && n < 38; i++)
+	for (int i = 0; prefix && prefix[i] && n < 16; i++)
+		argv[n++] = prefix[i];
+	for (size_t i = 0; i < ARRAY_SIZE(std); i++)
+		argv[n++] = std[i];
+	for (int i = 0; extra && extra[i] && n < 46; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
+	harness_spawn(d, argv);
+}
+
+void harness_spawn(struct daemon_run *d, const char *const *argv)
+{
 	d->pid = fork();
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0) {

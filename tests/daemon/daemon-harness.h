@@ -26,6 +26,11 @@ void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *
  * "tests/daemon/vfiobindd-fake", the daemon on the fake kernel). */
 void harness_start_prog(struct daemon_run *d, const char *prog, struct fakesys *fs,
 			const char *const *extra);
+/* The same behind a prefix command that execs the rest (setpriv, unshare). */
+void harness_start_wrapped(struct daemon_run *d, const char *const *prefix, const char *prog,
+			   struct fakesys *fs, const char *const *extra);
+/* Start argv (argv[0] a path; NULL-terminated) with its output in d->log. */
+void harness_spawn(struct daemon_run *d, const char *const *argv);
 /* Run a command to completion, capturing stdout into out (malloc'd). */
 int harness_run(const char *const *argv, char **out);
 /* The same, capturing stderr into err too (either may be NULL: discarded). */

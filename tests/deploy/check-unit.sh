@@ -88,6 +88,11 @@ for line in ProtectKernelModules=yes PrivateNetwork=yes PrivateUsers=yes ProcSub
 	check "host unit: no $line" sh -c "! grep -qxF '$line' '$unit'"
 done
 check "host unit: no User=" sh -c "! grep -q '^User=' '$unit'"
+# add/remove refuse what they cannot keep rather than the unit granting
+# CAP_CHOWN (why: the comment at the capability notes in the unit).
+check "host unit: no CAP_CHOWN in the bounding set" sh -c "! grep '^CapabilityBoundingSet=' '$unit' | grep -qw CAP_CHOWN"
+# vfiobindd refuses a run directory that others can write.
+check "host unit: RuntimeDirectoryMode=0755" has "RuntimeDirectoryMode=0755"
 
 # ---- the RHCOS (podman) unit -------------------------------------------------
 rhcos=""

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-conffile.c: reading vfiobind.conf from disk (system/conffile.c): what
- * a missing, oversized, unreadable or invalid file gives, and the raw text
- * handed back for change checks. The parser itself is test-config's. */
+ * a missing, oversized, unreadable or invalid file gives, what is not a
+ * regular file (a FIFO, a device: refused before it is opened), and the raw
+ * text handed back for change checks. The parser itself is test-config's. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "conffile.h"
+#include "fileio.h"
 #include "util.h"
 
 static char dir[64];		/* a temporary directory */
@@ -169,6 +172,51 @@ Test(conffile, io_error_replaces_earlier_errors_and_tolerates_no_errs)
 			  "cannot read: Is a directory");
 	cr_assert_eq(conffile_load(path, &c, NULL, NULL), -EISDIR);
 	cr_assert_null(c);
+}
+
+/* ---- what is not a regular file: looked at, never opened ---- */
+
+/* open() of a FIFO blocks until a writer comes: in the daemon that was the
+ * event loop, and the socket stopped answering. Without the look before the
+ * open this test never returns (its timeout fails it). */
+Test(conffile, fifo_in_place_of_the_file_is_refused_without_blocking, .timeout = 10)
+{
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	expect_file_error(conffile_load(path, &c, &errs, &text), -FILEIO_ENOTREG,
+			  "not a regular file (a FIFO)");
+}
+
+Test(conffile, symlink_to_a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char fifo[128];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	cr_assert_eq(symlink("fifo", path), 0);
+	expect_file_error(conffile_load(path, &c, &errs, &text), -FILEIO_ENOTREG,
+			  "not a regular file (a FIFO)");
+}
+
+/* Opening a device node can by itself do something; it is never opened. */
+Test(conffile, device_node_in_place_of_the_file_is_refused)
+{
+	if (mknod(path, S_IFCHR | 0644, makedev(1, 3)) < 0)
+		cr_skip_test("mknod: %s", strerror(errno));
+	expect_file_error(conffile_load(path, &c, &errs, &text), -FILEIO_ENOTREG,
+			  "not a regular file (a character device)");
+}
+
+/* A ConfigMap's file is a symlink to a regular file: still read. */
+Test(conffile, symlink_to_a_regular_file_is_read)
+{
+	char real[128];
+
+	snprintf(real, sizeof(real), "%s/real.conf", dir);
+	write_bytes(real, "DEFAULT 0000:03:00.1\n", 21);
+	cr_assert_eq(symlink("real.conf", path), 0);
+	cr_assert_eq(conffile_load(path, &c, &errs, &text), 0);
+	cr_assert_eq(c->n_entries, 1);
+	cr_assert_str_eq(text, "DEFAULT 0000:03:00.1\n");
 }
 
 /* ---- parse errors ---- */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-state.c: the managed set on disk (daemon/state.c): what a restarted
  * daemon reads back of what it saved, and what it makes of a file that is
- * missing, damaged or partly wrong. The tests on damaged files write down
- * what the code does today, so that hardening it is a visible change. */
+ * missing, damaged or partly wrong, or not a regular file at all (refused
+ * unread), and how it is written (never through a link). The tests on damaged
+ * files write down what the code does today, so that hardening it is a
+ * visible change. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "logcap.h"
@@ -227,6 +231,32 @@ Test(state, save_replaces_the_file_instead_of_rewriting_it)
 	managed_clear(&saved);
 }
 
+/* In a run directory another user could write, a symlink planted under the
+ * temporary name once made root overwrite the file it pointed at. */
+Test(state, save_never_writes_through_a_link_planted_at_the_temporary_name)
+{
+	struct managed_set saved = { 0 };
+	char tmp[128], victim[128], names[256];
+	struct stat st;
+
+	snprintf(tmp, sizeof(tmp), "%s/.state.json.tmp", run);
+	snprintf(victim, sizeof(victim), "%s/victim", run);
+	write_state("precious\n");
+	cr_assert_eq(rename(path, victim), 0);
+	cr_assert_eq(symlink("victim", tmp), 0);
+	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "", 1);
+	cr_assert_eq(state_save(run, &saved), 0);
+	cr_assert_eq(lstat(victim, &st), 0);
+	cr_assert_eq(st.st_size, 9, "the link's target was written");
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(state_load(run, &m), 0);
+	expect_dev("0000:03:00.1", "igb", "vfio-pci", "", 1);
+	list_run(names, sizeof(names));
+	cr_assert_str_eq(names, "state.json victim");
+	managed_clear(&saved);
+}
+
 Test(state, failed_rename_leaves_no_temporary_file)
 {
 	struct managed_set saved = { 0 };
@@ -293,6 +323,59 @@ Test(state, file_that_cannot_be_read_is_einval_with_a_warning)
 	cr_assert_eq(state_load(run, &m), -EINVAL);
 	cr_assert_eq(m.n_devs, 0);
 	cr_assert_not_null(strstr(logcap_text(), "unreadable, starting with nothing managed"));
+}
+
+/* ---- what is not a regular file, and the size cap: refused unread ---- */
+
+/* The refusal: -EINVAL, nothing loaded, one error line naming the file. */
+static void expect_refused(const char *why)
+{
+	char want[256];
+
+	cr_assert_eq(state_load(run, &m), -EINVAL);
+	cr_assert_eq(m.n_devs, 0);
+	cr_assert_eq(m.n_pfs, 0);
+	snprintf(want, sizeof(want), "E %s: unreadable, starting with nothing managed: %s", path,
+		 why);
+	cr_assert(strstr(logcap_text(), want), "want \"%s\" in:\n%s", want, logcap_text());
+}
+
+/* A FIFO blocked start-up forever in open(); this test then never returns. */
+Test(state, a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	expect_refused("not a regular file (a FIFO)");
+}
+
+/* state.json -> /dev/zero once grew the daemon to 2.1 GB. The address
+ * space is bounded here so that the unfixed code fails fast instead of
+ * eating the machine. */
+Test(state, a_symlink_is_refused_even_to_dev_zero, .timeout = 20)
+{
+	struct rlimit lim = { 1u << 30, 1u << 30 };
+
+	cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	cr_assert_eq(symlink("/dev/zero", path), 0);
+	expect_refused("not a regular file (a symlink)");
+}
+
+/* /dev/null's numbers: opening it is harmless, and reading it ends at once
+ * even where the look before the open is missing. */
+Test(state, a_device_node_is_refused_without_being_opened)
+{
+	if (mknod(path, S_IFCHR | 0644, makedev(1, 3)) < 0)
+		cr_skip_test("mknod: %s", strerror(errno));
+	expect_refused("not a regular file (a character device)");
+}
+
+Test(state, a_file_over_the_size_cap_is_refused_unread)
+{
+	char why[64];
+
+	write_state("");
+	cr_assert_eq(truncate(path, (off_t)STATE_MAX_SIZE + 1), 0);
+	snprintf(why, sizeof(why), "larger than %u bytes", STATE_MAX_SIZE);
+	expect_refused(why);
 }
 
 /* Today: each bad entry is skipped with a warning, the good ones are kept,

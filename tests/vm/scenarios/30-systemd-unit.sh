@@ -9,7 +9,9 @@
 # loaded by the daemon (libkmod: CAP_SYS_MODULE, @module, /lib/modules),
 # the sandbox is in force (capability bounding set, seccomp, no_new_privs),
 # `vfiobind status` answers on /run/vfiobind/vfiobind.sock, a config edit
-# and `vfiobind add/remove` (which rewrite /etc/vfiobind) work, `systemctl
+# and `vfiobind add/remove` (which rewrite /etc/vfiobind) work and keep the
+# file's POSIX ACL, while a group root is not a member of is refused (no
+# CAP_CHOWN) and the file left as it was, `systemctl
 # reload` (SIGHUP) re-reads, `systemctl restart` and `stop` keep state.json,
 # and a line removed while stopped gives the NIC back to e1000e on the next
 # start.  The device policy lets the in-use check read a disk's signature
@@ -106,7 +108,45 @@ vm_check "$n2 back on e1000e" vm_wait 30 pci_has_driver "$n2" e1000e
 vm_check "the line is gone from $CFG" eval "! file_has '$n2' '$CFG'"
 vm_check "status converged" vm_wait 30 vfb_converged
 
-# --- 4b. the sandbox lets the in-use check read block devices ----------------
+# --- 4b. add/remove keep the file's ACL, and refuse a group they cannot keep --
+# The unit has no CAP_CHOWN (its comments say why).  A root:root file keeps
+# its POSIX ACL through add and remove (the daemon owns the new file, so it
+# may set the ACL); a file of a group root is not a member of cannot be
+# given that group again: the edit is refused, the file stays as it was.
+# The ACL goes in as the raw system.posix_acl_access xattr (python3; no
+# setfacl needed): user::rw- user:65534:rw- group::r-- mask::rw- other::r--.
+acl_put() {
+	python3 -c 'import os, struct, sys
+e = ((1, 6, 2**32 - 1), (2, 6, 65534), (4, 4, 2**32 - 1), (16, 6, 2**32 - 1), (32, 4, 2**32 - 1))
+os.setxattr(sys.argv[1], "system.posix_acl_access",
+            struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *x) for x in e))' "$1"
+}
+acl_hex() {
+	python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "system.posix_acl_access").hex())' "$1"
+}
+if command -v python3 >/dev/null && acl_put "$CFG" 2>/dev/null; then
+	acl0=$(acl_hex "$CFG")
+	vm_check "vfiobind add $n2 on a file with an ACL" vfb_show add "$n2"
+	vm_check "the ACL is kept by add, byte for byte" test "$(acl_hex "$CFG")" = "$acl0"
+	vm_check "vfiobind remove $n2" vfb_show remove "$n2"
+	vm_check "the ACL is kept by remove" test "$(acl_hex "$CFG")" = "$acl0"
+	vm_check "$n2 back on e1000e" vm_wait 30 pci_has_driver "$n2" e1000e
+	python3 -c 'import os, sys; os.removexattr(sys.argv[1], "system.posix_acl_access")' "$CFG"
+else
+	vm_say "no POSIX ACL on $CFG here (python3 or the file system): ACL check skipped"
+fi
+cfg_before=$(<"$CFG")
+chgrp 4242 "$CFG"
+vm_check "vfiobind add on a root:4242 file is refused" eval '! vfb_show add "$n2"'
+vm_check "... as config-readonly" re_match 'config-readonly' "$VFB_OUT"
+vm_check "... naming the group and CAP_CHOWN" \
+	re_match "cannot keep the file's group \\(gid 4242\\) without CAP_CHOWN" "$VFB_OUT"
+vm_check "$CFG is still root:4242" test "$(stat -c %u:%g "$CFG")" = 0:4242
+vm_check "$CFG is unchanged" test "$(<"$CFG")" = "$cfg_before"
+vm_check "$n2 stays on e1000e" pci_has_driver "$n2" e1000e
+chgrp 0 "$CFG"
+
+# --- 4c. the sandbox lets the in-use check read block devices ----------------
 # DevicePolicy=closed + DeviceAllow=block-* r: libblkid opens the namespace
 # read-only. Under PrivateDevices=yes its /dev had no disk, and every NVMe
 # claim was "cannot tell".
