@@ -1,19 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-health.c: the node's health (logic/health.h) on the engine's facts:
  * the plan, the device table, the PCI model, what the config in force says
- * of the file, and whether a pass is still to run. Everything that tells
+ * of the file, and whether a pass is due. Everything that tells
  * health (status, wait, the metrics and NFD files) asks here. */
 #include "engine-private.h"
-
-bool engine_busy(const struct engine *e, long long now)
-{
-	if (e->pass_requested)
-		return true;
-	for (size_t i = 0; i < e->devs.n; i++)
-		if (e->devs.v[i].in_flight && !view_stuck(&e->devs.v[i], now, e->o.stuck_ms))
-			return true;
-	return false;
-}
 
 static enum health_config config_health(const struct engine *e)
 {
@@ -38,7 +28,9 @@ void engine_health_input(const struct engine *e, struct health_input *in)
 		.now = now,
 		.stuck_ms = e->o.stuck_ms,
 		.config = config_health(e),
-		.busy = engine_busy(e, now),
+		/* A pass to run may change any device (a config just loaded);
+		 * an action that runs shows in its own device's view. */
+		.busy = e->pass_requested,
 	};
 }
 

@@ -153,5 +153,3 @@ void engine_waiters_note(struct engine *e, const struct plan_action *a, bool ok)
 void engine_waiters_free(struct engine *e);
 
 /* engine-health.c: engine_health() and engine_health_input() are public. */
-/* A pass is due, or an action runs that is not stuck yet. */
-bool engine_busy(const struct engine *e, long long now);

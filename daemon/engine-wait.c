@@ -56,7 +56,12 @@ void engine_waiters_note(struct engine *e, const struct plan_action *a, bool ok)
  * hung driver must not hold a reply, or READY, for ever). */
 bool engine_settled(const struct engine *e, long long now)
 {
-	return !engine_busy(e, now);
+	if (e->pass_requested)
+		return false;
+	for (size_t i = 0; i < e->devs.n; i++)
+		if (e->devs.v[i].in_flight && !view_stuck(&e->devs.v[i], now, e->o.stuck_ms))
+			return false;
+	return true;
 }
 
 /* A health waiter's answer now: 1 settled, 0 the deadline passed, -1 not yet. */
@@ -125,8 +130,9 @@ struct engine_waiter *engine_waiter_add_health(struct engine *e, const struct cf
 
 	if (!w)
 		return NULL;
-	if (n_only) {
-		w->only = calloc(n_only, sizeof(*w->only));
+	if (only) {
+		/* Kept even when empty: no selector picks nothing, NULL every device. */
+		w->only = calloc(n_only ? n_only : 1, sizeof(*w->only));
 		if (!w->only) {
 			free(w);
 			return NULL;

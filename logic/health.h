@@ -69,7 +69,8 @@ struct health_input {
 	const struct managed_set *managed;
 	long long now, stuck_ms;	/* for the device view */
 	enum health_config config;
-	bool busy;			/* the engine has a pass to run: not settled */
+	bool busy;			/* a pass is due, which may change any device
+					   (a config just loaded): not settled */
 	/* Only the statuses these select (NULL: every one). A BDF that selects
 	 * no status keeps the node unsettled ("no line claims it"); another
 	 * selector that selects none is simply nothing to wait for. */
