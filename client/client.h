@@ -115,6 +115,9 @@ int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct p
  * reply (clear it with proto_reply_clear), else the code to exit with. */
 int client_call(struct client *c, enum proto_cmd cmd, json_object *args,
 		struct proto_reply *rep);
+/* Is rep the reply to request id? An error with a null id also counts: that
+ * is the daemon refusing the line before it could read the id. */
+bool client_reply_matches(const struct proto_reply *rep, long long id);
 /* Print the message for a failed conn_* call (r < 0) and return its exit code. */
 int client_conn_failed(const struct client *c, int r, const struct proto_err *err);
 /* Run a simple command: call, then print the result as --json or through

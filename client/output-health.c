@@ -3,34 +3,26 @@
  * `status --quiet` and `wait` (what node-problem-detector shows as a node
  * condition's message), what `wait` still waits for, and the metrics text.
  * Pure, like output.c: reply objects in, text out. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* open_memstream */
-#endif
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
+#include "strbuf.h"
 #include "util.h"
 
-/* s with every control character (but '\n' when keep_newlines) as '?':
- * a daemon string never drives the terminal. */
-static void put_printable(FILE *f, const char *s, bool keep_newlines)
+/* Append s (NULL: nothing) with every control character (but '\n' when
+ * keep_newlines) as '?': a daemon string never drives the terminal. */
+static void add_printable(struct strbuf *b, const char *s, bool keep_newlines)
 {
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	size_t at = b->len;
 
-		fputc((ch < 0x20 && !(keep_newlines && ch == '\n')) || ch == 0x7f ? '?' : ch, f);
-	}
-}
+	strbuf_add(b, s ? s : "");
+	for (size_t i = at; !b->oom && i < b->len; i++) {
+		unsigned char ch = (unsigned char)b->p[i];
 
-static char *stream_text(FILE *f, char **buf)
-{
-	if (fclose(f) != 0) {
-		free(*buf);
-		return NULL;
+		if ((ch < 0x20 && !(keep_newlines && ch == '\n')) || ch == 0x7f)
+			b->p[i] = '?';
 	}
-	return *buf;
 }
 
 static const char *str_of(json_object *o, const char *key)
@@ -42,7 +34,7 @@ static const char *str_of(json_object *o, const char *key)
 }
 
 /* "3 converged, 1 blocked" in the states' order; "no devices" for none. */
-static void put_counts(FILE *f, json_object *health)
+static void add_counts(struct strbuf *b, json_object *health)
 {
 	json_object *counts = NULL;
 	const char *sep = "";
@@ -54,33 +46,29 @@ static void put_counts(FILE *f, json_object *health)
 		proto_args_int(counts, proto_state_name((enum proto_state)k), false, &n);
 		if (n <= 0)
 			continue;
-		fprintf(f, "%s%lld %s", sep, (long long)n, proto_state_name((enum proto_state)k));
+		strbuf_addf(b, "%s%lld %s", sep, (long long)n, proto_state_name((enum proto_state)k));
 		sep = ", ";
 	}
 	if (!*sep)
-		fputs("no devices", f);
+		strbuf_add(b, "no devices");
 }
 
 char *out_health_line(json_object *health)
 {
 	const char *word = str_of(health, PROTO_H_STATE), *reason = str_of(health, PROTO_H_REASON);
 	const char *waiting = str_of(health, PROTO_H_WAITING);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct strbuf b = { 0 };
 
-	if (!f)
-		return NULL;
-	put_printable(f, word ? word : "unknown", false);
-	fputs(": ", f);
-	put_counts(f, health);
+	add_printable(&b, word ? word : "unknown", false);
+	strbuf_add(&b, ": ");
+	add_counts(&b, health);
 	if (reason && reason[0]) {
 		/* progressing: the health's reason is what it waits for */
-		fputs(word && waiting && strcmp(reason, waiting) == 0 ? "; waiting for " : "; ", f);
-		put_printable(f, reason, false);
+		strbuf_add(&b, waiting && strcmp(reason, waiting) == 0 ? "; waiting for " : "; ");
+		add_printable(&b, reason, false);
 	}
-	fputc('\n', f);
-	return stream_text(f, &buf);
+	strbuf_add(&b, "\n");
+	return strbuf_take(&b);
 }
 
 int out_health_exit(json_object *health)
@@ -94,64 +82,61 @@ int out_health_exit(json_object *health)
 	return CLIENT_EXIT_FAIL;
 }
 
+static void add_still_waiting(struct strbuf *b, const char *what, const char *state,
+			      const char *reason)
+{
+	strbuf_add(b, "vfiobind: still waiting for ");
+	add_printable(b, what, false);
+	if (state || reason) {
+		strbuf_add(b, " (");
+		add_printable(b, state, false);
+		strbuf_add(b, state && reason && reason[0] ? ": " : "");
+		add_printable(b, reason, false);
+		strbuf_add(b, ")");
+	}
+	strbuf_add(b, "\n");
+}
+
 char *out_wait_text(json_object *result)
 {
 	json_object *list = NULL, *health = NULL;
-	char *buf = NULL;
-	size_t len = 0, n;
-	FILE *f = open_memstream(&buf, &len);
+	struct strbuf b = { 0 };
+	const char *waiting;
+	size_t n;
 
-	if (!f)
-		return NULL;
 	proto_args_array(result, PROTO_R_WAITING, false, &list);
 	n = list ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *d = json_object_array_get_idx(list, i);
-		const char *state = str_of(d, PROTO_S_STATE), *reason = str_of(d, PROTO_S_REASON);
 
-		fputs("vfiobind: still waiting for ", f);
-		put_printable(f, str_of(d, PROTO_S_DEVICE), false);
-		fputs(" (", f);
-		put_printable(f, state ? state : "", false);
-		fputs(state && reason && reason[0] ? ": " : "", f);
-		put_printable(f, reason, false);
-		fputs(")\n", f);
+		add_still_waiting(&b, str_of(d, PROTO_S_DEVICE), str_of(d, PROTO_S_STATE),
+				  str_of(d, PROTO_S_REASON));
 	}
 	proto_args_object(result, PROTO_R_HEALTH, false, &health);
-	if (!n && str_of(health, PROTO_H_WAITING) && str_of(health, PROTO_H_WAITING)[0]) {
-		fputs("vfiobind: still waiting for ", f);
-		put_printable(f, str_of(health, PROTO_H_WAITING), false);
-		fputc('\n', f);
-	}
-	return stream_text(f, &buf);
+	waiting = str_of(health, PROTO_H_WAITING);
+	if (!n && waiting && waiting[0])
+		add_still_waiting(&b, waiting, NULL, NULL);
+	return strbuf_take(&b);
 }
 
 char *out_unmatched_text(json_object *result)
 {
 	json_object *list = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct strbuf b = { 0 };
 
-	if (!f)
-		return NULL;
 	proto_args_array(result, PROTO_R_UNMATCHED, false, &list);
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		fputs("vfiobind: ", f);
-		put_printable(f, json_object_get_string(json_object_array_get_idx(list, i)), false);
-		fputs(": no device matches it here, nothing to wait for\n", f);
+		strbuf_add(&b, "vfiobind: ");
+		add_printable(&b, json_object_get_string(json_object_array_get_idx(list, i)), false);
+		strbuf_add(&b, ": no device matches it here, nothing to wait for\n");
 	}
-	return stream_text(f, &buf);
+	return strbuf_take(&b);
 }
 
 char *out_metrics_text(const char *text)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct strbuf b = { 0 };
 
-	if (!f)
-		return NULL;
-	put_printable(f, text, true);
-	return stream_text(f, &buf);
+	add_printable(&b, text, true);
+	return strbuf_take(&b);
 }

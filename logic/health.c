@@ -100,20 +100,18 @@ struct view_dev health_view(const struct health_input *in, const struct plan_sta
 	return view_device(st, d, in->now, in->stuck_ms);
 }
 
-static void note(char *buf, const char *bdf, const char *state, const char *reason)
+/* The first cause into buf (kept when one is there): "BDF: STATE: REASON",
+ * or, for what is waited for, "BDF (STATE: REASON)". */
+static void note(char *buf, bool waiting, const char *bdf, const char *state, const char *reason)
 {
-	if (buf[0])
-		return;
-	snprintf(buf, HEALTH_REASON_MAX, "%s: %s%s%s", bdf, state, reason[0] ? ": " : "",
-		 reason);
-}
+	const char *sep = reason[0] ? ": " : "";
 
-static void note_waiting(char *buf, const char *bdf, const char *state, const char *reason)
-{
 	if (buf[0])
 		return;
-	snprintf(buf, HEALTH_REASON_MAX, "%s (%s%s%s)", bdf, state, reason[0] ? ": " : "",
-		 reason);
+	if (waiting)
+		snprintf(buf, HEALTH_REASON_MAX, "%s (%s%s%s)", bdf, state, sep, reason);
+	else
+		snprintf(buf, HEALTH_REASON_MAX, "%s: %s%s%s", bdf, state, sep, reason);
 }
 
 static const char *config_reason(enum health_config c)
@@ -148,7 +146,7 @@ static void unmatched_bdfs(const struct health_input *in, struct health *h)
 		if (found)
 			continue;
 		h->settled = false;
-		note_waiting(h->waiting, bdf, "no line claims it", "");
+		note(h->waiting, true, bdf, "no line claims it", "");
 	}
 }
 
@@ -176,11 +174,11 @@ void health_compute(const struct health_input *in, struct health *h)
 			break;
 		case HEALTH_CLASS_WAIT:
 			h->settled = false;
-			note_waiting(h->waiting, st->bdf, state, v.reason);
+			note(h->waiting, true, st->bdf, state, v.reason);
 			break;
 		case HEALTH_CLASS_BAD:
 			any_bad = true;
-			note(bad, st->bdf, state, v.reason);
+			note(bad, false, st->bdf, state, v.reason);
 			break;
 		}
 	}

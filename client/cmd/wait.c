@@ -88,15 +88,6 @@ static json_object *request(struct waiter *w, long long id)
 	return proto_request_new_int(PROTO_CMD_WAIT, id, args);
 }
 
-static bool is_reply_to(const struct proto_reply *rep, long long id)
-{
-	if (rep->is_event)
-		return false;
-	if (!rep->id)
-		return !rep->ok;
-	return json_object_is_type(rep->id, json_type_int) && json_object_get_int64(rep->id) == id;
-}
-
 /* One request: 1 and rep (an ok reply to it) filled; 0 when the daemon went
  * away (ask again once it is back); else the exit code, said. */
 static int ask(struct waiter *w, struct proto_reply *rep)
@@ -122,7 +113,7 @@ static int ask(struct waiter *w, struct proto_reply *rep)
 		proto_err_clear(&err);
 		return r;
 	}
-	if (!is_reply_to(rep, id)) {
+	if (!client_reply_matches(rep, id)) {
 		fprintf(stderr, "vfiobind: bad reply from vfiobindd at %s: %s\n", w->c->socket,
 			rep->is_event ? "an event before the reply" : "id does not match");
 		proto_reply_clear(rep);

@@ -225,14 +225,21 @@ static void on_report(void *ud)
 	report_health = node();
 }
 
-Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
+/* Start on a line for NIC0 with reports at most once a second, refreshed
+ * every refresh_ms (0: never), and let the first pass happen. */
+static void start_reporting(int refresh_ms)
 {
 	write_conf("DEFAULT " NIC0 "\n");
 	make_engine(false);
 	reports = 0;
-	engine_set_report_cb(eng, on_report, NULL, 1000, 0);
+	engine_set_report_cb(eng, on_report, NULL, 1000, refresh_ms);
 	cr_assert_eq(engine_start(eng), 0);
 	stepper_settle(&step);
+}
+
+Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
+{
+	start_reporting(0);
 	cr_assert_eq(reports, 1, "the first pass is reported at once");
 	/* the bind finished within the interval: its report waits for it */
 	stepper_advance(&step, 800);
@@ -245,12 +252,7 @@ Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
 
 Test(engine_health, an_idle_engine_wakes_only_for_the_refresh)
 {
-	write_conf("DEFAULT " NIC0 "\n");
-	make_engine(false);
-	reports = 0;
-	engine_set_report_cb(eng, on_report, NULL, 1000, 60000);
-	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	start_reporting(60000);
 	stepper_advance(&step, 1000);
 	cr_assert_eq(reports, 2);
 	long long last = step.mono;
@@ -261,11 +263,7 @@ Test(engine_health, an_idle_engine_wakes_only_for_the_refresh)
 
 Test(engine_health, a_rejected_file_is_reported_though_no_pass_follows)
 {
-	write_conf("DEFAULT " NIC0 "\n");
-	make_engine(false);
-	reports = 0;
-	engine_set_report_cb(eng, on_report, NULL, 1000, 0);
-	cr_assert_eq(engine_start(eng), 0);
+	start_reporting(0);
 	stepper_advance(&step, 2000);
 	int before = reports;
 	write_conf("DEFAULT bogus\n");

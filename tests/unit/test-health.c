@@ -239,6 +239,17 @@ static struct cfg_selector bdf_sel(const char *bdf)
 	return s;
 }
 
+/* The health of what n selectors pick. */
+static struct health health_of(const struct cfg_selector *only, size_t n)
+{
+	struct health h;
+
+	in.only = only;
+	in.n_only = n;
+	health_compute(&in, &h);
+	return h;
+}
+
 Test(health, selectors_pick_the_devices_a_wait_names)
 {
 	struct cfg_selector only[2] = { bdf_sel("03:00.1"),
@@ -248,9 +259,7 @@ Test(health, selectors_pick_the_devices_a_wait_names)
 	st(0, "0000:03:00.0", PROTO_STATE_PENDING, "bind to vfio-pci");
 	st(1, "0000:03:00.1", PROTO_STATE_CONVERGED, "");
 	st(2, "0000:04:00.0", PROTO_STATE_BLOCKED, "in use: nvme0n1 is mounted on /");
-	in.only = only;
-	in.n_only = 2;
-	health_compute(&in, &h);
+	h = health_of(only, 2);
 	cr_assert(h.settled, "0000:03:00.0 pends, but nobody asked for it");
 	cr_assert_eq(h.total, 2);
 	cr_assert_eq(h.by_state[PROTO_STATE_BLOCKED], 1);
@@ -263,9 +272,7 @@ Test(health, an_absent_device_named_by_bdf_is_selected_and_settled)
 	struct health h;
 
 	st(0, "0000:06:00.0", PROTO_STATE_ABSENT, "no such device");
-	in.only = only;
-	in.n_only = 1;
-	health_compute(&in, &h);
+	h = health_of(only, 1);
 	cr_assert_eq(h.total, 1);
 	cr_assert(h.settled);
 }
@@ -276,9 +283,7 @@ Test(health, a_bdf_no_line_claims_is_waited_for_and_said)
 	struct health h;
 
 	st(0, "0000:03:00.1", PROTO_STATE_CONVERGED, "");
-	in.only = only;
-	in.n_only = 1;
-	health_compute(&in, &h);
+	h = health_of(only, 1);
 	cr_assert_not(h.settled);
 	cr_assert_str_eq(h.waiting, "0000:09:00.0 (no line claims it)");
 }
@@ -289,9 +294,7 @@ Test(health, a_selector_that_matches_nothing_is_nothing_to_wait_for)
 	struct health h;
 
 	st(0, "0000:03:00.0", PROTO_STATE_PENDING, "bind to vfio-pci");
-	in.only = only;
-	in.n_only = 1;
-	health_compute(&in, &h);
+	h = health_of(only, 1);
 	cr_assert(h.settled, "this node lacks the hardware: the safe outcome");
 	cr_assert_eq(h.total, 0);
 }
