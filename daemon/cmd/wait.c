@@ -14,8 +14,10 @@
 #include "util.h"
 
 /* The longest one request waits (the client's own --timeout may be longer:
- * it asks again). */
-#define WAIT_MAX_MS (10LL * 60 * 1000)
+ * it asks again). A deferred request stops reading its connection, so a
+ * client killed while it waits is seen only when the answer goes out: this
+ * bounds how long such a dead client holds its slot. */
+#define WAIT_MAX_MS (60LL * 1000)
 
 struct wait_req {
 	struct server_client *client;
