@@ -51,6 +51,20 @@ long long export_nfd_expiry_s(int resync_s)
 	return 3LL * (h < 60 ? 60 : h);
 }
 
+/* A file name its reader skips is a mistake to say at start, not a file
+ * that is written and never read (ours are the temporary names). */
+const char *export_path_invalid(const char *path, bool prom)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(base);
+
+	if (prom && (n <= 5 || base[0] == '.' || strcmp(base + n - 5, ".prom") != 0))
+		return "node_exporter reads only files named *.prom, not dot files";
+	if (!*base || base[0] == '.')
+		return "nfd-worker skips files whose name starts with a dot";
+	return NULL;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 static int write_all(int fd, const char *text, size_t len)

@@ -9,6 +9,8 @@
  * while the daemon runs. `vfiobind metrics` prints the same text. */
 #pragma once
 
+#include <stdbool.h>
+
 struct engine;
 
 /* When the resync is off, the files are still refreshed this often. */
@@ -28,6 +30,10 @@ struct export;
  * nothing registered). Before engine_start(). */
 struct export *export_new(struct engine *e, const struct export_opts *o);
 void export_free(struct export *x);
+
+/* Why path would never be read (NULL when it would): node_exporter reads
+ * only *.prom files (prom), nfd-worker skips dot files. */
+const char *export_path_invalid(const char *path, bool prom);
 
 /* The Prometheus text of the engine now (malloc'd): 0 or -ENOMEM. */
 int export_metrics_text(const struct engine *e, char **out);

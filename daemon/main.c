@@ -131,18 +131,12 @@ static int bad_option(const char *opt, const char *val)
 	return 2;
 }
 
-/* The file name a reader would skip is a mistake to say now, not a file
- * nobody ever reads: node_exporter reads *.prom only, nfd-worker skips dot
- * files (and ours are the temporary names). */
 static int export_path(const char *opt, const char *val, bool prom, const char **out)
 {
-	const char *base = strrchr(val, '/') ? strrchr(val, '/') + 1 : val;
-	size_t n = strlen(base);
+	const char *why = export_path_invalid(val, prom);
 
-	if (!*base || base[0] == '.' || (prom && (n <= 5 || strcmp(base + n - 5, ".prom") != 0))) {
-		fprintf(stderr, "vfiobindd: invalid value for --%s: '%s' (%s)\n", opt, val,
-			prom ? "node_exporter reads only files named *.prom" :
-			       "nfd-worker skips files whose name starts with a dot");
+	if (why) {
+		fprintf(stderr, "vfiobindd: invalid value for --%s: '%s' (%s)\n", opt, val, why);
 		return 2;
 	}
 	*out = val;

@@ -275,6 +275,22 @@ Test(health, a_rejected_config_file_is_config_valid_0_in_the_metrics)
 	sock_assert_daemon_healthy();
 }
 
+Test(health, a_file_name_the_reader_would_skip_is_refused_at_start)
+{
+	const char *prom_txt[] = { harness_bin("tests/daemon/vfiobindd-fake"), "--metrics-file",
+				   "/tmp/vfiobind.txt", NULL };
+	const char *nfd_dot[] = { harness_bin("tests/daemon/vfiobindd-fake"), "--nfd-features",
+				  "/etc/kubernetes/node-feature-discovery/features.d/.vfiobind", NULL };
+	char *err = NULL;
+
+	cr_assert_eq(harness_run2(prom_txt, NULL, &err), 2);
+	cr_assert(strstr(err, "node_exporter reads only files named *.prom"), "%s", err);
+	free(err);
+	cr_assert_eq(harness_run2(nfd_dot, NULL, &err), 2);
+	cr_assert(strstr(err, "nfd-worker skips files whose name starts with a dot"), "%s", err);
+	free(err);
+}
+
 /* ---- the NFD feature file ---- */
 
 Test(health, the_nfd_file_reads_as_nfd_master_reads_it)
