@@ -438,7 +438,8 @@ Test(health, wait_returns_once_a_device_that_converges_late_has_converged)
 	cr_assert_eq(sock_vb(NULL, NULL, "add", "--runtime", NIC1, NULL), 0);
 	await_health("progressing:");
 	pid = spawn_vb(args);
-	/* the unbind still holds: whenever we look, the wait goes on */
+	/* the daemon has the request, and the unbind still holds */
+	cr_assert(harness_wait_log(&sock_d, ": wait", 10000), "the wait never reached the daemon");
 	await_health("progressing:");
 	cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "wait returned while the bind was held");
 	fakesys_clear_faults(sock_fs);
@@ -479,11 +480,22 @@ Test(health, wait_says_what_it_still_waits_for_and_exits_4_when_its_time_runs_ou
 Test(health, wait_started_before_the_daemon_waits_for_it)
 {
 	const char *args[] = { "wait", "--timeout", "60", NULL };
-	char *out, *err;
+	char *out, *err = NULL, path[200];
 	pid_t pid;
 
 	pid = spawn_vb(args);
-	/* no socket yet: the client is still waiting, whenever we look */
+	/* the client found no daemon and says it waits for one */
+	snprintf(path, sizeof(path), "%s/wait.err", sock_d.dir);
+	for (int waited = 0; waited < 10000; waited += 20) {
+		err = access(path, R_OK) == 0 ? spawned_output("err") : NULL;
+		if (err && strstr(err, "vfiobind: vfiobindd is not up at "))
+			break;
+		free(err);
+		err = NULL;
+		usleep(20000);
+	}
+	cr_assert_not_null(err, "the client never said it waits for the daemon");
+	free(err);
 	cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0);
 	start_exporting("DEFAULT " NIC0 "\n");
 	cr_assert_eq(reap(pid), 0);
