@@ -30,6 +30,8 @@ enum client_exit {
 					   a daemon of another protocol version */
 	CLIENT_EXIT_USAGE = 2,		/* bad command line */
 	CLIENT_EXIT_UNREACHABLE = 3,	/* no daemon at the socket, or it went away */
+	CLIENT_EXIT_NOT_SETTLED = 4,	/* wait: not settled by --timeout; status
+					   --quiet: progressing */
 };
 
 #define CLIENT_DEFAULT_TIMEOUT_MS (60 * 1000)
@@ -54,6 +56,7 @@ struct client {
 	/* Per-command options, valid when the entry allows them. */
 	const char *node;	/* --node, NULL when not given */
 	bool runtime;		/* --runtime */
+	bool quiet;		/* --quiet */
 	struct conn *conn;	/* opened by the first client_call() */
 	long long next_id;
 };
@@ -64,6 +67,7 @@ struct client {
 /* Runs without the daemon and parses its own options: exec gets every word
  * from the command name on (argv[0] is "check"), nothing parsed. */
 #define CMD_OPT_LOCAL (1u << 2)
+#define CMD_OPT_QUIET (1u << 3)
 
 struct cmd_entry {
 	const char *name;
@@ -89,6 +93,8 @@ extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_metrics_entry;
+extern const struct cmd_entry cmd_wait_entry;
 
 /* conn.c: the socket, one JSON object per line each way. Low level: 0 or
  * -errno. */
@@ -109,6 +115,9 @@ int conn_recv(struct conn *cn, int timeout_ms, struct proto_reply *rep, struct p
  * reply (clear it with proto_reply_clear), else the code to exit with. */
 int client_call(struct client *c, enum proto_cmd cmd, json_object *args,
 		struct proto_reply *rep);
+/* Is rep the reply to request id? An error with a null id also counts: that
+ * is the daemon refusing the line before it could read the id. */
+bool client_reply_matches(const struct proto_reply *rep, long long id);
 /* Print the message for a failed conn_* call (r < 0) and return its exit code. */
 int client_conn_failed(const struct client *c, int r, const struct proto_err *err);
 /* Run a simple command: call, then print the result as --json or through
@@ -226,3 +235,19 @@ int out_add_line(const char *node, int argc, char *const *argv, char **line,
 		 const char **bad);
 /* fputs s to f and free it; -ENOMEM when s is NULL. */
 int out_put(FILE *f, char *s);
+
+/* output-health.c: the node's health as text (status --quiet, wait). */
+/* "healthy: 3 converged, 1 blocked", "degraded: 1 error, 2 converged; WHY"
+ * from a "health" object, '\n' ended, control characters shown as '?'. */
+char *out_health_line(json_object *health);
+/* The exit code for a health object: 0 healthy, 1 degraded (or not said),
+ * CLIENT_EXIT_NOT_SETTLED progressing. */
+int out_health_exit(json_object *health);
+/* wait: "vfiobind: still waiting for DEVICE (STATE: REASON)\n" for each
+ * device a reply lists (else what its health waits for); "" when none. */
+char *out_wait_text(json_object *result);
+/* wait: "vfiobind: SELECTOR: no device matches it here, nothing to wait
+ * for\n" for each selector that matched nothing; "" when none. */
+char *out_unmatched_text(json_object *result);
+/* metrics: the text as sent, every control character but '\n' shown as '?'. */
+char *out_metrics_text(const char *text);

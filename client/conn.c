@@ -247,9 +247,7 @@ static int client_connect(struct client *c)
 	return CLIENT_EXIT_OK;
 }
 
-/* The reply to request id. An error with a null id also counts: that is the
- * daemon refusing the line before it could read the id. */
-static bool reply_matches(const struct proto_reply *rep, long long id)
+bool client_reply_matches(const struct proto_reply *rep, long long id)
 {
 	if (rep->is_event)
 		return false;
@@ -294,7 +292,7 @@ int client_call(struct client *c, enum proto_cmd cmd, json_object *args,
 		proto_err_clear(&err);
 		return r;
 	}
-	if (!reply_matches(rep, id)) {
+	if (!client_reply_matches(rep, id)) {
 		fprintf(stderr, "vfiobind: bad reply from vfiobindd at %s: %s\n", c->socket,
 			rep->is_event ? "an event before the reply" : "id does not match");
 		proto_reply_clear(rep);

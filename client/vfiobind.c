@@ -19,6 +19,7 @@
 /* In the order `vfiobind --help` lists them. */
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
+	&cmd_wait_entry,
 	&cmd_devices_entry,
 	&cmd_config_entry,
 	&cmd_add_entry,
@@ -27,6 +28,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_reconcile_entry,
 	&cmd_plan_entry,
 	&cmd_watch_entry,
+	&cmd_metrics_entry,
 	&cmd_version_entry,
 	&cmd_ping_entry,
 	&cmd_check_entry,
@@ -42,7 +44,8 @@ static const char exit_codes_help[] =
 	"  1  an error reply, or something is not converged; also a vfiobindd that\n"
 	"     speaks another protocol version (restart it, or use its vfiobind)\n"
 	"  2  usage error (unknown command or option, bad argument, unreadable FILE)\n"
-	"  3  vfiobindd cannot be reached, or stopped answering\n";
+	"  3  vfiobindd cannot be reached, or stopped answering\n"
+	"  4  wait: not settled when --timeout ran out; status --quiet: progressing\n";
 
 static const struct cmd_entry *cmd_find(const char *name)
 {
@@ -97,6 +100,8 @@ static void cmd_help(FILE *f, const struct cmd_entry *e)
 			CLIENT_DEFAULT_NODE);
 	if (e->opts & CMD_OPT_RUNTIME)
 		fprintf(f, "  -r, --runtime     change the daemon's memory only, not the file\n");
+	if (e->opts & CMD_OPT_QUIET)
+		fprintf(f, "  -q, --quiet       one line, the health, and the exit code by it\n");
 	fprintf(f,
 		"  -j, --json        print the daemon's result as one JSON line\n"
 		"      --no-color    no colours\n"
@@ -177,6 +182,7 @@ static int parse_options(struct client *c, const struct cmd_entry *e, int argc, 
 		{ "version", no_argument, NULL, 'V' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "runtime", no_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned allowed = e ? e->opts : 0;
@@ -185,7 +191,7 @@ static int parse_options(struct client *c, const struct cmd_entry *e, int argc, 
 	optind = 0; /* GNU: restart, so each scan is set up afresh */
 	opterr = 0;
 	/* '+' for the global scan: stop at the command; its options are its own. */
-	while ((o = getopt_long(argc, argv, e ? "s:t:jhVn:r" : "+s:t:jhV", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, e ? "s:t:jhVn:rq" : "+s:t:jhV", longopts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			c->socket = optarg;
@@ -220,6 +226,12 @@ static int parse_options(struct client *c, const struct cmd_entry *e, int argc, 
 				return client_usage_error(e, "%s takes no --runtime",
 							  e ? e->name : "vfiobind");
 			c->runtime = true;
+			break;
+		case 'q':
+			if (!(allowed & CMD_OPT_QUIET))
+				return client_usage_error(e, "%s takes no --quiet",
+							  e ? e->name : "vfiobind");
+			c->quiet = true;
 			break;
 		default:
 			return client_usage_error(e, "unknown option or missing value: %s",

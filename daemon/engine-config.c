@@ -111,14 +111,24 @@ static int reload(struct engine *e, const char *why, bool debounce)
 	return 0;
 }
 
+/* A rejected or missing file asks for no pass, but what the engine tells
+ * changed all the same: arm for the report that follows. */
+static int reload_and_arm(struct engine *e, const char *why, bool debounce)
+{
+	int r = reload(e, why, debounce);
+
+	engine_arm(e, engine_now(e));
+	return r;
+}
+
 int engine_reload(struct engine *e, const char *why)
 {
-	return reload(e, why, true);
+	return reload_and_arm(e, why, true);
 }
 
 int engine_reload_edited(struct engine *e, const char *why)
 {
-	return reload(e, why, false);
+	return reload_and_arm(e, why, false);
 }
 
 int engine_apply_config(struct engine *e, struct config *c)

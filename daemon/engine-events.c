@@ -17,6 +17,8 @@ void engine_emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
 	char msg[768];
 	va_list ap;
 
+	/* What the engine tells changed: the reports (metrics, NFD) follow. */
+	e->report_dirty = true;
 	if (!e->ev_fn)
 		return;
 	va_start(ap, fmt);

@@ -98,6 +98,7 @@ static void hold(struct engine *e)
 			  e->config_path);
 	e->hold_logged = true;
 	e->ctr.passes++;
+	e->report_dirty = true;
 }
 
 void engine_run_pass(struct engine *e, long long now)
@@ -110,6 +111,7 @@ void engine_run_pass(struct engine *e, long long now)
 	e->pass_full = false;
 	if (full && engine_rescan(e) < 0 && !e->pci)
 		return;
+	e->last_pass_ms = now;
 	engine_forget_vanished(e);
 	if (!e->have_good_config) {
 		hold(e);

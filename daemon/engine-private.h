@@ -8,8 +8,9 @@
  *       -> engine-results.c
  *         -> engine-facts.c
  *           -> engine-sched.c, engine-wait.c
- *             -> engine-events.c
- *               -> engine-clock.c
+ *             -> engine-health.c
+ *               -> engine-events.c
+ *                 -> engine-clock.c
  * and all of them use the pure pieces of logic/ (plan, gate, view, devtab). */
 #pragma once
 
@@ -55,7 +56,18 @@ struct engine {
 	long long retry_due;		/* the earliest backoff that ends */
 	long long stuck_due;		/* the earliest running action that turns stuck */
 	long long release_due;		/* read the file again: the release grace ends */
+	long long wait_due;		/* the earliest health waiter's deadline */
+	long long report_due;		/* the next report (engine_set_report_cb) */
 	bool inuse_seen;		/* the last pass found devices in use */
+	long long last_pass_ms;		/* monotonic, 0 before the first */
+
+	/* Reports (engine_set_report_cb): engine-sched.c. */
+	void (*report_fn)(void *ud);
+	void *report_ud;
+	int report_min_ms, report_refresh_ms;
+	bool report_dirty;		/* something told changed since the last report */
+	bool reported;			/* report_last holds a time */
+	long long report_last;
 
 	struct engine_waiter *waiters;
 	struct bind_ctx bctx;
@@ -114,6 +126,8 @@ void engine_schedule_pass(struct engine *e, bool full, const char *why, long lon
 /* Recompute the deadlines that follow from the device table, and arm the
  * wake timer for the next one (no timer with a manual clock). */
 void engine_arm(struct engine *e, long long now);
+/* Run the report when it is due (engine_tick()). */
+void engine_report(struct engine *e, long long now);
 
 /* engine-events.c */
 void engine_emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
@@ -126,6 +140,10 @@ void engine_tell_views(struct engine *e, long long now);
 bool engine_converged(const struct engine *e, long long now);
 
 /* engine-wait.c */
+/* engine_wait_health()'s waiter, with its deadline (monotonic ms, 0 none). */
+struct engine_waiter *engine_waiter_add_health(struct engine *e, const struct cfg_selector *only,
+					       size_t n_only, long long deadline,
+					       engine_health_fn fn, void *ud);
 /* Answer the waiters whose pass has run, once work has settled. */
 void engine_check_settled(struct engine *e, long long now);
 /* Settled now: no pass requested and nothing in flight but stuck actions. */
@@ -134,3 +152,5 @@ bool engine_settled(const struct engine *e, long long now);
 void engine_waiters_note(struct engine *e, const struct plan_action *a, bool ok);
 /* Drop every waiter without answering it (engine_free). */
 void engine_waiters_free(struct engine *e);
+
+/* engine-health.c: engine_health() and engine_health_input() are public. */

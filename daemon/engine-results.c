@@ -14,6 +14,7 @@ void engine_note_failure(struct engine *e, struct devtab_entry *d, const struct 
 			 int err, const char *msg, long long now)
 {
 	e->ctr.failures++;
+	e->ctr.actions_failed[a->kind]++;
 	if (!d)
 		return;
 	devtab_note_failure(d, err, msg && *msg ? msg : strerror(err < 0 ? -err : err), now);
@@ -31,6 +32,7 @@ static void note_success(struct engine *e, const struct plan_action *a)
 {
 	struct managed_dev *m;
 
+	e->ctr.actions_ok[a->kind]++;
 	switch (a->kind) {
 	case PROTO_ACTION_BIND:
 		e->ctr.binds++;

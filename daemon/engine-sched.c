@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine-sched.c: when the engine runs next. Requests for a pass open a
- * short coalescing window; backoffs, the in-use re-check, the resync and
- * actions about to turn stuck each have a deadline. The engine keeps one
+ * short coalescing window; backoffs, the in-use re-check, the resync,
+ * actions about to turn stuck, health waiters and the next report each
+ * have a deadline. The engine keeps one
  * timer, armed for the earliest of them; engine_tick() (engine.c) runs what
  * is due. With a manual clock there is no timer: the caller steps the clock
  * and ticks, so tests never wait for time to pass. */
@@ -61,6 +62,35 @@ static void device_deadlines(struct engine *e, long long now)
 	}
 }
 
+/* The next report: soon after a change (no sooner than min_ms after the
+ * last one), and no later than refresh_ms after it. 0: none due. */
+static long long report_deadline(const struct engine *e, long long now)
+{
+	long long due = 0;
+
+	if (!e->report_fn)
+		return 0;
+	if (e->report_dirty)
+		due = e->reported && e->report_last + e->report_min_ms > now ?
+			      e->report_last + e->report_min_ms :
+			      now;
+	if (e->reported && e->report_refresh_ms > 0)
+		earliest(&due, e->report_last + e->report_refresh_ms);
+	return due;
+}
+
+void engine_report(struct engine *e, long long now)
+{
+	long long due = report_deadline(e, now);
+
+	if (!due || now < due || e->stopping)
+		return;
+	e->report_dirty = false;
+	e->reported = true;
+	e->report_last = now;
+	e->report_fn(e->report_ud);
+}
+
 long long engine_next_wakeup(const struct engine *e)
 {
 	long long next = 0;
@@ -72,6 +102,8 @@ long long engine_next_wakeup(const struct engine *e)
 	earliest(&next, e->retry_due);
 	earliest(&next, e->stuck_due);
 	earliest(&next, e->release_due);
+	earliest(&next, e->wait_due);
+	earliest(&next, e->report_due);
 	return next;
 }
 
@@ -81,6 +113,7 @@ void engine_arm(struct engine *e, long long now)
 	struct timeval tv;
 
 	device_deadlines(e, now);
+	e->report_due = report_deadline(e, now);
 	if (e->clock.manual || !e->wake_ev || e->stopping)
 		return;
 	next = engine_next_wakeup(e);

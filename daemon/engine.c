@@ -59,6 +59,7 @@ void engine_tick(struct engine *e)
 		engine_tell_views(e, now);
 	}
 	engine_check_settled(e, now);
+	engine_report(e, now);
 	engine_arm(e, now);
 }
 
@@ -115,6 +116,16 @@ void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ud)
 {
 	e->ev_fn = fn;
 	e->ev_ud = ud;
+}
+
+void engine_set_report_cb(struct engine *e, void (*fn)(void *ud), void *ud,
+			  int min_interval_ms, int refresh_ms)
+{
+	e->report_fn = fn;
+	e->report_ud = ud;
+	e->report_min_ms = min_interval_ms > 0 ? min_interval_ms : 0;
+	e->report_refresh_ms = refresh_ms > 0 ? refresh_ms : 0;
+	e->report_dirty = true;
 }
 
 void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud)
@@ -223,6 +234,25 @@ long long engine_config_loaded_ms(const struct engine *e) { return e->loaded_ms;
 const struct devtab_entry *engine_dev_info(const struct engine *e, const char *bdf)
 {
 	return devtab_find(&e->devs, bdf);
+}
+
+long long engine_last_pass_ms(const struct engine *e)
+{
+	return engine_epoch_ms(e, e->last_pass_ms);
+}
+
+struct engine_waiter *engine_wait_health(struct engine *e, const struct cfg_selector *only,
+					 size_t n_only, long long timeout_ms, engine_health_fn fn,
+					 void *ud)
+{
+	long long now = engine_now(e);
+	struct engine_waiter *w;
+
+	w = engine_waiter_add_health(e, only, n_only, timeout_ms > 0 ? now + timeout_ms : 0, fn,
+				     ud);
+	if (w)
+		engine_arm(e, now);
+	return w;
 }
 
 unsigned engine_in_flight(const struct engine *e)

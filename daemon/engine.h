@@ -26,7 +26,8 @@
  * engine-results.c (finished actions), engine-sched.c (pass requests and
  * the next wakeup), engine-events.c (what the engine tells: events, state
  * changes through the view), engine-wait.c (requests that wait for work to
- * settle), engine-once.c (--once), engine-clock.c (its clocks). Shared
+ * settle), engine-health.c (the node's health on the engine's facts),
+ * engine-once.c (--once), engine-clock.c (its clocks). Shared
  * internals and the order the files call each other in: engine-private.h
  * (tests/build/check-calls.py keeps that order free of circles). */
 #pragma once
@@ -36,6 +37,7 @@
 
 #include "config.h"
 #include "devtab.h"
+#include "health.h"
 #include "modules.h"
 #include "pci.h"
 #include "plan.h"
@@ -85,6 +87,8 @@ struct engine_opts {
 struct engine_counters {
 	unsigned long passes, binds, restores, numvfs_changes, failures, reloads,
 		reload_errors, events;
+	/* Actions finished, by kind (failures before the binder count too). */
+	unsigned long actions_ok[PROTO_ACTION__MAX], actions_failed[PROTO_ACTION__MAX];
 };
 
 /* Events for `watch` subscribers; kinds and states are the wire's
@@ -176,6 +180,31 @@ typedef void (*engine_settled_fn)(void *ud, const struct plan_action *done, cons
 				  size_t n_done, bool converged);
 struct engine_waiter *engine_wait_settled(struct engine *e, engine_settled_fn fn, void *ud);
 void engine_wait_cancel(struct engine *e, struct engine_waiter *w);
+
+/* The node's health (logic/health.h) over the statuses the selectors pick
+ * (only NULL: every one). The input as the engine sees it now, for callers
+ * that also go through the devices (selectors unset). */
+void engine_health(const struct engine *e, const struct cfg_selector *only, size_t n_only,
+		   struct health *out);
+void engine_health_input(const struct engine *e, struct health_input *in);
+/* Call fn(ud, true) once the statuses the selectors pick are settled by the
+ * health mapping, or fn(ud, false) when timeout_ms (> 0) passes first. Not
+ * called from within this call: the caller checks engine_health() first.
+ * Cancel with engine_wait_cancel(). */
+typedef void (*engine_health_fn)(void *ud, bool settled);
+struct engine_waiter *engine_wait_health(struct engine *e, const struct cfg_selector *only,
+					 size_t n_only, long long timeout_ms, engine_health_fn fn,
+					 void *ud);
+/* Epoch ms of the last pass (also one that held everything), 0 before. */
+long long engine_last_pass_ms(const struct engine *e);
+
+/* Reports: fn(ud) runs on the loop after what the engine tells changed (a
+ * pass, a device state, the config, an action), at most once per
+ * min_interval_ms, and at least every refresh_ms (0: only on change). It is
+ * one of the engine's deadlines, not a timer of its own: an idle engine
+ * wakes only for the refresh. Set it before engine_start(). */
+void engine_set_report_cb(struct engine *e, void (*fn)(void *ud), void *ud,
+			  int min_interval_ms, int refresh_ms);
 
 /* Plan what config c would do now, without doing it (caller frees). */
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out);

@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "conffile.h"
 #include "engine.h"
+#include "export.h"
 #include "log.h"
 #include "rundir.h"
 #include "server.h"
@@ -34,6 +35,7 @@ struct options {
 	const char *proc_root;		/* NULL: /proc for the real /sys, else none */
 	const char *dev_root;		/* NULL: /dev for the real /sys, else none */
 	const char *udev_source, *socket_group, *admin_group;
+	const char *metrics_file, *nfd_features;	/* NULL: not written */
 	unsigned socket_mode;
 	int resync_s, stuck_s, release_grace_s, client_timeout_s, log_level;
 	bool once, dry_run, check_config;
@@ -43,7 +45,7 @@ enum {
 	OPT_SYSFS_ROOT = 256, OPT_NODE_NAME, OPT_ONCE, OPT_DRY_RUN, OPT_CHECK_CONFIG,
 	OPT_SOCKET, OPT_RUN_DIR, OPT_RESYNC, OPT_LOG_LEVEL, OPT_UDEV_SOURCE, OPT_SOCKET_MODE,
 	OPT_SOCKET_GROUP, OPT_ADMIN_GROUP, OPT_STUCK, OPT_PROC_ROOT, OPT_RELEASE_GRACE,
-	OPT_CLIENT_TIMEOUT, OPT_DEV_ROOT,
+	OPT_CLIENT_TIMEOUT, OPT_DEV_ROOT, OPT_METRICS_FILE, OPT_NFD_FEATURES,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,8 @@ static const struct option long_options[] = {
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
 	{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "nfd-features", required_argument, NULL, OPT_NFD_FEATURES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
@@ -107,6 +111,10 @@ static void usage(FILE *f)
 		"      --release-grace SECONDS  after the config file changed, wait this long and read\n"
 		"                           it again before giving devices back (default 2; 0 = off)\n"
 		"      --udev-source SOURCE udev, kernel, or none (default udev)\n"
+		"      --metrics-file PATH  write Prometheus figures to PATH (a *.prom file for\n"
+		"                           node_exporter's textfile collector) after each pass\n"
+		"      --nfd-features PATH  write the node's health as a Node Feature Discovery\n"
+		"                           feature file (in NFD's features.d directory)\n"
 		"      --log-level LEVEL    error, warning, info or debug (default info)\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n",
@@ -132,6 +140,18 @@ static int bad_option(const char *opt, const char *val)
 	return 2;
 }
 
+static int export_path(const char *opt, const char *val, bool prom, const char **out)
+{
+	const char *why = export_path_invalid(val, prom);
+
+	if (why) {
+		fprintf(stderr, "vfiobindd: invalid value for --%s: '%s' (%s)\n", opt, val, why);
+		return 2;
+	}
+	*out = val;
+	return 0;
+}
+
 /* 0 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -151,6 +171,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_RUN_DIR: o->run_dir = optarg; break;
 		case OPT_SOCKET_GROUP: o->socket_group = optarg; break;
 		case OPT_ADMIN_GROUP: o->admin_group = optarg; break;
+		case OPT_METRICS_FILE:
+			if (export_path("metrics-file", optarg, true, &o->metrics_file))
+				return 2;
+			break;
+		case OPT_NFD_FEATURES:
+			if (export_path("nfd-features", optarg, false, &o->nfd_features))
+				return 2;
+			break;
 		case OPT_RESYNC:
 			if (parse_int(optarg, 0, 86400 * 7, &o->resync_s) < 0)
 				return bad_option("resync", optarg);
@@ -334,6 +362,8 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 		.idle_timeout_ms = o->client_timeout_s * 1000,
 		.first_request_ms = o->client_timeout_s * 1000,
 	};
+	struct export_opts xo = { o->metrics_file, o->nfd_features, o->resync_s };
+	struct export *x = NULL;
 	struct event *sigs[4] = { 0 };
 	const int signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	struct watch *w = NULL;
@@ -357,6 +387,9 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 			log_warning("no udev events: hotplug and hand rebinds are seen only on resync");
 	}
 	engine_set_ready_cb(e, on_ready, &d);
+	x = export_new(e, &xo);
+	if ((o->metrics_file || o->nfd_features) && !x)
+		goto out;
 	if (engine_start(e) < 0)
 		goto out;
 	log_info("vfiobindd %s running: node %s, config %s, sysfs %s%s", PACKAGE_VERSION,
@@ -366,6 +399,7 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 out:
 	/* In-flight actions get a moment to finish their sysfs sequence. */
 	*abandoned = engine_shutdown(e, 5000);
+	export_free(x);
 	server_free(srv);
 	udevmon_free(u);
 	watch_free(w);

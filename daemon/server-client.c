@@ -35,6 +35,8 @@ static const struct server_cmd *const server_cmds[PROTO_CMD__MAX] = {
 	[PROTO_CMD_RECONCILE] = &server_cmd_reconcile,
 	[PROTO_CMD_PLAN] = &server_cmd_plan,
 	[PROTO_CMD_WATCH] = &server_cmd_watch,
+	[PROTO_CMD_METRICS] = &server_cmd_metrics,
+	[PROTO_CMD_WAIT] = &server_cmd_wait,
 };
 
 static void client_read(struct server_client *c);

@@ -73,7 +73,8 @@ struct server_cmd {
 
 extern const struct server_cmd server_cmd_ping, server_cmd_version, server_cmd_status,
 	server_cmd_devices, server_cmd_config, server_cmd_add, server_cmd_remove,
-	server_cmd_reload, server_cmd_reconcile, server_cmd_plan, server_cmd_watch;
+	server_cmd_reload, server_cmd_reconcile, server_cmd_plan, server_cmd_watch,
+	server_cmd_metrics, server_cmd_wait;
 
 /* For handlers. */
 struct engine *server_client_engine(const struct server_client *c);
@@ -121,6 +122,9 @@ struct pci_state;
 json_object *server_json_status(struct engine *e, const struct plan_status *st,
 				const struct config *cfg, bool with_runtime);
 json_object *server_json_action(const struct plan_action *a);
+struct health;
+/* A "health" object (status, wait). */
+json_object *server_json_health(const struct health *h);
 /* After a confedit_file_*() call returning r: map an error to its reply
  * (config-readonly, config-invalid, ...), or reload the engine on success. */
 int server_edit_result(struct server_client *c, int r, const struct cfg_errors *errs,

@@ -50,6 +50,13 @@ static const struct proto_arg plan_args[] = {
 	  "the proposed text's file name, for its errors (default (proposed))" },
 };
 
+static const struct proto_arg wait_args[] = {
+	{ PROTO_A_DEVICES, PROTO_ARG_STRINGS, false, "an array of device selectors",
+	  "only these devices (PCI addresses or selectors such as id=8086:1521)" },
+	{ PROTO_A_TIMEOUT, PROTO_ARG_INT, false, "an integer (milliseconds, 0 or more)",
+	  "answer \"settled\": false after this many ms (0: at once; the daemon caps it)" },
+};
+
 #define ARGS(a) .args = (a), .n_args = sizeof(a) / sizeof((a)[0])
 
 const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX] = {
@@ -77,6 +84,11 @@ const struct proto_cmd_info proto_cmds[PROTO_CMD__MAX] = {
 			     ARGS(plan_args) },
 	[PROTO_CMD_WATCH] = { .cmd = PROTO_CMD_WATCH, .name = "watch",
 			      .summary = "stream events" },
+	[PROTO_CMD_METRICS] = { .cmd = PROTO_CMD_METRICS, .name = "metrics",
+				.summary = "the daemon's figures as Prometheus text" },
+	[PROTO_CMD_WAIT] = { .cmd = PROTO_CMD_WAIT, .name = "wait",
+			     .summary = "wait until devices settle (a readiness handshake)",
+			     ARGS(wait_args) },
 };
 
 const char *proto_cmd_name(enum proto_cmd cmd)

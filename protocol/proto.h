@@ -64,7 +64,7 @@
 
 /* Request "args" fields (which command takes which, of what type: proto_cmds[]
  * in commands.c; doc/protocol.md). */
-#define PROTO_A_DEVICES "devices"	/* status: [BDF...] */
+#define PROTO_A_DEVICES "devices"	/* status: [BDF...]; wait: [BDF or selector...] */
 #define PROTO_A_SELECTOR "selector"	/* devices: "id=8086:10d3", "0000:03:00.1", ... */
 #define PROTO_A_LINE "line"		/* add: "NODE DEVICE [key=value...]" */
 #define PROTO_A_NODE "node"		/* add, remove: NODE word (default DEFAULT) */
@@ -73,6 +73,7 @@
 #define PROTO_A_RUNTIME "runtime"	/* add, remove: memory only, file untouched */
 #define PROTO_A_CONFIG "config"		/* plan: proposed config text */
 #define PROTO_A_SOURCE "source"		/* plan: the proposed text's file name, for errors */
+#define PROTO_A_TIMEOUT "timeout"	/* wait: ms to wait at most (the daemon caps it) */
 
 /* Result fields. */
 #define PROTO_R_DAEMON_VERSION "version"
@@ -105,6 +106,20 @@
 #define PROTO_R_PROPOSED "proposed"	/* plan: computed for the proposed config */
 #define PROTO_R_CONVERGED "converged"	/* reconcile: every claim converged */
 #define PROTO_R_WATCHING "watching"	/* watch: events follow */
+#define PROTO_R_HEALTH "health"		/* status, wait: the node's health, below */
+#define PROTO_R_TEXT "text"		/* metrics: the Prometheus text */
+#define PROTO_R_SETTLED "settled"	/* wait: the devices settled (false: timed out) */
+#define PROTO_R_WAITING "waiting"	/* wait: [{device, state, reason}] not settled */
+#define PROTO_R_UNMATCHED "unmatched"	/* wait: selectors that matched no device */
+
+/* A "health" object (status, wait): the one mapping of vfiobindd(8),
+ * "Health", over the devices asked about. */
+#define PROTO_H_STATE "state"		/* healthy|progressing|degraded */
+#define PROTO_H_SETTLED "settled"	/* no device pending, a valid config loaded */
+#define PROTO_H_HEALTHY "healthy"	/* settled and nothing in error */
+#define PROTO_H_REASON "reason"		/* why the state is what it is, "" healthy */
+#define PROTO_H_WAITING "waiting"	/* the first thing not settled, "" none */
+#define PROTO_H_COUNTS "counts"		/* {state: count} of the devices asked about */
 
 /* A status "summary": a count per state, named as the states are
  * (proto_state_name(), vocab.h), then these counts. */
@@ -205,6 +220,8 @@ enum proto_cmd {
 	PROTO_CMD_RECONCILE,
 	PROTO_CMD_PLAN,
 	PROTO_CMD_WATCH,
+	PROTO_CMD_METRICS,
+	PROTO_CMD_WAIT,
 	PROTO_CMD__MAX,
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/status.c: `status`: every claimed or managed device with its state,
- * and a summary (counts by state and the engine's counters). */
+ * a summary (counts by state and the engine's counters), and the health of
+ * the devices listed (logic/health.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -103,6 +104,23 @@ static json_object *warnings(struct engine *e)
 	return w;
 }
 
+/* The health of the devices listed: every one, or the filter's. */
+static json_object *health(struct engine *e, const char (*bdfs)[BDF_BUFSZ], size_t n)
+{
+	_cleanup_free_ struct cfg_selector *only = NULL;
+	struct health h;
+
+	/* An empty filter lists nothing: its health is that of nothing. */
+	if (bdfs && !(only = calloc(n ? n : 1, sizeof(*only))))
+		return NULL;
+	for (size_t i = 0; only && i < n; i++) {
+		only[i].kind = CFG_SEL_BDF;
+		bdf_parse(bdfs[i], &only[i].addr);
+	}
+	engine_health(e, only, n, &h);
+	return server_json_health(&h);
+}
+
 static int cmd_status(struct server_client *c, json_object *args, json_object **result)
 {
 	struct engine *e = server_client_engine(c);
@@ -143,6 +161,8 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 	json_object_object_add(res, PROTO_R_DEVICES, devs);
 	json_object_object_add(res, PROTO_R_SUMMARY, summary(e, by_state, total));
 	json_object_object_add(res, PROTO_R_WARNINGS, warnings(e));
+	json_object_object_add(res, PROTO_R_HEALTH,
+			       health(e, (const char (*)[BDF_BUFSZ])bdfs, n));
 	*result = res;
 	return 0;
 }

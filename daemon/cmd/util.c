@@ -169,6 +169,26 @@ json_object *server_json_action(const struct plan_action *a)
 	return o;
 }
 
+json_object *server_json_health(const struct health *h)
+{
+	json_object *o = json_object_new_object(), *counts = json_object_new_object();
+
+	for (int i = 0; counts && i < PROTO_STATE__MAX; i++)
+		json_object_object_add(counts, proto_state_name((enum proto_state)i),
+				       json_object_new_int64((int64_t)h->by_state[i]));
+	if (!o) {
+		json_object_put(counts);
+		return NULL;
+	}
+	json_object_object_add(o, PROTO_H_STATE, json_object_new_string(health_word_name(h->word)));
+	json_object_object_add(o, PROTO_H_SETTLED, json_object_new_boolean(h->settled));
+	json_object_object_add(o, PROTO_H_HEALTHY, json_object_new_boolean(h->healthy));
+	json_object_object_add(o, PROTO_H_REASON, json_object_new_string(h->reason));
+	json_object_object_add(o, PROTO_H_WAITING, json_object_new_string(h->waiting));
+	json_object_object_add(o, PROTO_H_COUNTS, counts);
+	return o;
+}
+
 int server_config_error(struct server_client *c, const struct cfg_errors *errs,
 			const char *what)
 {

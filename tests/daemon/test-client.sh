@@ -221,6 +221,31 @@ reply status "$(err '{"code":"internal\u001b[5m","message":"boom\u001b[31m\u0007
 run error_of_a_hostile_daemon 1 status
 noesc error_shows_no_escape "$errout"
 expect error_escape_shown "$errout" "vfiobind: internal?[5m: boom?[31m?"
+# --- the node's health: status --quiet, wait, metrics
+health() { printf '{"health":{"state":"%s","settled":%s,"healthy":false,"reason":"%s","waiting":"%s","counts":{"converged":2,"pending":%s}}}' "$@"; }
+reply status "$(ok "$(health healthy true '' '' 0)")"
+run status_quiet_healthy_is_exit_0 0 status --quiet
+expect status_quiet_line "$out" "healthy: 2 converged"
+reply status "$(ok "$(health progressing false 'x (pending: bind)' 'x (pending: bind)' 1)")"
+run status_quiet_progressing_is_exit_4 4 status -q
+expect status_quiet_progressing_line "$out" "progressing: 2 converged, 1 pending; waiting for x (pending: bind)"
+reply status "$(ok "$(health degraded true 'x: error: busy' '' 0)")"
+run status_quiet_degraded_is_exit_1 1 status --quiet
+run status_quiet_is_only_for_status 2 devices --quiet
+reply wait "$(ok "{\"settled\":true,$(health healthy true '' '' 0 | sed 's/^{//')")"
+run wait_settled_is_exit_0 0 wait --timeout 5 03:00.1 id=8086:10d3
+# the time left of the 5 s, in ms: what the clock says, so only its bounds
+expect wait_request "$(requests | sed 's/"timeout":[1-4][0-9][0-9][0-9]}/"timeout":T}/; s/"timeout":5000}/"timeout":T}/')" \
+	'{"v":1,"id":1,"cmd":"wait","args":{"devices":["0000:03:00.1","id=8086:10d3"],"timeout":T}}'
+expect wait_line "$out" "healthy: 2 converged"
+reply wait "$(ok '{"settled":false,"waiting":[{"device":"0000:03:00.1","state":"pending","reason":"bind to vfio-pci"}],"health":{}}')"
+run wait_not_settled_in_time_is_exit_4 4 wait --timeout 0.3
+expect wait_says_what_it_waits_for "$errout" "vfiobind: still waiting for 0000:03:00.1 (pending: bind to vfio-pci)"
+run wait_bad_device_is_exit_2 2 wait 0000:03:00.9
+reply metrics "$(ok '{"text":"# TYPE vfiobind_settled gauge\nvfiobind_settled 1\n"}')"
+run metrics_prints_the_text 0 metrics
+expect metrics_text "$out" '# TYPE vfiobind_settled gauge
+vfiobind_settled 1'
 
 # --- a daemon that does not answer
 reply ping "$(ok '{"pong":true}')"

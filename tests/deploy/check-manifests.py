@@ -256,7 +256,9 @@ def load_all_yaml():
 def kube_objects(docs):
     objs = []
     for path, ds in docs.items():
-        if path.endswith(".bu"):
+        # Butane files, and Prometheus rule files (tests/deploy/check-alerts.sh
+        # has promtool check those), are not Kubernetes objects.
+        if path.endswith(".bu") or os.sep + "prometheus" + os.sep in path:
             continue
         for i, d in enumerate(ds):
             where = f"{rel(path)}[{i}]"

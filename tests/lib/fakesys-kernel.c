@@ -73,6 +73,18 @@ static bool fk_fault_hit(struct fakesys *fs, enum fakesys_fault kind, const char
 	return false;
 }
 
+/* Is a fault of this kind armed for bdf? (Looks, never consumes.) */
+static bool fk_fault_armed(const struct fakesys *fs, enum fakesys_fault kind, const char *bdf)
+{
+	for (size_t i = 0; i < fs->nfaults; i++) {
+		const struct ffault *f = &fs->faults[i];
+
+		if (f->kind == kind && (!f->bdf[0] || strcmp(f->bdf, bdf) == 0))
+			return true;
+	}
+	return false;
+}
+
 /* ---- probing, as driver core does it ---- */
 
 /* Which driver would match this device now: its override, else its native. */
@@ -439,10 +451,34 @@ static int fk_kernel_write_one(struct fakesys *fs, const char *path, const char 
 	return fk_dispatch(fs, path, path + fs->rootlen + 1, buf, len);
 }
 
+/* A driver whose remove() takes its time: while a HOLD fault names the
+ * device, its unbind waits, looking again every 10 ms outside the model's
+ * lock, so that the test (or the process sharing the fake kernel) can clear
+ * the fault meanwhile. */
+static void fk_hold(struct fakesys *fs, const char *path, const char *buf, size_t len)
+{
+	size_t n = strlen(path);
+	char val[64];
+
+	if (n < 7 || strcmp(path + n - 7, "/unbind") != 0 || fk_value(buf, len, val, sizeof(val)) < 0)
+		return;
+	for (;;) {
+		bool held;
+
+		fk_begin(fs);
+		held = fk_fault_armed(fs, FAKESYS_FAULT_HOLD, val);
+		fk_end(fs, 0);
+		if (!held)
+			return;
+		usleep(10000);
+	}
+}
+
 static int fk_kernel_write(void *ud, const char *path, const char *buf, size_t len)
 {
 	struct fakesys *fs = ud;
 
+	fk_hold(fs, path, buf, len);
 	fk_begin(fs);
 	return fk_end(fs, fk_kernel_write_one(fs, path, buf, len));
 }

@@ -116,6 +116,9 @@ enum fakesys_fault {
 	FAKESYS_FAULT_MODULE,		/* loading any module fails with err */
 	FAKESYS_FAULT_PROBE_ERRNO,	/* write to drivers_probe fails with err and
 					   binds nothing */
+	FAKESYS_FAULT_HOLD,		/* a write to unbind waits until the fault is
+					   cleared, as a slow remove() does (count and
+					   err unused) */
 };
 /* Arm a fault for bdf (NULL: any device); count < 0 means forever. */
 void fakesys_fault(struct fakesys *fs, enum fakesys_fault f, const char *bdf, int err, int count);

@@ -587,9 +587,14 @@ Test(args, the_table_holds_each_commands_documented_arguments)
 	cr_assert_eq(proto_cmds[PROTO_CMD_REMOVE].n_args, 3);
 	cr_assert_eq(proto_cmds[PROTO_CMD_PLAN].n_args, 2);
 	cr_assert_not_null(proto_cmd_arg(PROTO_CMD_PLAN, PROTO_A_SOURCE));
+	cr_assert_eq(proto_cmds[PROTO_CMD_WAIT].n_args, 2);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_WAIT, PROTO_A_DEVICES)->type, PROTO_ARG_STRINGS);
+	cr_assert_eq(proto_cmd_arg(PROTO_CMD_WAIT, PROTO_A_TIMEOUT)->type, PROTO_ARG_INT);
+	cr_assert_not(proto_cmd_admin(PROTO_CMD_WAIT), "anyone who may read may wait");
+	cr_assert_not(proto_cmd_admin(PROTO_CMD_METRICS));
 	static const enum proto_cmd none[] = {
 		PROTO_CMD_PING, PROTO_CMD_VERSION, PROTO_CMD_CONFIG, PROTO_CMD_RELOAD,
-		PROTO_CMD_RECONCILE, PROTO_CMD_WATCH,
+		PROTO_CMD_RECONCILE, PROTO_CMD_WATCH, PROTO_CMD_METRICS,
 	};
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		cr_assert_eq(proto_cmds[none[i]].n_args, 0, "%s", proto_cmd_name(none[i]));
