@@ -6,7 +6,7 @@
  *   engine-once.c -> engine.c
  *     -> engine-config.c, engine-pass.c
  *       -> engine-results.c
- *         -> engine-facts.c
+ *         -> engine-facts.c, engine-holders.c
  *           -> engine-sched.c, engine-wait.c
  *             -> engine-events.c
  *               -> engine-clock.c
@@ -21,6 +21,7 @@
 #include "worker.h"
 
 struct event;
+struct engine_pidwatch;
 
 struct engine {
 	struct event_base *base;
@@ -52,6 +53,16 @@ struct engine {
 	long long retry_due;		/* the earliest backoff that ends */
 	long long stuck_due;		/* the earliest running action that turns stuck */
 	bool inuse_seen;		/* the last pass found devices in use */
+	bool holders_timer;		/* ... or held with nothing to wait on */
+
+	/* The holders a blocked device waits for (engine-holders.c). */
+	struct engine_pidwatch **pidwatch;	/* pidfd of each holder */
+	size_t n_pidwatch, cap_pidwatch;
+	int hold_inotify;		/* IN_CLOSE_WRITE on the nodes held, -1 none */
+	struct event *hold_inotify_ev;
+	int *hold_wds;
+	size_t n_hold_wds;
+	bool pidfd_warned;
 
 	struct engine_waiter *waiters;
 	struct bind_ctx bctx;
@@ -103,6 +114,13 @@ int engine_save_state(struct engine *e);
 /* Write down where a device came from before touching it: 0 or -errno
  * (then it must not be touched). */
 int engine_record_intent(struct engine *e, const struct plan_action *a);
+
+/* engine-holders.c */
+/* Watch the holders the plan in force names (pidfd, inotify) and drop the
+ * watches it no longer needs; holders_timer says whether the re-check timer
+ * must stand in. */
+void engine_watch_holders(struct engine *e);
+void engine_holders_free(struct engine *e);
 
 /* engine-sched.c: engine_request_pass(), engine_reconcile_now() and
  * engine_next_wakeup() are public. */
