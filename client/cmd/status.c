@@ -42,7 +42,9 @@ const struct cmd_entry cmd_status_entry = {
 		"device a config line claims or the daemon manages. Prints DEVICE, STATE,\n"
 		"DRIVER (bound now), WANT (the desired driver), LINE (the config line that\n"
 		"claims it) and REASON, then a summary such as \"3 converged, 1 blocked\".\n"
-		"States: converged, pending, blocked, error, absent, stuck.\n"
+		"States: converged, pending, blocked, error, absent, stuck. A device a\n"
+		"process holds open stays blocked, the reason naming it: \"held by pid\n"
+		"4242 (qemu-system-x86, uid 107) through /dev/vfio/14\".\n"
 		"Exits 0 only when every listed device is converged.\n",
 	.args_min = 0,
 	.args_max = -1,
