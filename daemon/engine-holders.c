@@ -103,14 +103,20 @@ static struct engine_pidwatch *find_pidwatch(struct engine *e, int pid,
 }
 
 /* Is pid still the process the scan saw? (Its pidfd is open: the pid
- * cannot be reused from now on.) */
+ * cannot be reused from now on.) Only a start time that differs, or a
+ * process gone, says no: a stat we cannot read must not make a pass that
+ * reads it again, and again. */
 static bool same_process(const struct engine *e, const struct plan_holder *h)
 {
 	unsigned long long start;
+	int r;
 
 	if (!h->start || !e->proc_root)
 		return true;
-	return holders_proc_start(e->proc_root, h->pid, &start) == 0 && start == h->start;
+	r = holders_proc_start(e->proc_root, h->pid, &start);
+	if (r == -ENOENT || r == -ESRCH)
+		return false;
+	return r < 0 || start == h->start;
 }
 
 /* Watch holder h's process: 0, or false in *waitable when nothing can be
