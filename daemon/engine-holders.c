@@ -89,8 +89,10 @@ static void on_holder_close(evutil_socket_t fd, short what, void *arg)
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	if (closed)
+	if (closed) {
+		log_debug("a holder closed a device it held");
 		engine_request_pass(e, false, "a holder closed a device");
+	}
 }
 
 static struct engine_pidwatch *find_pidwatch(struct engine *e, int pid,

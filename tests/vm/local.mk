@@ -27,6 +27,8 @@ VM_TEST_FILES = \
 	%D%/scenarios/24-daemon-modload.sh \
 	%D%/scenarios/25-daemon-group.sh \
 	%D%/scenarios/30-systemd-unit.sh \
+	%D%/scenarios/40-holders-vfio.sh \
+	%D%/scenarios/41-holders-sriov.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
 	%D%/demo.conf
@@ -35,7 +37,7 @@ EXTRA_DIST += $(VM_TEST_FILES)
 
 # The guest sees the build tree read-only at the same path, so the binaries
 # built here run there unchanged.
-check-vm: all
+check-vm: all %D%/vfio-holder
 	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/run-all.sh"
 
 # Interactive demo VM.
@@ -44,3 +46,8 @@ vm-shell: all
 
 # No ".PHONY:" here: the top Makefile.am declares .PHONY inside a conditional,
 # and automake -Werror rejects a second, unconditional one.
+
+# tests/vm/vfio-holder: holds devices the way QEMU does, for the holder
+# scenarios (4x-holders-*.sh); built by make check, run only in the guest.
+check_PROGRAMS += %D%/vfio-holder
+%C%_vfio_holder_SOURCES = %D%/vfio-holder.c
