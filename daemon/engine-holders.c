@@ -206,10 +206,16 @@ static int watch_node(struct engine *e, const struct plan_holder *h, int **wds, 
 	wd = inotify_add_watch(e->hold_inotify, path, IN_CLOSE_WRITE);
 	if (wd < 0) {
 		/* ENOENT: closed meanwhile, which the next pass sees. */
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
 			engine_request_pass(e, false, "a holder closed a device");
-		else
-			*waitable = false;
+			return 0;
+		}
+		if (!e->inotify_warned)
+			log_info("cannot watch %s (%s, held by pid %d): %m; a close without an exit "
+				 "is seen by a re-check every %d s", h->path, h->bdf, h->pid,
+				 ENGINE_INUSE_RECHECK_MS / 1000);
+		e->inotify_warned = true;
+		*waitable = false;
 		return 0;
 	}
 	if (wd_listed(*wds, *n, wd))

@@ -62,7 +62,7 @@ struct engine {
 	struct event *hold_inotify_ev;
 	int *hold_wds;
 	size_t n_hold_wds;
-	bool pidfd_warned;
+	bool pidfd_warned, inotify_warned;
 
 	struct engine_waiter *waiters;
 	struct bind_ctx bctx;
