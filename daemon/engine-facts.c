@@ -52,10 +52,37 @@ void engine_forget_vanished(struct engine *e)
 		engine_save_state(e);
 }
 
+/* A device a worker is writing to, or a VF of a PF whose VF count a worker
+ * is changing: the loop must not read it (pci-scan.h: pci_busy_fn). An
+ * unbind under a VM, or a count change under a held VF, may wait in the
+ * kernel for ever (force=yes, or a holder that came after the check), and a
+ * read of driver_override or sriov_numvfs would then wait with it, and the
+ * loop with them. */
+static bool engine_busy(const char *bdf, void *ud)
+{
+	const struct engine *e = ud;
+	const struct devtab_entry *d = devtab_find(&e->devs, bdf);
+	const struct pci_dev *p;
+
+	if (d && d->in_flight)
+		return true;
+	p = e->pci ? pci_find(e->pci, bdf) : NULL;
+	if (!p || !p->physfn[0])
+		return false;
+	d = devtab_find(&e->devs, p->physfn);
+	return d && d->in_flight && d->in_flight_kind == PROTO_ACTION_NUMVFS;
+}
+
+void engine_refresh(struct engine *e, const char *bdf)
+{
+	if (e->pci)
+		pci_state_refresh_busy(e->pci, e->sysfs_root, bdf, engine_busy, e);
+}
+
 int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;
-	int r = pci_scan(e->sysfs_root, &st);
+	int r = pci_scan_busy(e->sysfs_root, e->pci, engine_busy, e, &st);
 
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
@@ -180,7 +207,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		engine_arm(e, now);
 		return;
 	}
-	pci_state_refresh(e->pci, e->sysfs_root, bdf);
+	engine_refresh(e, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = devtab_get(&e->devs, bdf, false);

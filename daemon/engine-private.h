@@ -104,7 +104,11 @@ void engine_note_failure(struct engine *e, struct devtab_entry *d, const struct 
 			 int err, const char *msg, long long now);
 
 /* engine-facts.c: engine_device_event() and engine_plan_with() are public. */
+/* Read every device, or one; a device a write is in the kernel for (and the
+ * VFs of a PF whose count is changing) is left as it was: reading it could
+ * wait as long as the write. */
 int engine_rescan(struct engine *e);
+void engine_refresh(struct engine *e, const char *bdf);
 /* Forget managed devices that no longer exist. */
 void engine_forget_vanished(struct engine *e);
 /* Plan with in-use facts gathered for the devices the plan would move. */
