@@ -29,6 +29,8 @@ VM_TEST_FILES = \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/scenarios/40-holders-vfio.sh \
 	%D%/scenarios/41-holders-sriov.sh \
+	%D%/scenarios/42-holders-group.sh \
+	%D%/scenarios/43-holders-qemu.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
 	%D%/demo.conf
