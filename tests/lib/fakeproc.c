@@ -2,7 +2,6 @@
 /* fakeproc.c: a fake /proc tree (see fakeproc.h). */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +15,6 @@
 struct fakeproc {
 	char root[64];
 };
-
-static int path_of(const struct fakeproc *fp, char *buf, size_t size, const char *fmt, ...)
-	_printf_(4, 5);
-static int path_of(const struct fakeproc *fp, char *buf, size_t size, const char *fmt, ...)
-{
-	char rel[PATH_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(rel))
-		return -ENAMETOOLONG;
-	return util_fmt(buf, size, "%s/%s", fp->root, rel);
-}
 
 /* mkdir -p of the directory part of path. */
 static int make_parents(const char *path)
@@ -97,7 +80,7 @@ const char *fakeproc_root(const struct fakeproc *fp)
 int fakeproc_put(struct fakeproc *fp, const char *rel, const char *text)
 {
 	char p[PATH_MAX];
-	int r = path_of(fp, p, sizeof(p), "%s", rel);
+	int r = util_fmt(p, sizeof(p), "%s/%s", fp->root, rel);
 
 	return r < 0 ? r : write_text(p, text);
 }
@@ -108,20 +91,22 @@ int fakeproc_add_process(struct fakeproc *fp, int pid, const char *comm, unsigne
 	char p[PATH_MAX], text[512];
 	int r;
 
-	if ((r = path_of(fp, p, sizeof(p), "%d/comm", pid)) < 0 ||
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/comm", fp->root, pid)) < 0 ||
 	    (r = util_fmt(text, sizeof(text), "%s\n", comm)) < 0 || (r = write_text(p, text)) < 0 ||
-	    (r = path_of(fp, p, sizeof(p), "%d/status", pid)) < 0 ||
+	    (r = util_fmt(p, sizeof(p), "%s/%d/status", fp->root, pid)) < 0 ||
 	    (r = util_fmt(text, sizeof(text), "Name:\t%s\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 			  comm, uid, uid, uid, uid, uid, uid, uid, uid)) < 0 ||
-	    (r = write_text(p, text)) < 0 || (r = path_of(fp, p, sizeof(p), "%d/stat", pid)) < 0 ||
+	    (r = write_text(p, text)) < 0 ||
+	    (r = util_fmt(p, sizeof(p), "%s/%d/stat", fp->root, pid)) < 0 ||
 	    (r = util_fmt(text, sizeof(text),
 			  "%d (%s) S 1 %d %d 0 -1 %lu 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid,
 			  comm, pid, pid, flags, start)) < 0 ||
-	    (r = write_text(p, text)) < 0 || (r = path_of(fp, p, sizeof(p), "%d/fd", pid)) < 0)
+	    (r = write_text(p, text)) < 0 ||
+	    (r = util_fmt(p, sizeof(p), "%s/%d/fd", fp->root, pid)) < 0)
 		return r;
 	if (mkdir(p, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	if ((r = path_of(fp, p, sizeof(p), "%d/fdinfo", pid)) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/fdinfo", fp->root, pid)) < 0)
 		return r;
 	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
@@ -141,14 +126,14 @@ int fakeproc_add_fd(struct fakeproc *fp, int pid, int fd, const char *target,
 	char p[PATH_MAX];
 	int r;
 
-	if ((r = path_of(fp, p, sizeof(p), "%d/fd/%d", pid, fd)) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/fd/%d", fp->root, pid, fd)) < 0)
 		return r;
 	unlink(p);
 	if (symlink(target, p) < 0)
 		return -errno;
 	if (!fdinfo)
 		return 0;
-	if ((r = path_of(fp, p, sizeof(p), "%d/fdinfo/%d", pid, fd)) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/fdinfo/%d", fp->root, pid, fd)) < 0)
 		return r;
 	return write_text(p, fdinfo);
 }
@@ -158,7 +143,7 @@ int fakeproc_remove_fd(struct fakeproc *fp, int pid, int fd)
 	char p[PATH_MAX];
 	int r;
 
-	if ((r = path_of(fp, p, sizeof(p), "%d/fd/%d", pid, fd)) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/fd/%d", fp->root, pid, fd)) < 0)
 		return r;
 	return unlink(p) < 0 ? -errno : 0;
 }
@@ -168,7 +153,7 @@ int fakeproc_deny_fds(struct fakeproc *fp, int pid)
 	char p[PATH_MAX];
 	int r;
 
-	if ((r = path_of(fp, p, sizeof(p), "%d/fd", pid)) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/%d/fd", fp->root, pid)) < 0)
 		return r;
 	return chmod(p, 0) < 0 ? -errno : 0;
 }
@@ -178,7 +163,7 @@ int fakeproc_set_self(struct fakeproc *fp, int pid)
 	char p[PATH_MAX], target[32];
 	int r;
 
-	if ((r = path_of(fp, p, sizeof(p), "self")) < 0)
+	if ((r = util_fmt(p, sizeof(p), "%s/self", fp->root)) < 0)
 		return r;
 	snprintf(target, sizeof(target), "%d", pid);
 	return symlink(target, p) < 0 ? -errno : 0;

@@ -153,11 +153,11 @@ static const char *held_reason(char *buf, size_t size)
 	return buf;
 }
 
-Test(engine_holders, a_held_device_stays_and_moves_once_its_holder_exits_with_no_timer)
+/* NIC on vfio-pci under its line; a holder takes its group; the line goes:
+ * the restore waits. */
+static void line_removed_under_a_holder(bool with_pidfd)
 {
-	char want[160];
-
-	make_engine("worker-0 " NIC "\n", true);
+	make_engine("worker-0 " NIC "\n", with_pidfd);
 	cr_assert(on(NIC, "vfio-pci"));
 	hold_group(1);
 	write_conf("# the line is gone\n");
@@ -165,6 +165,13 @@ Test(engine_holders, a_held_device_stays_and_moves_once_its_holder_exits_with_no
 	stepper_settle(&step);
 	cr_assert(on(NIC, "vfio-pci"), "taken from the process holding it");
 	cr_assert_eq(info(NIC)->state, PROTO_STATE_BLOCKED);
+}
+
+Test(engine_holders, a_held_device_stays_and_moves_once_its_holder_exits_with_no_timer)
+{
+	char want[160];
+
+	line_removed_under_a_holder(true);
 	cr_assert_str_eq(info(NIC)->reason, held_reason(want, sizeof(want)));
 	cr_assert_eq(engine_next_wakeup(eng), 0, "waits on a timer, not on the holder");
 	holder_exits();
@@ -178,12 +185,7 @@ Test(engine_holders, without_pidfd_open_the_recheck_timer_stands_in)
 {
 	long long blocked_at;
 
-	make_engine("worker-0 " NIC "\n", false);
-	hold_group(1);
-	write_conf("");
-	cr_assert_eq(engine_reload(eng, "test"), 0);
-	stepper_settle(&step);
-	cr_assert_eq(info(NIC)->state, PROTO_STATE_BLOCKED);
+	line_removed_under_a_holder(false);
 	blocked_at = info(NIC)->last_transition_ms;
 	cr_assert_eq(engine_next_wakeup(eng), blocked_at + ENGINE_INUSE_RECHECK_MS);
 	holder_exits();
@@ -198,12 +200,7 @@ Test(engine_holders, a_holder_that_closes_the_node_without_exiting_brings_a_pass
 {
 	int fd;
 
-	make_engine("worker-0 " NIC "\n", true);
-	hold_group(1);
-	write_conf("");
-	cr_assert_eq(engine_reload(eng, "test"), 0);
-	stepper_settle(&step);
-	cr_assert_eq(info(NIC)->state, PROTO_STATE_BLOCKED);
+	line_removed_under_a_holder(true);
 	/* QEMU after the guest let the device go: it closes the group, runs on. */
 	cr_assert_eq(fakeproc_remove_fd(fp, holder, 31), 0);
 	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);

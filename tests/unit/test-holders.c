@@ -120,15 +120,22 @@ static const char *reason(const char *bdf)
 
 #define QEMU "held by pid 4242 (qemu-system-x86, uid 107) through /dev/vfio/14"
 
-Test(holders, a_group_descriptor_holds_every_member_of_the_group)
+/* Group 14 (03:00.0 on vfio-pci, 03:00.1 on driver) and group 15 (04:00.0
+ * on vfio-pci) have their nodes; QEMU, pid 4242, holds group 14. */
+static void qemu_holds_group_14(const char *driver)
 {
 	dev("0000:03:00.0", "vfio-pci", 14);
-	dev("0000:03:00.1", "pci-stub", 14);
+	dev("0000:03:00.1", driver, 14);
 	dev("0000:04:00.0", "vfio-pci", 15);
 	group_node(14, 0);
 	group_node(15, 1);
 	proc(4242, "qemu-system-x86", 107, 0);
 	fd_node(4242, 31, "/dev/vfio/14", false, 243, 0);
+}
+
+Test(holders, a_group_descriptor_holds_every_member_of_the_group)
+{
+	qemu_holds_group_14("pci-stub");
 	cr_assert_str_eq(reason("0000:03:00.0"), QEMU);
 	cr_assert_str_eq(reason("0000:03:00.1"), QEMU, "a member on pci-stub is the VM's too");
 	cr_assert_null(reason("0000:04:00.0"));
@@ -204,13 +211,7 @@ Test(holders, fdinfo_ties_an_anonymous_descriptor_to_its_function)
 
 Test(holders, untied_device_descriptors_its_groups_account_for_are_explained)
 {
-	dev("0000:03:00.0", "vfio-pci", 14);
-	dev("0000:03:00.1", "vfio-pci", 14);
-	dev("0000:04:00.0", "vfio-pci", 15);
-	group_node(14, 0);
-	group_node(15, 1);
-	proc(4242, "qemu-system-x86", 107, 0);
-	fd_node(4242, 31, "/dev/vfio/14", false, 243, 0);
+	qemu_holds_group_14("vfio-pci");
 	fd_anon(4242, 32, "");
 	fd_anon(4242, 33, "");
 	cr_assert_str_eq(reason("0000:03:00.1"), QEMU);
@@ -223,14 +224,9 @@ Test(holders, untied_device_descriptors_nothing_accounts_for_are_cannot_tell)
 		"cannot tell whether it is held: pid 4242 (qemu-system-x86, uid 107) holds 2 VFIO "
 		"device descriptors that this kernel does not tie to a device";
 
-	dev("0000:03:00.0", "vfio-pci", 14);
-	dev("0000:04:00.0", "vfio-pci", 15);
+	qemu_holds_group_14("e1000e");
 	dev("0000:06:00.0", "nvme", 6);
-	group_node(14, 0);
-	group_node(15, 1);
 	own_node("0000:06:00.0", false, 241, 0);
-	proc(4242, "qemu-system-x86", 107, 0);
-	fd_node(4242, 31, "/dev/vfio/14", false, 243, 0);
 	fd_anon(4242, 32, "");
 	fd_anon(4242, 33, "");
 	cr_assert_str_eq(reason("0000:03:00.0"), QEMU, "a holder is named before cannot tell");

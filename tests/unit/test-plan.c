@@ -156,6 +156,15 @@ static void manage_pf(const char *bdf, int original_numvfs)
 	cr_assert_eq(managed_add_pf(&M, &p), 0);
 }
 
+/* PF 0000:00:03.0 whose n VFs the daemon made (from 0) and put on vfio-pci. */
+static void managed_pf_with_vfs(int n)
+{
+	pf_with_vfs(n, "vfio-pci");
+	manage_pf("0000:00:03.0", 0);
+	for (int i = 0; i < n; i++)
+		manage(VF_BDF[i], "", "vfio-pci", "");
+}
+
 static void in_use(const char *bdf, const char *reason)
 {
 	cr_assert_lt(N_INUSE, MAX_INUSE);
@@ -853,10 +862,7 @@ Test(plan, numvfs_down_waits_while_a_vf_it_keeps_is_held)
 {
 	const struct plan_held *h;
 
-	pf_with_vfs(4, "vfio-pci");
-	manage_pf("0000:00:03.0", 0);
-	for (int i = 0; i < 4; i++)
-		manage(VF_BDF[i], "", "vfio-pci", "");
+	managed_pf_with_vfs(4);
 	held(VF_BDF[0], 4242, "qemu-system-x86", 107, "/dev/vfio/20");
 	conf("DEFAULT 0000:00:03.0 numvfs=2\n");
 	run();
@@ -894,10 +900,7 @@ Test(plan, numvfs_up_waits_too_the_kernel_goes_through_zero)
 
 Test(plan, a_removed_numvfs_line_waits_for_its_held_vf)
 {
-	pf_with_vfs(2, "vfio-pci");
-	manage_pf("0000:00:03.0", 0);
-	manage(VF_BDF[0], "", "vfio-pci", "");
-	manage(VF_BDF[1], "", "vfio-pci", "");
+	managed_pf_with_vfs(2);
 	cannot_tell(VF_BDF[1], "cannot tell whether it is held: /proc (hidepid=invisible) "
 			       "hides other users' processes: run vfiobindd with CAP_SYS_PTRACE");
 	conf("\n");
@@ -1101,10 +1104,7 @@ Test(plan, removed_numvfs_line_restores_original_count)
 {
 	const struct plan_status *s;
 
-	pf_with_vfs(4, "vfio-pci");
-	manage_pf("0000:00:03.0", 0);
-	for (int i = 0; i < 4; i++)
-		manage(VF_BDF[i], "", "vfio-pci", "");
+	managed_pf_with_vfs(4);
 	conf("\n");
 	run();
 	expect_pf("0000:00:03.0", PROTO_STATE_PENDING, "no longer in config: back to 0 VFs");

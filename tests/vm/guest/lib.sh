@@ -354,11 +354,17 @@ vm_holder_start() {
 # or sriov_numvfs under it) and its timeout did not run out.
 vm_holder_untouched() { [[ ! -s $VM_HOLDER_FAIL ]] && kill -0 "$VM_HOLDER_PID" 2>/dev/null; }
 
-# vm_holder_stop [SIGNAL]: the holder exits (TERM by default) and is reaped.
+# vm_reap PID [SIGNAL]: a background child of the scenario exits (TERM by
+# default) and is reaped; nothing when PID is empty.
+vm_reap() {
+	[[ -n $1 ]] || return 0
+	kill "-${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# vm_holder_stop [SIGNAL]: the holder exits and is reaped.
 vm_holder_stop() {
-	[[ -n ${VM_HOLDER_PID:-} ]] || return 0
-	kill "-${1:-TERM}" "$VM_HOLDER_PID" 2>/dev/null || true
-	wait "$VM_HOLDER_PID" 2>/dev/null || true
+	vm_reap "${VM_HOLDER_PID:-}" "$@"
 	VM_HOLDER_PID=""
 }
 

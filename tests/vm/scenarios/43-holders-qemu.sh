@@ -19,9 +19,7 @@ command -v qemu-system-x86_64 >/dev/null || vm_skip "no qemu-system-x86_64"
 vfb_init
 QEMU_PID=""
 stop_qemu() {
-	[[ -n $QEMU_PID ]] || return 0
-	kill "-${1:-TERM}" "$QEMU_PID" 2>/dev/null || true
-	wait "$QEMU_PID" 2>/dev/null || true
+	vm_reap "$QEMU_PID" "$@"
 	QEMU_PID=""
 }
 on_exit() {
