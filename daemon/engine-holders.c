@@ -13,7 +13,8 @@
  *    device go) brings a pass too. Only closes of descriptors open for
  *    writing count: VFIO users open their group read-write, and a read-only
  *    look at a disk (the daemon's own libblkid probe among them) must not
- *    make a pass that looks again, and again;
+ *    make a pass that looks again, and again; a holder that has a node
+ *    open read-only is left to the timer below;
  *  - where neither can be had (no pidfd_open before Linux 5.3, a node that
  *    cannot be watched) or the verdict is "cannot tell", the in-use re-check
  *    timer (ENGINE_INUSE_RECHECK_MS) is the fallback; the resync is the net.
@@ -188,7 +189,9 @@ static bool wd_listed(const int *v, size_t n, int wd)
 
 /* Watch the node h holds open; false in *waitable when it cannot be. An
  * anonymous VFIO descriptor shares one inode with every anonymous file of
- * the system: not that one (its holder also holds the group). */
+ * the system: not that one (its holder also holds the group). A node held
+ * read-only (a disk someone reads) is not watched: only IN_CLOSE_WRITE is
+ * (see the top), so its close is left to the re-check timer. */
 static int watch_node(struct engine *e, const struct plan_holder *h, int **wds, size_t *n,
 		      size_t *cap, bool *waitable)
 {
@@ -197,6 +200,10 @@ static int watch_node(struct engine *e, const struct plan_holder *h, int **wds, 
 
 	if (h->path[0] != '/')
 		return 0;
+	if (!h->writable) {
+		*waitable = false;
+		return 0;
+	}
 	if (!e->proc_root || inotify_ready(e) < 0 ||
 	    snprintf(path, sizeof(path), "%s/%d/fd/%d", e->proc_root, h->pid, h->fd) >=
 		    (int)sizeof(path)) {

@@ -184,6 +184,7 @@ static int found_add(struct found *fo, const struct holders_facts *f,
 		h->start = p ? p->start : 0;
 	}
 	h->fd = fd->fd;
+	h->writable = fd->writable;
 	util_strlcpy(h->path, fd->path, sizeof(h->path));
 	return 0;
 }

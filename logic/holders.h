@@ -66,6 +66,7 @@ struct holders_fd {
 	int fd;
 	char path[PLAN_HOLDER_PATH_MAX];	/* its link: "/dev/vfio/14", HOLDERS_VFIO_ANON */
 	bool vfio_anon;			/* else a node: block, major, minor */
+	bool writable;			/* open for writing (fdinfo flags) */
 	bool block;
 	unsigned major, minor;
 	char syspath_bdf[BDF_BUFSZ];	/* vfio_anon: the function fdinfo names, "" none */

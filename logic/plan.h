@@ -62,6 +62,7 @@ struct plan_holder {
 	char comm[PLAN_COMM_MAX];
 	char path[PLAN_HOLDER_PATH_MAX];	/* what it holds open: "/dev/vfio/14" */
 	int fd;				/* that descriptor's number (watch /proc/PID/fd/FD) */
+	bool writable;			/* ... open for writing: its close is heard */
 	unsigned long long start;	/* start time in clock ticks: tells a reused pid */
 };
 

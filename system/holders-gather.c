@@ -328,20 +328,25 @@ static void read_identity(int piddfd, struct holders_proc *p)
 				    "%*d %*d %*d %*d %llu", &p->start);
 }
 
-/* fdinfo's "vfio-device-syspath: /sys/devices/.../0000:03:00.1" -> the BDF. */
-static void vfio_syspath(int piddfd, const char *fd, char bdf[BDF_BUFSZ])
+/* From fdinfo: whether the descriptor is open for writing ("flags:", octal;
+ * unknown counts as not), and the function "vfio-device-syspath:
+ * /sys/devices/.../0000:03:00.1" names, if any. */
+static void read_fdinfo(int piddfd, const char *fd, struct holders_fd *x)
 {
 	char rel[64], text[2048], *l, *save = NULL;
+	unsigned long flags;
 
-	bdf[0] = '\0';
 	if (util_fmt(rel, sizeof(rel), "fdinfo/%s", fd) < 0 ||
-	    fileio_read_attr_at(piddfd, rel, text, sizeof(text)) < 0 ||
-	    !(l = strstr(text, "vfio-device-syspath:")))
+	    fileio_read_attr_at(piddfd, rel, text, sizeof(text)) < 0)
+		return;
+	if ((l = strstr(text, "flags:")) && sscanf(l, "flags: %lo", &flags) == 1)
+		x->writable = (flags & O_ACCMODE) != O_RDONLY;
+	if (!(l = strstr(text, "vfio-device-syspath:")))
 		return;
 	l[strcspn(l, "\n")] = '\0';
 	for (char *c = strtok_r(l + 20, "/ \t", &save); c; c = strtok_r(NULL, "/ \t", &save))
 		if (bdf_is_canonical(c))
-			util_strlcpy(bdf, c, BDF_BUFSZ);
+			util_strlcpy(x->syspath_bdf, c, BDF_BUFSZ);
 }
 
 /* Without CAP_SYS_PTRACE the fd directory of another user's process lists
@@ -384,10 +389,10 @@ static int look_at_fd(int piddfd, int fddfd, const char *name, int pid,
 			return 0;
 	} else if (strcmp(link, HOLDERS_VFIO_ANON) == 0) {
 		x.vfio_anon = true;
-		vfio_syspath(piddfd, name, x.syspath_bdf);
 	} else {
 		return 0;
 	}
+	read_fdinfo(piddfd, name, &x);
 	util_strlcpy(x.path, link, sizeof(x.path));
 	return holders_facts_add_fd(f, &x) < 0 ? -ENOMEM : 1;
 }

@@ -131,11 +131,10 @@ int fakeproc_add_fd(struct fakeproc *fp, int pid, int fd, const char *target,
 	unlink(p);
 	if (symlink(target, p) < 0)
 		return -errno;
-	if (!fdinfo)
-		return 0;
 	if ((r = util_fmt(p, sizeof(p), "%s/%d/fdinfo/%d", fp->root, pid, fd)) < 0)
 		return r;
-	return write_text(p, fdinfo);
+	/* O_RDWR | O_LARGEFILE | O_CLOEXEC, as QEMU opens a VFIO group. */
+	return write_text(p, fdinfo ? fdinfo : "pos:\t0\nflags:\t02100002\nmnt_id:\t1\n");
 }
 
 int fakeproc_remove_fd(struct fakeproc *fp, int pid, int fd)

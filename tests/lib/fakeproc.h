@@ -25,7 +25,8 @@ const char *fakeproc_root(const struct fakeproc *fp);
 int fakeproc_add_process(struct fakeproc *fp, int pid, const char *comm, unsigned uid,
 			 unsigned long long start, unsigned long flags);
 int fakeproc_remove_process(struct fakeproc *fp, int pid);
-/* Descriptor fd of pid: a symlink to target; fdinfo text (NULL: none). */
+/* Descriptor fd of pid: a symlink to target; fdinfo text (NULL: open
+ * read-write, as QEMU opens a VFIO group). */
 int fakeproc_add_fd(struct fakeproc *fp, int pid, int fd, const char *target,
 		    const char *fdinfo);
 int fakeproc_remove_fd(struct fakeproc *fp, int pid, int fd);

@@ -114,9 +114,10 @@ static bool on(const char *bdf, const char *driver)
 	return r;
 }
 
-/* A real process that holds group `group` the way QEMU does, as the fake
- * proc tree tells it: descriptor 31 on the group's node. */
-static void hold_group(int group)
+/* A real process that holds group `group`, as the fake proc tree tells it:
+ * descriptor 31 on the group's node, with fdinfo (NULL: read-write, as QEMU
+ * opens it). */
+static void hold_group_as(int group, const char *fdinfo)
 {
 	holder = fork();
 	cr_assert_geq(holder, 0);
@@ -126,7 +127,12 @@ static void hold_group(int group)
 	}
 	cr_assert_eq(fakesys_add_vfio_group(fs, group, full), 0);
 	cr_assert_eq(fakeproc_add_process(fp, holder, "qemu-system-x86", 107, 4242, 0), 0);
-	cr_assert_eq(fakeproc_add_fd(fp, holder, 31, "/dev/full", NULL), 0);
+	cr_assert_eq(fakeproc_add_fd(fp, holder, 31, "/dev/full", fdinfo), 0);
+}
+
+static void hold_group(int group)
+{
+	hold_group_as(group, NULL);
 }
 
 /* The holder exits: the kernel closes its descriptors, its proc entry goes. */
@@ -153,18 +159,23 @@ static const char *held_reason(char *buf, size_t size)
 	return buf;
 }
 
-/* NIC on vfio-pci under its line; a holder takes its group; the line goes:
- * the restore waits. */
-static void line_removed_under_a_holder(bool with_pidfd)
+/* NIC on vfio-pci under its line; a holder takes its group (fdinfo as
+ * hold_group_as); the line goes: the restore waits. */
+static void line_removed_under(bool with_pidfd, const char *fdinfo)
 {
 	make_engine("worker-0 " NIC "\n", with_pidfd);
 	cr_assert(on(NIC, "vfio-pci"));
-	hold_group(1);
+	hold_group_as(1, fdinfo);
 	write_conf("# the line is gone\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
 	stepper_settle(&step);
 	cr_assert(on(NIC, "vfio-pci"), "taken from the process holding it");
 	cr_assert_eq(info(NIC)->state, PROTO_STATE_BLOCKED);
+}
+
+static void line_removed_under_a_holder(bool with_pidfd)
+{
+	line_removed_under(with_pidfd, NULL);
 }
 
 Test(engine_holders, a_held_device_stays_and_moves_once_its_holder_exits_with_no_timer)
@@ -192,6 +203,23 @@ Test(engine_holders, without_pidfd_open_the_recheck_timer_stands_in)
 	stepper_advance(&step, blocked_at + ENGINE_INUSE_RECHECK_MS - 1 - step.mono);
 	cr_assert(on(NIC, "vfio-pci"), "moved before any pass could know");
 	stepper_advance(&step, 1);
+	stepper_settle(&step);
+	cr_assert(on(NIC, "e1000e"));
+}
+
+/* Only closes of descriptors open for writing are heard (a read-only look
+ * at a disk, the daemon's own probe among them, would make passes that
+ * look again): a read-only holder that closes without exiting is left to
+ * the re-check timer, while its exit is still heard at once. */
+Test(engine_holders, a_read_only_holder_is_rechecked_by_the_timer)
+{
+	long long blocked_at;
+
+	line_removed_under(true, "pos:\t0\nflags:\t0100000\n");
+	blocked_at = info(NIC)->last_transition_ms;
+	cr_assert_eq(engine_next_wakeup(eng), blocked_at + ENGINE_INUSE_RECHECK_MS);
+	cr_assert_eq(fakeproc_remove_fd(fp, holder, 31), 0);
+	stepper_advance(&step, blocked_at + ENGINE_INUSE_RECHECK_MS - step.mono);
 	stepper_settle(&step);
 	cr_assert(on(NIC, "e1000e"));
 }

@@ -366,7 +366,19 @@ Test(holders_gather, a_group_holder_is_found_through_the_real_node_it_opened)
 	cr_assert_str_eq(v->reason, "held by pid 4242 (qemu-system-x86, uid 107) through /dev/full");
 	cr_assert_eq(v->holders[0].fd, 31);
 	cr_assert_eq(v->holders[0].start, 98765, "the start time tells a reused pid");
+	cr_assert(v->holders[0].writable, "fdinfo flags 02100002: O_RDWR");
 	cr_assert_null(gathered_reason("0000:02:00.0"));
+}
+
+Test(holders_gather, a_node_open_read_only_is_told_apart)
+{
+	const struct plan_held *v;
+
+	cr_assert_eq(fakeproc_add_process(fp, 77, "dd", 0, 1, 0), 0);
+	cr_assert_eq(fakeproc_add_fd(fp, 77, 3, "/dev/full", "pos:\t0\nflags:\t0100000\n"), 0);
+	v = gathered("0000:01:00.0");
+	cr_assert_not_null(v);
+	cr_assert_not(v->holders[0].writable);
 }
 
 Test(holders_gather, descriptors_on_other_nodes_hold_nothing)
