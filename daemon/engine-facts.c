@@ -2,13 +2,14 @@
 /* engine-facts.c: what the engine knows of the machine and keeps on disk:
  * the PCI model (a full scan, or one device an event names), the managed set
  * (the devices it took, in RUN_DIR/state.json, written before a device is
- * touched) and the in-use facts the plan is computed with. */
+ * touched) and the in-use and holder facts the plan is computed with. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bdf.h"
 #include "engine-private.h"
+#include "holders-gather.h"
 #include "inuse-gather.h"
 #include "log.h"
 #include "pci-scan.h"
@@ -51,10 +52,37 @@ void engine_forget_vanished(struct engine *e)
 		engine_save_state(e);
 }
 
+/* A device a worker is writing to, or a VF of a PF whose VF count a worker
+ * is changing: the loop must not read it (pci-scan.h: pci_busy_fn). An
+ * unbind under a VM, or a count change under a held VF, may wait in the
+ * kernel for ever (force=yes, or a holder that came after the check), and a
+ * read of driver_override or sriov_numvfs would then wait with it, and the
+ * loop with them. */
+static bool engine_busy(const char *bdf, void *ud)
+{
+	const struct engine *e = ud;
+	const struct devtab_entry *d = devtab_find(&e->devs, bdf);
+	const struct pci_dev *p;
+
+	if (d && d->in_flight)
+		return true;
+	p = e->pci ? pci_find(e->pci, bdf) : NULL;
+	if (!p || !p->physfn[0])
+		return false;
+	d = devtab_find(&e->devs, p->physfn);
+	return d && d->in_flight && d->in_flight_kind == PROTO_ACTION_NUMVFS;
+}
+
+void engine_refresh(struct engine *e, const char *bdf)
+{
+	if (e->pci)
+		pci_state_refresh_busy(e->pci, e->sysfs_root, bdf, engine_busy, e);
+}
+
 int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;
-	int r = pci_scan(e->sysfs_root, &st);
+	int r = pci_scan_busy(e->sysfs_root, e->pci, engine_busy, e, &st);
 
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
@@ -63,10 +91,11 @@ int engine_rescan(struct engine *e)
 	return 0;
 }
 
-/* Plan once; when the plan wants to move anything, gather in-use facts for
- * those devices only and plan again with them, so an interface carrying the
- * operator's connection or a mounted disk comes out `blocked` with the
- * reason, and is bound on the first pass after the reason goes away. */
+/* Plan once; when the plan wants to move anything, gather in-use and holder
+ * facts for those devices only and plan again with them, so an interface
+ * carrying the operator's connection, a mounted disk or a VM's device comes
+ * out `blocked` with the reason, and moves on the first pass after the
+ * reason goes away. */
 int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
 			bool *inuse_found)
 {
@@ -76,36 +105,54 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 		.pci = e->pci,
 		.managed = &e->managed,
 	};
-	struct plan_inuse *use = NULL;
+	_cleanup_free_ struct plan_inuse *use = NULL;
+	_cleanup_free_ struct plan_held *held = NULL;
 	struct plan *first = NULL;
 	int r;
 
 	r = plan_compute(&in, &first);
 	if (r < 0)
 		return r;
+	/* Never plan a move without knowing what is in use or held. */
 	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->dev_root, e->pci, first, &use,
 			   &in.n_inuse);
+	if (r == 0)
+		r = holders_for_plan(e->proc_root, e->sysfs_root, e->pci, first, &held, &in.n_held);
 	if (r < 0) {
-		/* Never plan binds without knowing what is in use. */
 		plan_free(first);
 		return r;
 	}
 	if (inuse_found)
 		*inuse_found = in.n_inuse > 0;
-	if (in.n_inuse == 0) {
+	if (in.n_inuse == 0 && in.n_held == 0) {
 		*out = first;
 		return 0;
 	}
 	plan_free(first);
 	in.inuse = use;
-	r = plan_compute(&in, out);
-	free(use);
-	return r;
+	in.held = held;
+	return plan_compute(&in, out);
 }
 
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
 {
 	return engine_compute_plan(e, c, out, NULL);
+}
+
+int engine_holders(struct engine *e, const char *const *bdfs, size_t n, struct plan_held **out,
+		   size_t *n_out)
+{
+	struct holders_facts f;
+	int r;
+
+	*out = NULL;
+	*n_out = 0;
+	r = holders_gather(e->proc_root, e->sysfs_root, bdfs, n, &f);
+	if (r < 0)
+		return r;
+	r = holders_compute(e->pci, &f, bdfs, n, out, n_out);
+	holders_facts_clear(&f);
+	return r;
 }
 
 /* Before touching a device, write down where it came from, so that a crash
@@ -161,7 +208,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		engine_arm(e, now);
 		return;
 	}
-	pci_state_refresh(e->pci, e->sysfs_root, bdf);
+	engine_refresh(e, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = devtab_get(&e->devs, bdf, false);

@@ -139,6 +139,12 @@ void engine_run_pass(struct engine *e, long long now)
 	engine_emit(e, PROTO_EVENT_PASS, NULL, full ? PROTO_PASS_FULL : PROTO_PASS_PARTIAL, 0,
 		    "pass %lu: %zu action(s)", e->ctr.passes, p->n_actions);
 	/* An address removed or a disk unmounted raises no PCI event: look
-	 * again soon, but only while something is held back. */
-	e->inuse_due = e->inuse_seen && !e->once ? now + ENGINE_INUSE_RECHECK_MS : 0;
+	 * again soon, but only while something is held back. A holder that
+	 * exits or closes the device is waited on (engine-holders.c). */
+	e->holders_timer = false;
+	if (!e->once)
+		engine_watch_holders(e);
+	e->inuse_due = (e->inuse_seen || e->holders_timer) && !e->once
+			       ? now + ENGINE_INUSE_RECHECK_MS
+			       : 0;
 }

@@ -6,7 +6,7 @@
  *   engine-once.c -> engine.c
  *     -> engine-config.c, engine-pass.c
  *       -> engine-results.c
- *         -> engine-facts.c
+ *         -> engine-facts.c, engine-holders.c
  *           -> engine-sched.c, engine-wait.c
  *             -> engine-health.c
  *               -> engine-events.c
@@ -22,6 +22,7 @@
 #include "worker.h"
 
 struct event;
+struct engine_pidwatch;
 
 struct engine {
 	struct event_base *base;
@@ -59,6 +60,17 @@ struct engine {
 	long long wait_due;		/* the earliest health waiter's deadline */
 	long long report_due;		/* the next report (engine_set_report_cb) */
 	bool inuse_seen;		/* the last pass found devices in use */
+	bool holders_timer;		/* ... or held with nothing to wait on */
+
+	/* The holders a blocked device waits for (engine-holders.c). */
+	struct engine_pidwatch **pidwatch;	/* pidfd of each holder */
+	size_t n_pidwatch, cap_pidwatch;
+	int hold_inotify;		/* IN_CLOSE_WRITE on the nodes held, -1 none */
+	struct event *hold_inotify_ev;
+	int *hold_wds;
+	size_t n_hold_wds;
+	bool pidfd_warned, inotify_warned;
+
 	long long last_pass_ms;		/* monotonic, 0 before the first */
 
 	/* Reports (engine_set_report_cb): engine-sched.c. */
@@ -109,7 +121,11 @@ void engine_note_failure(struct engine *e, struct devtab_entry *d, const struct 
 			 int err, const char *msg, long long now);
 
 /* engine-facts.c: engine_device_event() and engine_plan_with() are public. */
+/* Read every device, or one; a device a write is in the kernel for (and the
+ * VFs of a PF whose count is changing) is left as it was: reading it could
+ * wait as long as the write. */
 int engine_rescan(struct engine *e);
+void engine_refresh(struct engine *e, const char *bdf);
 /* Forget managed devices that no longer exist. */
 void engine_forget_vanished(struct engine *e);
 /* Plan with in-use facts gathered for the devices the plan would move. */
@@ -119,6 +135,13 @@ int engine_save_state(struct engine *e);
 /* Write down where a device came from before touching it: 0 or -errno
  * (then it must not be touched). */
 int engine_record_intent(struct engine *e, const struct plan_action *a);
+
+/* engine-holders.c */
+/* Watch the holders the plan in force names (pidfd, inotify) and drop the
+ * watches it no longer needs; holders_timer says whether the re-check timer
+ * must stand in. */
+void engine_watch_holders(struct engine *e);
+void engine_holders_free(struct engine *e);
 
 /* engine-sched.c: engine_request_pass(), engine_reconcile_now() and
  * engine_next_wakeup() are public. */

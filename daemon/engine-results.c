@@ -8,7 +8,6 @@
 
 #include "engine-private.h"
 #include "log.h"
-#include "pci-scan.h"
 
 void engine_note_failure(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
 			 int err, const char *msg, long long now)
@@ -87,8 +86,8 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 	/* VF counts add and remove functions: rescan; else re-read one device. */
 	if (a->kind == PROTO_ACTION_NUMVFS)
 		e->pass_full = true;
-	else if (e->pci)
-		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
+	else
+		engine_refresh(e, a->bdf);
 }
 
 void engine_job_done(struct worker_job *job, void *ud)

@@ -77,6 +77,7 @@ struct engine *engine_new(struct event_base *base, const struct engine_opts *opt
 
 	if (!e)
 		return NULL;
+	e->hold_inotify = -1;
 	e->base = base;
 	e->o = *opts;
 	e->clock = opts->clock ? *opts->clock : engine_system_clock;
@@ -201,6 +202,7 @@ void engine_free(struct engine *e)
 	if (e->wake_ev)
 		event_free(e->wake_ev);
 	engine_waiters_free(e);
+	engine_holders_free(e);
 	config_free(e->config);
 	free(e->config_text);
 	free(e->proc_root);

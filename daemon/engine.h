@@ -21,8 +21,10 @@
  * time and call engine_tick() instead of waiting.
  *
  * The files: engine.c (lifecycle, tick, views for the socket),
- * engine-config.c (reloads), engine-facts.c (scans, events, the in-use aware
- * plan, the state file), engine-pass.c (a pass: plan, gate, submit),
+ * engine-config.c (reloads), engine-facts.c (scans, events, the in-use and
+ * holder aware plan, the state file), engine-holders.c (waiting for the
+ * processes that hold a blocked device), engine-pass.c (a pass: plan, gate,
+ * submit),
  * engine-results.c (finished actions), engine-sched.c (pass requests and
  * the next wakeup), engine-events.c (what the engine tells: events, state
  * changes through the view), engine-wait.c (requests that wait for work to
@@ -48,7 +50,8 @@
 struct event_base;
 struct engine;
 
-/* While a device is held back because it is in use, look again this often. */
+/* While a device is held back because it is in use (or held by a process the
+ * engine cannot wait on), look again this often. */
 #define ENGINE_INUSE_RECHECK_MS 5000
 
 /* The clocks the engine reads. NULL in engine_opts: the system's. */
@@ -82,6 +85,9 @@ struct engine_opts {
 	const struct sysfs_ops *sysfs;
 	const struct modules_ops *modules;
 	const struct engine_clock *clock;	/* NULL: the system's clocks */
+	/* pidfd_open(2) of a holder: a descriptor or -errno. NULL: the
+	 * system's (tests stand in a kernel without it). */
+	int (*pidfd_open)(int pid);
 };
 
 struct engine_counters {
@@ -208,3 +214,8 @@ void engine_set_report_cb(struct engine *e, void (*fn)(void *ud), void *ud,
 
 /* Plan what config c would do now, without doing it (caller frees). */
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out);
+/* Who holds functions bdfs[0..n) open now (logic/holders.h), whether or not
+ * a plan wants them: one verdict per function held or "cannot tell" (caller
+ * frees *out). 0 or -ENOMEM. */
+int engine_holders(struct engine *e, const char *const *bdfs, size_t n, struct plan_held **out,
+		   size_t *n_out);

@@ -116,6 +116,8 @@ json_object *server_json_str(const char *s, bool empty_is_null);
 int server_parse_selector(struct server_client *c, const char *text, struct cfg_selector *out);
 struct plan_status;
 struct plan_action;
+struct plan;
+struct plan_held;
 struct pci_state;
 /* A status entry; with_runtime makes it the device view (stuck, error) with
  * the engine's facts (status, not plan). */
@@ -125,6 +127,10 @@ json_object *server_json_action(const struct plan_action *a);
 struct health;
 /* A "health" object (status, wait). */
 json_object *server_json_health(const struct health *h);
+/* The "holders" array: those of the held verdict behind status st of plan p
+ * (an empty array when none), or those of v (NULL: none). */
+json_object *server_json_held(const struct plan *p, const struct plan_status *st);
+json_object *server_json_holders(const struct plan_held *v);
 /* After a confedit_file_*() call returning r: map an error to its reply
  * (config-readonly, config-invalid, ...), or reload the engine on success. */
 int server_edit_result(struct server_client *c, int r, const struct cfg_errors *errs,

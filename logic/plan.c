@@ -7,7 +7,8 @@
  * A pass works in four steps:
  *   1. claims:   for each device, the winning line (plan_resolve), then
  *                group=all spreads a winner to its IOMMU group's members;
- *                for each PF, the winning numvfs= line;
+ *                for each PF, the winning numvfs= line (held back while a
+ *                process holds one of its VFs);
  *   2. ends:     the driver each device will have once this plan is done
  *                (ignoring group viability), so a group's viability can be
  *                judged from what its members are about to become;
@@ -33,19 +34,24 @@ struct dplan {
 	const struct cfg_entry *line;	/* winner (rc 0 or -EEXIST) */
 	const struct cfg_entry *other;	/* rc -EEXIST: the line that disagrees */
 	bool via_group;			/* claimed by another member's group=all */
-	const char *block;		/* own reason not to move it (in use, VGA) */
+	const char *block;		/* own reason not to move it (in use, held, VGA) */
+	const struct plan_held *held;	/* block is this verdict's reason */
 	const char *end;		/* driver once this plan is carried out */
 	bool restore;			/* a RESTORE is planned */
 	bool vanishes;			/* a VF that this plan's SET_NUMVFS removes */
+	const struct dplan *doomed_by;	/* an unclaimed VF its PF's held-back count
+					   change will remove: left alone meanwhile */
 	/* PF side (numvfs= claims) */
 	int pf_rc;
 	const struct cfg_entry *pf_line, *pf_other;
 	int target_numvfs;		/* what this plan writes to sriov_numvfs, -1 */
+	const struct plan_held *pf_held;	/* a held VF keeps the count: then */
+	int wanted_numvfs;		/* ... the count the claim asks for */
 };
 
 struct builder {
 	struct plan *p;
-	size_t cap_actions, cap_statuses;
+	size_t cap_actions, cap_statuses, cap_held;
 };
 
 static bool streq(const char *a, const char *b)
@@ -260,6 +266,14 @@ static const char *inuse_reason(const struct plan_input *in, const char *bdf)
 	return NULL;
 }
 
+static const struct plan_held *held_for(const struct plan_input *in, const char *bdf)
+{
+	for (size_t i = 0; in->held && i < in->n_held; i++)
+		if (streq(in->held[i].bdf, bdf))
+			return &in->held[i];
+	return NULL;
+}
+
 static bool vfio_compatible(const char *driver)
 {
 	return !driver[0] || streq(driver, DRV_VFIO) || streq(driver, DRV_STUB);
@@ -308,6 +322,32 @@ static void claim_pf(const struct plan_input *in, struct dplan *x)
 		x->target_numvfs = mp->original_numvfs;
 }
 
+/* The kernel changes a VF count only through 0: every VF of the PF goes,
+ * those the new count keeps too. While a process holds one (a VM's VF), the
+ * count stays, unless the claiming line says force=yes (a removed line has
+ * no force). A named holder is preferred over a "cannot tell". */
+static void hold_pf(const struct plan_input *in, struct dplan *x)
+{
+	const struct plan_held *pick = NULL;
+
+	if (x->target_numvfs < 0 || (x->pf_rc == 0 && x->pf_line->force))
+		return;
+	for (size_t i = 0; i < in->pci->n; i++) {
+		const struct pci_dev *v = &in->pci->devs[i];
+		const struct plan_held *h;
+
+		if (!streq(v->physfn, x->d->bdf) || !(h = held_for(in, v->bdf)))
+			continue;
+		if (!pick || (pick->unknown && !h->unknown))
+			pick = h;
+	}
+	if (!pick)
+		return;
+	x->pf_held = pick;
+	x->wanted_numvfs = x->target_numvfs;
+	x->target_numvfs = -1;
+}
+
 /* A VF the daemon made (its PF is managed) that nothing claims and that no
  * driver took: sriov_drivers_autoprobe was off when it appeared, so hand it
  * back to the kernel. */
@@ -319,12 +359,25 @@ static bool orphan_vf(const struct plan_input *in, const struct dplan *x)
 
 /* ---- step 2: where each device ends up ---- */
 
+static void block_held(struct dplan *x, const struct plan_held *held)
+{
+	x->block = held->reason;
+	x->held = held;
+}
+
+/* Any driver a process holds the device through, vfio-pci included: unbinding
+ * takes it from that process (for a VM's device on vfio-pci, the kernel asks
+ * QEMU to unplug it from the running guest, and the write waits until it
+ * does). A named holder comes first: it says who to talk to. */
 static void compute_end(const struct plan_input *in, struct dplan *x)
 {
 	const struct pci_dev *d = x->d;
 	const char *use = inuse_reason(in, d->bdf);
+	const struct plan_held *held = held_for(in, d->bdf);
+	const struct dplan *doomed_by = x->doomed_by;
 
 	x->end = d->driver;
+	x->doomed_by = NULL;
 	if (x->vanishes)
 		return;
 	if (x->rc == 0) {
@@ -332,15 +385,26 @@ static void compute_end(const struct plan_input *in, struct dplan *x)
 
 		if (d->is_bridge || streq(d->driver, e->driver))
 			return;
-		if (use && !e->force)
+		if (held && !e->force)
+			block_held(x, held);
+		else if (use && !e->force)
 			x->block = use;
 		else if (d->boot_vga == 1 && !e->force)
 			x->block = "boot VGA device (force=yes to take it)";
 		if (!x->block)
 			x->end = e->driver;
 	} else if (x->rc == -ENOENT && (x->m || orphan_vf(in, x))) {
-		/* Leaving a host driver while in use is unsafe; leaving vfio-pci
-		 * (or having no driver) never takes anything from the host. */
+		if (doomed_by) {
+			/* Its PF's count change removes it once that may run. */
+			x->doomed_by = doomed_by;
+			return;
+		}
+		if (held) {
+			block_held(x, held);
+			return;
+		}
+		/* Leaving a host driver while the host uses it is unsafe too;
+		 * on vfio-pci (or no driver) only holders count. */
 		if (use && !vfio_compatible(d->driver)) {
 			x->block = use;
 			return;
@@ -383,6 +447,28 @@ static struct plan_status *add_status(struct builder *b, const char *bdf, enum p
 	s->numvfs = -1;
 	s->iommu_group = -1;
 	return s;
+}
+
+/* Keep verdict v as the one behind the status of bdf (a PF claim's when
+ * pf_claim), for `status` to list the holders. */
+static int add_held(struct builder *b, const char *bdf, bool pf_claim, const struct plan_held *v)
+{
+	struct plan *p = b->p;
+	struct plan_held *h;
+
+	if (util_grow(&p->held, p->n_held, &b->cap_held, sizeof(*h)) < 0)
+		return -ENOMEM;
+	h = &p->held[p->n_held++];
+	*h = *v;
+	util_strlcpy(h->bdf, bdf, sizeof(h->bdf));
+	h->pf_claim = pf_claim;
+	return 0;
+}
+
+/* "VF 0000:00:10.1 held by pid ..." / "VF 0000:00:10.1: cannot tell ...". */
+static void format_vf_held(char *buf, size_t size, const struct plan_held *h)
+{
+	(void)util_fmt(buf, size, "VF %s%s %s", h->bdf, h->unknown ? ":" : "", h->reason);
 }
 
 static struct plan_action *add_action(struct builder *b, enum proto_action_kind kind,
@@ -455,6 +541,8 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 	if (why) {
 		s->state = PROTO_STATE_BLOCKED;
 		util_strlcpy(s->reason, why, sizeof(s->reason));
+		if (dp[i].held && why == dp[i].held->reason)
+			return add_held(b, d->bdf, false, dp[i].held);
 		return 0;
 	}
 	s->state = PROTO_STATE_PENDING;
@@ -470,11 +558,19 @@ static int plan_restore(const struct dplan *x, struct plan_status *s, struct bui
 {
 	const char *orig = x->m ? x->m->original_driver : "";
 	struct plan_action *a;
+	char why[sizeof(s->reason)];
 
+	if (x->doomed_by) {
+		s->state = PROTO_STATE_BLOCKED;
+		format_vf_held(why, sizeof(why), x->doomed_by->pf_held);
+		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s waits: %s",
+			       x->doomed_by->d->bdf, why);
+		return add_held(b, x->d->bdf, false, x->doomed_by->pf_held);
+	}
 	if (x->block) {
 		s->state = PROTO_STATE_BLOCKED;
 		util_strlcpy(s->reason, x->block, sizeof(s->reason));
-		return 0;
+		return x->held ? add_held(b, x->d->bdf, false, x->held) : 0;
 	}
 	(void)util_fmt(s->reason, sizeof(s->reason), "no longer in config: back to %s",
 		       orig[0] ? orig : "the kernel's choice");
@@ -494,7 +590,7 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 
 	/* Not ours (left alone), or a VF this plan's SET_NUMVFS removes (the
 	 * runtime forgets it once it is gone). */
-	if (x->rc == -ENOENT && !x->restore && !x->block)
+	if (x->rc == -ENOENT && !x->restore && !x->block && !x->doomed_by)
 		return 0;
 	s = add_status(b, d->bdf, PROTO_STATE_PENDING, x->line ? x->line->line : 0);
 	if (!s)
@@ -515,6 +611,22 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 	return plan_restore(x, s, b);
 }
 
+/* A count change a held VF keeps from running: blocked, naming the VF. */
+static int plan_pf_held(const struct dplan *x, struct plan_status *s, struct builder *b)
+{
+	char why[sizeof(s->reason)];
+
+	s->state = PROTO_STATE_BLOCKED;
+	format_vf_held(why, sizeof(why), x->pf_held);
+	if (x->pf_rc == -ENOENT)
+		(void)util_fmt(s->reason, sizeof(s->reason),
+			       "no longer in config: back to %d VFs waits: %s", x->wanted_numvfs, why);
+	else
+		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d waits: %s",
+			       x->d->sriov_numvfs, x->wanted_numvfs, why);
+	return add_held(b, x->d->bdf, true, x->pf_held);
+}
+
 /* The numvfs= claim of PF x, or the way back for a PF the daemon changed. */
 static int plan_pf(const struct dplan *x, struct builder *b)
 {
@@ -523,13 +635,14 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 	struct plan_status *s;
 	struct plan_action *a;
 
-	if (x->pf_rc == -ENOENT && x->target_numvfs < 0)
+	if (x->pf_rc == -ENOENT && x->target_numvfs < 0 && !x->pf_held)
 		return 0;
 	s = add_status(b, d->bdf, PROTO_STATE_CONVERGED, x->pf_rc == -ENOENT ? 0 : e->line);
 	if (!s)
 		return -ENOMEM;
 	s->pf_claim = true;
-	s->numvfs = x->pf_rc == -ENOENT ? x->target_numvfs : e->numvfs;
+	s->numvfs = x->pf_rc != -ENOENT ? e->numvfs
+					: x->pf_held ? x->wanted_numvfs : x->target_numvfs;
 	util_strlcpy(s->current, d->driver, sizeof(s->current));
 	s->iommu_group = d->iommu_group;
 	if (x->pf_rc == -EEXIST) {
@@ -548,6 +661,8 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 			       e->numvfs, d->bdf, d->sriov_totalvfs);
 		return 0;
 	}
+	if (x->pf_held)
+		return plan_pf_held(x, s, b);
 	if (x->target_numvfs < 0)
 		return 0; /* converged */
 	s->state = PROTO_STATE_PENDING;
@@ -628,6 +743,14 @@ static int cmp_status(const void *pa, const void *pb)
 	return r ? r : (int)a->pf_claim - (int)b->pf_claim;
 }
 
+static int cmp_held(const void *pa, const void *pb)
+{
+	const struct plan_held *a = pa, *b = pb;
+	int r = cmp_bdf(a->bdf, b->bdf);
+
+	return r ? r : (int)a->pf_claim - (int)b->pf_claim;
+}
+
 /* Restores first: they hand devices back and can make a group viable (or
  * free a driver) before anything else moves. VF counts next: changing a
  * count destroys and recreates the VFs, so binding a VF before that would be
@@ -661,8 +784,12 @@ static void mark_vanishing(const struct pci_state *pci, struct dplan *dp)
 		const struct pci_dev *d = dp[i].d;
 		int pf = d->physfn[0] ? find_index(pci, d->physfn) : -1;
 
-		if (pf >= 0 && dp[pf].target_numvfs >= 0 && d->vf_index >= dp[pf].target_numvfs)
+		if (pf < 0)
+			continue;
+		if (dp[pf].target_numvfs >= 0 && d->vf_index >= dp[pf].target_numvfs)
 			dp[i].vanishes = true;
+		else if (dp[pf].pf_held && d->vf_index >= dp[pf].wanted_numvfs)
+			dp[i].doomed_by = &dp[pf];
 	}
 }
 
@@ -677,6 +804,7 @@ static int compute(const struct plan_input *in, struct dplan *dp, struct builder
 		dp[i].rc = plan_resolve(in->config, in->node_name, dp[i].d, pci, in->managed,
 					&dp[i].line, &dp[i].other);
 		claim_pf(in, &dp[i]);
+		hold_pf(in, &dp[i]);
 	}
 	spread_group_claims(pci, dp);
 	mark_vanishing(pci, dp);
@@ -717,6 +845,8 @@ int plan_compute(const struct plan_input *in, struct plan **out)
 		qsort(b.p->statuses, b.p->n_statuses, sizeof(*b.p->statuses), cmp_status);
 	if (b.p->n_actions)
 		qsort(b.p->actions, b.p->n_actions, sizeof(*b.p->actions), cmp_action);
+	if (b.p->n_held)
+		qsort(b.p->held, b.p->n_held, sizeof(*b.p->held), cmp_held);
 	*out = b.p;
 	b.p = NULL;
 out:
@@ -731,7 +861,19 @@ void plan_free(struct plan *p)
 		return;
 	free(p->actions);
 	free(p->statuses);
+	free(p->held);
 	free(p);
+}
+
+const struct plan_held *plan_held_for(const struct plan *p, const struct plan_status *st)
+{
+	struct plan_held key;
+
+	if (!p || !p->n_held)
+		return NULL;
+	util_strlcpy(key.bdf, st->bdf, sizeof(key.bdf));
+	key.pf_claim = st->pf_claim;
+	return bsearch(&key, p->held, p->n_held, sizeof(*p->held), cmp_held);
 }
 
 bool plan_converged(const struct plan *p)

@@ -12,14 +12,23 @@
  *    disagree put the device in `error`, naming both lines.
  *  - A claimed device already on its desired driver is `converged`; otherwise
  *    it is `pending` with a BIND action, unless something blocks it (PCI
- *    bridge, IOMMU off for vfio-pci, IOMMU group not viable, in use, boot VGA):
- *    then `blocked` with the reason and no action.
+ *    bridge, IOMMU off for vfio-pci, IOMMU group not viable, in use, held
+ *    open by a process, boot VGA): then `blocked` with the reason and no
+ *    action. The line's force=yes overrides in use, held and boot VGA.
  *  - A managed device no line claims any more gets a RESTORE action (back to
- *    the kernel's choice).
+ *    the kernel's choice), unless a process holds it (on vfio-pci that is a
+ *    VM's or a DPDK program's device: leaving vfio-pci takes it from them)
+ *    or, on a host driver, it is in use: then `blocked`. A restore has no
+ *    line, so no force=yes: the holder has to let go (or a line naming the
+ *    original driver with force=yes takes it there).
  *  - A BDF line naming a device that does not exist is `absent`.
  *  - numvfs=N on a line that selects a PF: NUMVFS when the count differs;
  *    the line's driver then applies to the PF's VFs chosen by vfs= (all by
- *    default), and the PF keeps its own driver.
+ *    default), and the PF keeps its own driver. The kernel changes a count
+ *    only through 0, so every VF goes, even those the new count keeps: while
+ *    any VF of the PF is held, the count does not change (the PF's claim is
+ *    `blocked`, naming the VF and its holder) unless the line says
+ *    force=yes; a removed numvfs= line has no force.
  */
 #pragma once
 
@@ -41,6 +50,35 @@ struct plan_inuse {
 	char reason[200];
 };
 
+/* A process that holds a function open (system/holders-gather.c finds it). */
+#define PLAN_COMM_MAX 16		/* TASK_COMM_LEN */
+#define PLAN_HOLDER_PATH_MAX 128
+#define PLAN_MAX_HOLDERS 4		/* kept per verdict; the rest only counted */
+
+struct plan_holder {
+	char bdf[BDF_BUFSZ];		/* the function it holds */
+	int pid;
+	unsigned uid;
+	char comm[PLAN_COMM_MAX];
+	char path[PLAN_HOLDER_PATH_MAX];	/* what it holds open: "/dev/vfio/14" */
+	int fd;				/* that descriptor's number (watch /proc/PID/fd/FD) */
+	bool writable;			/* ... open for writing: its close is heard */
+	unsigned long long start;	/* start time in clock ticks: tells a reused pid */
+};
+
+/* Why a function must not be taken from its driver now: processes hold it,
+ * or the daemon cannot tell whether any does (logic/holders.h). */
+struct plan_held {
+	char bdf[BDF_BUFSZ];
+	bool pf_claim;			/* plan output: the verdict of a PF's numvfs claim */
+	bool unknown;			/* cannot tell: nothing to wait on */
+	char reason[256];		/* "held by pid 4242 (qemu-system-x86, uid 107)
+					   through /dev/vfio/14", "cannot tell ..." */
+	struct plan_holder holders[PLAN_MAX_HOLDERS];
+	size_t n_holders;		/* kept above */
+	size_t n_more;			/* holders beyond those kept */
+};
+
 struct plan_input {
 	const struct config *config;	/* NULL: empty desired state */
 	const char *node_name;
@@ -48,6 +86,8 @@ struct plan_input {
 	const struct managed_set *managed; /* NULL: nothing managed */
 	const struct plan_inuse *inuse;
 	size_t n_inuse;
+	const struct plan_held *held;	/* verdicts for the functions a plan takes away */
+	size_t n_held;
 };
 
 struct plan_action {
@@ -79,6 +119,10 @@ struct plan {
 	size_t n_actions;
 	struct plan_status *statuses;	/* sorted by bdf, pf claims after device claims */
 	size_t n_statuses;
+	/* The held verdicts behind `blocked` statuses (a PF claim's lists its
+	 * VF's holders), sorted by bdf, pf claims after device claims. */
+	struct plan_held *held;
+	size_t n_held;
 };
 
 int plan_compute(const struct plan_input *in, struct plan **out);
@@ -97,6 +141,8 @@ int plan_resolve(const struct config *c, const char *node_name, const struct pci
 		 const struct pci_state *pci, const struct managed_set *managed,
 		 const struct cfg_entry **winner, const struct cfg_entry **other);
 
+/* The held verdict behind status st of p, or NULL. */
+const struct plan_held *plan_held_for(const struct plan *p, const struct plan_status *st);
 /* Is every status in p converged? A NULL plan counts as converged. */
 bool plan_converged(const struct plan *p);
 /* One log/dry-run line: "bind 0000:03:00.1: igb -> vfio-pci (line 3)". */

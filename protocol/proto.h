@@ -157,6 +157,15 @@
 #define PROTO_S_NUMVFS "numvfs"		/* pf claims */
 #define PROTO_S_PF "pf"			/* a VF: its PF */
 #define PROTO_S_VF_INDEX "vf_index"	/* a VF: its index on the PF */
+#define PROTO_S_HOLDERS "holders"	/* status, plan, devices: [holders, below]: the
+					   processes that hold it open */
+
+/* A holder (status, plan and devices "holders"). */
+#define PROTO_H_PID "pid"
+#define PROTO_H_UID "uid"
+#define PROTO_H_COMM "comm"		/* its command name, 15 bytes at most */
+#define PROTO_H_PATH "path"		/* what it holds open: "/dev/vfio/14" */
+#define PROTO_H_DEVICE "device"		/* the function it holds (a PF claim's: its VF) */
 
 /* A devices entry (beside device, iommu_group, ifnames, pf, vf_index above). */
 #define PROTO_D_VENDOR "vendor"		/* "8086" */

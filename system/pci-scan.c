@@ -297,8 +297,32 @@ void pci_state_refresh_iommu(struct pci_state *st, const char *root)
 	st->iommu_on = iommu_enabled(root);
 }
 
+struct busy {
+	const struct pci_state *old;
+	pci_busy_fn fn;
+	void *ud;
+};
+
+static bool is_busy(const struct busy *b, const char *bdf)
+{
+	return b && b->fn && b->fn(bdf, b->ud);
+}
+
+/* Read device name into d, or copy its entry from b->old when busy. */
+static int read_or_keep(int devices_dfd, const char *name, const struct busy *b,
+			struct pci_dev *d)
+{
+	const struct pci_dev *old = is_busy(b, name) ? pci_find(b->old, name) : NULL;
+
+	if (!old)
+		return read_dev_at(devices_dfd, name, d);
+	log_debug("pci: %s: a write to it is in the kernel: kept as it was", name);
+	*d = *old;
+	return 0;
+}
+
 /* Read every canonical entry of the devices directory into st (unsorted). */
-static int scan_entries(struct pci_state *st, int devices_dfd)
+static int scan_entries(struct pci_state *st, int devices_dfd, const struct busy *b)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -319,13 +343,13 @@ static int scan_entries(struct pci_state *st, int devices_dfd)
 		if (r < 0)
 			return r;
 		/* vanished or unreadable: already logged, not fatal */
-		if (read_dev_at(devices_dfd, de->d_name, &st->devs[st->n]) == 0)
+		if (read_or_keep(devices_dfd, de->d_name, b, &st->devs[st->n]) == 0)
 			st->n++;
 	}
 	return errno ? -errno : 0;
 }
 
-int pci_scan(const char *root, struct pci_state **out)
+static int scan(const char *root, const struct busy *b, struct pci_state **out)
 {
 	_cleanup_close_ int devices_dfd = -1;
 	struct pci_state *st;
@@ -337,7 +361,7 @@ int pci_scan(const char *root, struct pci_state **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	r = scan_entries(st, devices_dfd);
+	r = scan_entries(st, devices_dfd, b);
 	if (r < 0) {
 		pci_state_free(st);
 		return r;
@@ -351,6 +375,19 @@ int pci_scan(const char *root, struct pci_state **out)
 	st->iommu_on = iommu_enabled(root);
 	*out = st;
 	return 0;
+}
+
+int pci_scan(const char *root, struct pci_state **out)
+{
+	return scan(root, NULL, out);
+}
+
+int pci_scan_busy(const char *root, const struct pci_state *old, pci_busy_fn busy, void *ud,
+		  struct pci_state **out)
+{
+	const struct busy b = { old, busy, ud };
+
+	return scan(root, &b, out);
 }
 
 int pci_read_device(const char *root, const char *bdf, struct pci_dev *out)
@@ -371,14 +408,20 @@ int pci_read_device(const char *root, const char *bdf, struct pci_dev *out)
 	return 0;
 }
 
-int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf)
+static int refresh(struct pci_state *st, const char *root, const char *bdf,
+		   const struct busy *b)
 {
 	_cleanup_close_ int devices_dfd = -1;
+	const struct pci_dev *was;
 	struct pci_dev d;
 	int r;
 
 	if (!bdf_is_canonical(bdf))
 		return -EINVAL;
+	if (is_busy(b, bdf)) {
+		log_debug("pci: %s: a write to it is in the kernel: read later", bdf);
+		return 0;
+	}
 	devices_dfd = open_dir(root, PCI_DEVICES, O_PATH);
 	r = devices_dfd < 0 ? (devices_dfd == -ENOENT ? -ENODEV : devices_dfd)
 			    : read_dev_at(devices_dfd, bdf, &d);
@@ -388,8 +431,10 @@ int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf)
 	}
 	if (r < 0)
 		return r;
-	if (d.physfn[0])
+	if (d.physfn[0] && !is_busy(b, d.physfn))
 		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf);
+	else if (d.physfn[0] && (was = pci_find(st, bdf)))
+		d.vf_index = was->vf_index;
 	r = pci_state_upsert(st, &d);
 	if (r < 0)
 		return r;
@@ -401,6 +446,19 @@ int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf)
 		link_vfs(st, devices_dfd, &d);
 	}
 	return 0;
+}
+
+int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf)
+{
+	return refresh(st, root, bdf, NULL);
+}
+
+int pci_state_refresh_busy(struct pci_state *st, const char *root, const char *bdf,
+			   pci_busy_fn busy, void *ud)
+{
+	const struct busy b = { st, busy, ud };
+
+	return refresh(st, root, bdf, &b);
 }
 
 /* ---- lazy single reads ---- */

@@ -20,11 +20,28 @@
 /* Scan every function under ROOT/bus/pci/devices. Devices whose directory
  * name is not a canonical BDF are skipped (and logged at debug). */
 int pci_scan(const char *root, struct pci_state **out);
+
+/* Is bdf a function that a sysfs write is in the kernel for? Reading some
+ * of its attributes then waits for that write, which may never end: the
+ * kernel holds the device's lock across the write, and driver_override
+ * and sriov_numvfs take it to be read (an unbind waiting in vfio-pci's
+ * remove() for a VM to let go; a VF count change waiting for a held VF, and
+ * every VF of that PF too, whose index is read from the PF's sriov_numvfs). */
+typedef bool (*pci_busy_fn)(const char *bdf, void *ud);
+/* pci_scan, except that a busy function keeps its entry from old (when it
+ * has one, and its directory is still there) instead of being read. */
+int pci_scan_busy(const char *root, const struct pci_state *old, pci_busy_fn busy, void *ud,
+		  struct pci_state **out);
 /* Read one device. -ENODEV when it is not there; -EINVAL for a bad name. */
 int pci_read_device(const char *root, const char *bdf, struct pci_dev *out);
 /* Re-read one device in place: adds, updates or (when gone) removes it, and
  * re-derives VF indexes touching it. Returns 0, or -ENODEV when removed. */
 int pci_state_refresh(struct pci_state *st, const char *root, const char *bdf);
+/* The same, leaving a busy function as it is, and the VF index of a VF whose
+ * PF is busy as it was (-1 for a new VF: a rescan sets it once the PF is
+ * done). */
+int pci_state_refresh_busy(struct pci_state *st, const char *root, const char *bdf,
+			   pci_busy_fn busy, void *ud);
 /* Re-read whether the IOMMU is on. */
 void pci_state_refresh_iommu(struct pci_state *st, const char *root);
 

@@ -41,7 +41,9 @@ const struct cmd_entry cmd_devices_entry = {
 		"address, id=VVVV:DDDD, class=0xCCCCCC[/0xMMMMMM], ifname=NAME or pf=BDF.\n"
 		"Columns: DEVICE, ID (vendor:device), CLASS, DRIVER, OVERRIDE\n"
 		"(driver_override), GROUP (IOMMU group), NUMA, SRIOV (numvfs/totalvfs of\n"
-		"a PF, or \"vf N\"), IFNAMES, CLAIMED (the config line that claims it).\n",
+		"a PF, or \"vf N\"), IFNAMES, CLAIMED (the config line that claims it).\n"
+		"Then a line for each process that holds a listed function open:\n"
+		"\"0000:03:00.1 held by pid 4242 (qemu-system-x86, uid 107) through /dev/vfio/14\".\n",
 	.args_min = 0,
 	.args_max = 1,
 	.exec = devices_exec,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd/devices.c: `devices`: every PCI function the daemon sees, with what
- * the config says about it; optionally only those a selector picks. */
+ * the config says about it and the processes that hold it open (looked up
+ * now, whether or not a plan wants the function); optionally only those a
+ * selector picks. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,16 @@ static void claim(json_object *o, struct engine *e, const struct pci_dev *d)
 		json_object_object_add(o, PROTO_D_CONFLICT, server_json_line(cfg->source, other->line));
 }
 
+/* The known holders of d: "cannot tell" lists none (status says why when
+ * a plan wants the function). */
+static json_object *holders(const struct plan_held *v, size_t n, const struct pci_dev *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].bdf, d->bdf) == 0)
+			return server_json_holders(&v[i]);
+	return server_json_holders(NULL);
+}
+
 static json_object *device_entry(struct engine *e, const struct pci_dev *d)
 {
 	json_object *o = json_object_new_object();
@@ -58,12 +70,21 @@ static json_object *device_entry(struct engine *e, const struct pci_dev *d)
 	return o;
 }
 
+static bool picked(struct engine *e, const char *text, const struct cfg_selector *sel,
+		   const struct pci_dev *d)
+{
+	return !text || plan_selector_matches(sel, d, engine_pci(e), engine_managed(e));
+}
+
 static int cmd_devices(struct server_client *c, json_object *args, json_object **result)
 {
 	struct engine *e = server_client_engine(c);
 	const struct pci_state *pci = engine_pci(e);
+	_cleanup_free_ const char **bdfs = NULL;
+	_cleanup_free_ struct plan_held *held = NULL;
 	struct cfg_selector sel;
 	const char *text = NULL;
+	size_t n = 0, n_held = 0;
 	json_object *devs;
 	int r;
 
@@ -75,13 +96,24 @@ static int cmd_devices(struct server_client *c, json_object *args, json_object *
 		if (r)
 			return r;
 	}
+	bdfs = calloc(pci && pci->n ? pci->n : 1, sizeof(*bdfs));
+	if (!bdfs)
+		return PROTO_ERR_INTERNAL;
+	for (size_t i = 0; pci && i < pci->n; i++)
+		if (picked(e, text, &sel, &pci->devs[i]))
+			bdfs[n++] = pci->devs[i].bdf;
+	if (engine_holders(e, bdfs, n, &held, &n_held) < 0)
+		return PROTO_ERR_INTERNAL;
 	devs = json_object_new_array();
 	for (size_t i = 0; pci && i < pci->n; i++) {
 		const struct pci_dev *d = &pci->devs[i];
+		json_object *x;
 
-		if (text && !plan_selector_matches(&sel, d, pci, engine_managed(e)))
+		if (!picked(e, text, &sel, d))
 			continue;
-		json_object_array_add(devs, device_entry(e, d));
+		x = device_entry(e, d);
+		json_object_object_add(x, PROTO_S_HOLDERS, holders(held, n_held, d));
+		json_object_array_add(devs, x);
 	}
 	*result = json_object_new_object();
 	json_object_object_add(*result, PROTO_R_DEVICES, devs);

@@ -53,9 +53,13 @@ static int cmd_plan(struct server_client *c, json_object *args, json_object **re
 	statuses = json_object_new_array();
 	for (size_t i = 0; i < p->n_actions; i++)
 		json_object_array_add(actions, server_json_action(&p->actions[i]));
-	for (size_t i = 0; i < p->n_statuses; i++)
-		json_object_array_add(statuses, server_json_status(e, &p->statuses[i],
-					proposed ? proposed : engine_config(e), false));
+	for (size_t i = 0; i < p->n_statuses; i++) {
+		json_object *x = server_json_status(e, &p->statuses[i],
+						    proposed ? proposed : engine_config(e), false);
+
+		json_object_object_add(x, PROTO_S_HOLDERS, server_json_held(p, &p->statuses[i]));
+		json_object_array_add(statuses, x);
+	}
 	res = json_object_new_object();
 	json_object_object_add(res, PROTO_R_ACTIONS, actions);
 	json_object_object_add(res, PROTO_R_STATUSES, statuses);

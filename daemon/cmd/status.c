@@ -151,6 +151,7 @@ static int cmd_status(struct server_client *c, json_object *args, json_object **
 		if (!wanted((const char (*)[BDF_BUFSZ])bdfs, n, p->statuses[i].bdf))
 			continue;
 		x = server_json_status(e, &p->statuses[i], engine_config(e), true);
+		json_object_object_add(x, PROTO_S_HOLDERS, server_json_held(p, &p->statuses[i]));
 		k = state_index(x);
 		if (k >= 0)
 			by_state[k]++;

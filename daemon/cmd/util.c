@@ -147,6 +147,29 @@ json_object *server_json_status(struct engine *e, const struct plan_status *st,
 	return o;
 }
 
+json_object *server_json_holders(const struct plan_held *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && v && i < v->n_holders; i++) {
+		const struct plan_holder *h = &v->holders[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, PROTO_H_PID, json_object_new_int(h->pid));
+		json_object_object_add(o, PROTO_H_UID, json_object_new_int64(h->uid));
+		json_object_object_add(o, PROTO_H_COMM, json_object_new_string(h->comm));
+		json_object_object_add(o, PROTO_H_PATH, json_object_new_string(h->path));
+		json_object_object_add(o, PROTO_H_DEVICE, json_object_new_string(h->bdf));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+json_object *server_json_held(const struct plan *p, const struct plan_status *st)
+{
+	return server_json_holders(plan_held_for(p, st));
+}
+
 json_object *server_json_action(const struct plan_action *a)
 {
 	json_object *o = json_object_new_object();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-daemon.c: the real vfiobindd binary on a fake sysfs tree: --check-config,
- * --once --dry-run, and the long-running --dry-run daemon reacting to config
- * edits. A dry run must leave the tree byte for byte as it was. */
+ * --once --dry-run, the long-running --dry-run daemon reacting to config
+ * edits, and holders told over the socket. A dry run must leave the tree
+ * byte for byte as it was. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon-harness.h"
+#include "fakeproc.h"
 #include "fakesys.h"
 
 static struct fakesys *fs;
@@ -94,6 +96,49 @@ Test(daemon, dry_run_daemon_plans_again_after_each_config_edit)
 	cr_assert(harness_wait_log(&d, "vfiobind.conf:2: ", 5000));
 	harness_stop(&d);
 	cr_assert_eq(harness_tree_digest(fakesys_root(fs)), before, "dry run changed the tree");
+}
+
+/* A process (this test, so that its pid is real) holds the NIC's PTP clock,
+ * as the fake proc tree says: status and devices name it. */
+Test(daemon, status_and_devices_name_the_process_that_holds_a_device)
+{
+	struct fakeproc *fp = fakeproc_new();
+	const char *extra[] = { "--dry-run", "--proc-root", fp ? fakeproc_root(fp) : "", NULL };
+	const char *status[] = { harness_bin("client/vfiobind"), "--socket", d.sock, "--no-color",
+				 "status", NULL };
+	const char *json[] = { harness_bin("client/vfiobind"), "--socket", d.sock, "--json",
+			       "status", NULL };
+	const char *devices[] = { harness_bin("client/vfiobind"), "--socket", d.sock, "--no-color",
+				  "devices", NULL };
+	char full[32], want[160], *out;
+	int me = (int)getpid();
+
+	cr_assert_not_null(fp);
+	if (!fakeproc_majmin("/dev/full", full, sizeof(full)))
+		cr_skip_test("no /dev/full to stand in for a device node");
+	cr_assert_eq(fakesys_add_chardev(fs, "0000:00:02.0", "ptp/ptp0", "ptp", full), 0);
+	cr_assert_eq(fakeproc_add_process(fp, me, "ptp4l", 0, 7, 0), 0);
+	cr_assert_eq(fakeproc_add_fd(fp, me, 5, "/dev/full", NULL), 0);
+	harness_write_conf(&d, "DEFAULT 0000:00:02.0\n");
+	harness_start(&d, fs, extra);
+	snprintf(want, sizeof(want), "held by pid %d (ptp4l, uid 0) through /dev/full", me);
+	cr_assert(harness_wait_log(&d, want, 5000));
+	cr_assert_eq(harness_run(status, &out), 1, "blocked is not converged");
+	cr_assert(strstr(out, "0000:00:02.0  blocked"), "%s", out);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out);
+	harness_run(json, &out);
+	snprintf(want, sizeof(want), "\"holders\":[{\"pid\":%d,\"uid\":0,\"comm\":\"ptp4l\","
+		 "\"path\":\"/dev/full\",\"device\":\"0000:00:02.0\"}]", me);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out);
+	cr_assert_eq(harness_run(devices, &out), 0);
+	snprintf(want, sizeof(want), "\n0000:00:02.0 held by pid %d (ptp4l, uid 0) through /dev/full\n",
+		 me);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out);
+	harness_stop(&d);
+	fakeproc_free(fp);
 }
 
 Test(daemon, second_instance_is_refused_by_the_lock)

@@ -55,7 +55,9 @@ for line in \
 	'ExecReload=/bin/kill -HUP $MAINPID' \
 	"RuntimeDirectory=vfiobind" \
 	"WantedBy=multi-user.target" \
-	"CapabilityBoundingSet=CAP_SYS_MODULE" \
+	"CapabilityBoundingSet=CAP_SYS_MODULE CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
+	"ProtectProc=default" \
+	"DevicePolicy=closed" \
 	"NoNewPrivileges=yes" \
 	"ProtectSystem=strict" \
 	"ProtectHome=yes" \
@@ -82,9 +84,11 @@ done
 for w in /sys/bus/pci /sys/devices /etc/vfiobind; do
 	check "host unit: $w writable" sh -c "grep '^ReadWritePaths=' '$unit' | tr ' =' '\n\n' | sed 's/^-//' | grep -qxF '$w'"
 done
-# Settings that would break the daemon (see the comment block in the unit).
+# Settings that would break the daemon (see the comment block in the unit):
+# ProtectProc=invisible and PrivateDevices=yes hide the holders of a device
+# and the nodes they hold.
 for line in ProtectKernelModules=yes PrivateNetwork=yes PrivateUsers=yes ProcSubset=pid DynamicUser=yes \
-	PrivateDevices=yes; do
+	ProtectProc=invisible PrivateDevices=yes; do
 	check "host unit: no $line" sh -c "! grep -qxF '$line' '$unit'"
 done
 check "host unit: no User=" sh -c "! grep -q '^User=' '$unit'"

@@ -518,10 +518,13 @@ static int fk_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname
 /* Block devices: DEVDIR/RELPATH/{dev,holders/} and ROOT/class/block/NAME
  * linking to it, NAME being RELPATH's last component (as the kernel lays out
  * nvme/nvme0/nvme0n1, virtio1/block/vda, a partition inside its disk). */
-static int fk_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
-			const char *majmin)
+/* A class device with a node under a device's directory: RELPATH made
+ * (parents too), its dev ("MAJ:MIN") and subsystem -> ROOT/class/SUBSYSTEM,
+ * as the kernel lays out every class device; the made path in p. */
+static int fk_add_node(struct fakesys *fs, const char *bdf, const char *relpath,
+		       const char *subsystem, const char *majmin, char p[PATH_MAX])
 {
-	char p[PATH_MAX], link[PATH_MAX], rel[PATH_MAX], *slash;
+	char link[PATH_MAX], rel[PATH_MAX], target[PATH_MAX], *slash;
 	const char *name = strrchr(relpath, '/') ? strrchr(relpath, '/') + 1 : relpath;
 	int r;
 
@@ -543,14 +546,28 @@ static int fk_add_block(struct fakesys *fs, const char *bdf, const char *relpath
 		*slash = '/';
 	}
 	if ((r = fk_path(fs, link, "bus/pci/devices/%s/%s/dev", bdf, rel)) < 0 ||
-	    (r = fk_putf(link, "%s\n", majmin)) < 0 ||
-	    (r = fk_path(fs, link, "bus/pci/devices/%s/%s/holders", bdf, rel)) < 0 ||
-	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class")) < 0 ||
-	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class/block")) < 0 ||
-	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, link, "class/block/%s", name)) < 0)
+	    (r = fk_putf(link, "%s\n", majmin)) < 0 || (r = fk_path(fs, link, "class")) < 0 ||
+	    (r = fk_mkdir(link)) < 0 || (r = fk_path(fs, target, "class/%s", subsystem)) < 0 ||
+	    (r = fk_mkdir(target)) < 0 ||
+	    (r = fk_path(fs, link, "bus/pci/devices/%s/%s/subsystem", bdf, rel)) < 0)
 		return r;
 	unlink(link);
+	if (symlink(target, link) < 0 ||
+	    (r = fk_path(fs, link, "class/%s/%s", subsystem, name)) < 0)
+		return r < 0 ? r : -errno;
+	unlink(link);
 	return symlink(p, link) < 0 ? -errno : 0;
+}
+
+static int fk_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
+			const char *majmin)
+{
+	char p[PATH_MAX], holders[PATH_MAX];
+	int r = fk_add_node(fs, bdf, relpath, "block", majmin, p);
+
+	if (r < 0 || (r = util_fmt(holders, sizeof(holders), "%s/holders", p)) < 0)
+		return r;
+	return fk_mkdir(holders);
 }
 
 /* A holder (dm-0, md0) on a block device made by fakesys_add_block. */
@@ -738,6 +755,28 @@ int fakesys_remove_upper(struct fakesys *fs, const char *lower, const char *uppe
 {
 	fk_begin(fs);
 	return fk_end(fs, fk_remove_upper(fs, lower, upper));
+}
+
+int fakesys_add_chardev(struct fakesys *fs, const char *bdf, const char *relpath,
+			const char *subsystem, const char *majmin)
+{
+	char p[PATH_MAX];
+
+	fk_begin(fs);
+	return fk_end(fs, fk_add_node(fs, bdf, relpath, subsystem, majmin, p));
+}
+
+int fakesys_add_vfio_group(struct fakesys *fs, int group, const char *majmin)
+{
+	char p[PATH_MAX];
+	int r;
+
+	if ((r = fk_path(fs, p, "class")) < 0 || (r = fk_mkdir(p)) < 0 ||
+	    (r = fk_path(fs, p, "class/vfio")) < 0 || (r = fk_mkdir(p)) < 0 ||
+	    (r = fk_path(fs, p, "class/vfio/%d", group)) < 0 || (r = fk_mkdir(p)) < 0 ||
+	    (r = fk_path(fs, p, "class/vfio/%d/dev", group)) < 0)
+		return r;
+	return fk_putf(p, "%s\n", majmin);
 }
 
 int fakesys_populate(struct fakesys *fs, unsigned n, const char *driver)

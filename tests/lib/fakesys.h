@@ -82,6 +82,14 @@ int fakesys_set_ifname(struct fakesys *fs, const char *bdf, const char *ifname);
  * ROOT/class/block/NAME to it. */
 int fakesys_add_block(struct fakesys *fs, const char *bdf, const char *relpath,
 		      const char *majmin);
+/* Add a char device the same way (RELPATH "drm/card0", SUBSYSTEM "drm",
+ * "vfio-dev/vfio0" in "vfio-dev"): its dev, subsystem link and
+ * ROOT/class/SUBSYSTEM/NAME link. */
+int fakesys_add_chardev(struct fakesys *fs, const char *bdf, const char *relpath,
+			const char *subsystem, const char *majmin);
+/* A VFIO group's node, as the kernel shows it once a member is on vfio-pci:
+ * ROOT/class/vfio/GROUP/dev ("243:0"). */
+int fakesys_add_vfio_group(struct fakesys *fs, int group, const char *majmin);
 /* Give a block device a holder (ROOT/class/block/BLOCK/holders/HOLDER). */
 int fakesys_add_holder(struct fakesys *fs, const char *block, const char *holder);
 

@@ -334,6 +334,27 @@ Test(status, an_error_shows_the_kernels_message_beside_its_reason)
 	json_object_put(d);
 }
 
+/* --- devices */
+
+Test(devices, holders_follow_the_table_one_line_each_with_control_characters_masked)
+{
+	json_object *d = json(
+		"[{\"device\":\"0000:03:00.1\",\"vendor_device\":\"8086:1521\",\"class\":\"0x020000\","
+		"\"driver\":\"vfio-pci\",\"holders\":[{\"pid\":4242,\"uid\":107,"
+		"\"comm\":\"qemu-system-x86\",\"path\":\"/dev/vfio/14\",\"device\":\"0000:03:00.1\"},"
+		"{\"pid\":77,\"uid\":0,\"comm\":\"evil\\u001b[2J\",\"path\":\"/dev/vfio/14\","
+		"\"device\":\"0000:03:00.1\"}]},"
+		"{\"device\":\"0000:04:00.0\",\"driver\":\"igb\",\"holders\":[]}]");
+	char *s = out_devices_text(d, &plain);
+
+	cr_assert(strstr(s, "\n0000:03:00.1 held by pid 4242 (qemu-system-x86, uid 107) through "
+			    "/dev/vfio/14\n0000:03:00.1 held by pid 77 (evil?[2J, uid 0) through "
+			    "/dev/vfio/14\n"), "%s", s);
+	cr_assert_null(strstr(s, "0000:04:00.0 held"), "%s", s);
+	free(s);
+	json_object_put(d);
+}
+
 /* --- exit codes */
 
 Test(exit, error_reply_is_one)

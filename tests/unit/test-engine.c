@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -485,6 +486,46 @@ Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
 	release_hang();
 	cr_assert(dev2_vfio(), "released, it completes");
 	cr_assert_eq(dev2_state(), PROTO_STATE_CONVERGED);
+}
+
+/* While dev2's write hangs, the loop does not read dev2: reading a real
+ * device's driver_override waits for an unbind stuck in vfio-pci's remove()
+ * (a VM that does not let go), for ever. Here its vendor file is made
+ * unreadable (a directory): read, it would drop out of the model. An event
+ * about it and a full rescan leave it as it was, and the other device
+ * moves. */
+Test(engine, the_loop_never_reads_a_device_a_worker_is_writing)
+{
+	struct sysfs_ops hang = hang_ops();
+	unsigned long passes;
+	char path[256];
+	FILE *f;
+
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	eng = make_engine(&hang, 100);
+	start_and_settle();
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:02.0/vendor", fakesys_root(fs));
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	logcap_start();
+	passes = engine_counters(eng)->passes;
+	engine_device_event(eng, "change", "0000:00:02.0");
+	engine_request_pass(eng, true, "test");
+	stepper_settle(&step);
+	cr_assert(strstr(logcap_text(), "0000:00:02.0: a write to it is in the kernel: read later"),
+		  "%s", logcap_text());
+	logcap_quiet();
+	cr_assert_gt(engine_counters(eng)->passes, passes, "no pass ran");
+	cr_assert_not_null(pci_find(engine_pci(eng), "0000:00:02.0"), "the rescan read it");
+	cr_assert(dev3_vfio());
+	cr_assert_eq(dev2_state(), PROTO_STATE_STUCK);
+	cr_assert_eq(rmdir(path), 0);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("0x8086\n", f);
+	fclose(f);
+	release_hang();
+	cr_assert(dev2_vfio(), "released, it completes");
 }
 
 static int settled_calls;

@@ -15,12 +15,15 @@
 
 #define MAX_DEVS 32
 #define MAX_INUSE 8
+#define MAX_HELD 8
 
 static struct pci_state S;
 static struct config *C;
 static struct managed_set M;
 static struct plan_inuse INUSE[MAX_INUSE];
 static size_t N_INUSE;
+static struct plan_held HELD[MAX_HELD];
+static size_t N_HELD;
 static struct plan *P;
 static const char *NODE;
 
@@ -34,6 +37,7 @@ static void setup(void)
 	C = NULL;
 	memset(&M, 0, sizeof(M));
 	N_INUSE = 0;
+	N_HELD = 0;
 	P = NULL;
 	NODE = "worker-0";
 }
@@ -152,6 +156,15 @@ static void manage_pf(const char *bdf, int original_numvfs)
 	cr_assert_eq(managed_add_pf(&M, &p), 0);
 }
 
+/* PF 0000:00:03.0 whose n VFs the daemon made (from 0) and put on vfio-pci. */
+static void managed_pf_with_vfs(int n)
+{
+	pf_with_vfs(n, "vfio-pci");
+	manage_pf("0000:00:03.0", 0);
+	for (int i = 0; i < n; i++)
+		manage(VF_BDF[i], "", "vfio-pci", "");
+}
+
 static void in_use(const char *bdf, const char *reason)
 {
 	cr_assert_lt(N_INUSE, MAX_INUSE);
@@ -160,10 +173,42 @@ static void in_use(const char *bdf, const char *reason)
 	N_INUSE++;
 }
 
+/* Process pid (comm, uid) holds bdf through path: the verdict holders.c
+ * would give. */
+static void held(const char *bdf, int pid, const char *comm, unsigned uid, const char *path)
+{
+	struct plan_held *h = &HELD[N_HELD++];
+	struct plan_holder *x = &h->holders[0];
+
+	cr_assert_leq(N_HELD, MAX_HELD);
+	memset(h, 0, sizeof(*h));
+	snprintf(h->bdf, sizeof(h->bdf), "%s", bdf);
+	snprintf(h->reason, sizeof(h->reason), "held by pid %d (%s, uid %u) through %s", pid, comm,
+		 uid, path);
+	h->n_holders = 1;
+	snprintf(x->bdf, sizeof(x->bdf), "%s", bdf);
+	x->pid = pid;
+	x->uid = uid;
+	snprintf(x->comm, sizeof(x->comm), "%s", comm);
+	snprintf(x->path, sizeof(x->path), "%s", path);
+}
+
+static void cannot_tell(const char *bdf, const char *reason)
+{
+	struct plan_held *h = &HELD[N_HELD++];
+
+	cr_assert_leq(N_HELD, MAX_HELD);
+	memset(h, 0, sizeof(*h));
+	snprintf(h->bdf, sizeof(h->bdf), "%s", bdf);
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	h->unknown = true;
+}
+
 static struct plan_input input(void)
 {
 	return (struct plan_input){ .config = C, .node_name = NODE, .pci = &S,
-				    .managed = &M, .inuse = INUSE, .n_inuse = N_INUSE };
+				    .managed = &M, .inuse = INUSE, .n_inuse = N_INUSE,
+				    .held = HELD, .n_held = N_HELD };
 }
 
 static const struct plan *run(void)
@@ -722,6 +767,166 @@ Test(plan, boot_vga_blocks_unless_force)
 	expect("0000:02:00.0", PROTO_STATE_PENDING, "bind to vfio-pci");
 }
 
+/* ---- held open by a process: never taken from a running workload ---- */
+
+#define QEMU_HOLDS "held by pid 4242 (qemu-system-x86, uid 107) through /dev/vfio/11"
+
+Test(plan, a_removed_line_does_not_take_a_held_device_from_vfio_pci)
+{
+	const struct plan_held *h;
+
+	nic("0000:03:00.1", "vfio-pci", 11);
+	manage("0000:03:00.1", "igb", "vfio-pci", "");
+	held("0000:03:00.1", 4242, "qemu-system-x86", 107, "/dev/vfio/11");
+	conf("\n");
+	run();
+	expect("0000:03:00.1", PROTO_STATE_BLOCKED, QEMU_HOLDS);
+	expect_no_actions();
+	h = plan_held_for(P, status("0000:03:00.1"));
+	cr_assert_not_null(h, "status lists no holders");
+	cr_expect_eq(h->holders[0].pid, 4242);
+	cr_expect_str_eq(h->holders[0].path, "/dev/vfio/11");
+	/* Let go: the restore runs on the next pass. */
+	N_HELD = 0;
+	run();
+	expect("0000:03:00.1", PROTO_STATE_PENDING, "no longer in config: back to igb");
+	expect_actions("restore 0000:03:00.1: vfio-pci -> kernel's choice (was igb)");
+	cr_expect_null(plan_held_for(P, status("0000:03:00.1")));
+}
+
+Test(plan, a_changed_driver_does_not_take_a_held_device_unless_force)
+{
+	static const struct {
+		const char *conf;
+		enum proto_state state;
+		const char *reason;
+	} t[] = {
+		{ "DEFAULT 0000:03:00.1 driver=igb\n", PROTO_STATE_BLOCKED, QEMU_HOLDS },
+		{ "DEFAULT 0000:03:00.1 driver=igb force=yes\n", PROTO_STATE_PENDING, "bind to igb" },
+	};
+
+	nic("0000:03:00.1", "vfio-pci", 11);
+	manage("0000:03:00.1", "igb", "vfio-pci", "");
+	held("0000:03:00.1", 4242, "qemu-system-x86", 107, "/dev/vfio/11");
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		conf(t[i].conf);
+		run();
+		expect("0000:03:00.1", t[i].state, t[i].reason);
+		cr_expect_eq(P->n_actions, i, "case %zu", i);
+	}
+}
+
+Test(plan, a_device_held_on_its_host_driver_is_not_bound_unless_force)
+{
+	static const char *const reason =
+		"held by pid 77 (fio, uid 0) through /dev/nvme0n1";
+
+	dev("0000:02:00.0", 0x144d, 0xa808, 0x010802, "nvme", 2);
+	held("0000:02:00.0", 77, "fio", 0, "/dev/nvme0n1");
+	conf("DEFAULT 0000:02:00.0\n");
+	run();
+	expect("0000:02:00.0", PROTO_STATE_BLOCKED, reason);
+	expect_no_actions();
+	conf("DEFAULT 0000:02:00.0 force=yes\n");
+	run();
+	expect_actions("bind 0000:02:00.0: nvme -> vfio-pci (line 1)");
+}
+
+Test(plan, cannot_tell_blocks_like_held_and_a_holder_is_named_before_in_use)
+{
+	static const char *const why = "cannot tell whether it is held: the descriptors of pid 9 "
+				       "(x, uid 5) cannot be read (permission denied): run "
+				       "vfiobindd with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH";
+
+	nic("0000:03:00.1", "vfio-pci", 11);
+	manage("0000:03:00.1", "igb", "vfio-pci", "");
+	cannot_tell("0000:03:00.1", why);
+	conf("\n");
+	run();
+	expect("0000:03:00.1", PROTO_STATE_BLOCKED, why);
+	cr_assert_not_null(plan_held_for(P, status("0000:03:00.1")));
+	cr_expect(plan_held_for(P, status("0000:03:00.1"))->unknown);
+	expect_no_actions();
+
+	N_HELD = 0;
+	nic("0000:04:00.0", "igb", 12);
+	in_use("0000:04:00.0", "eth1 has 10.0.0.5/24");
+	held("0000:04:00.0", 4242, "ptp4l", 0, "/dev/ptp0");
+	conf("DEFAULT 0000:04:00.0\n");
+	run();
+	expect("0000:04:00.0", PROTO_STATE_BLOCKED,
+	       "held by pid 4242 (ptp4l, uid 0) through /dev/ptp0");
+}
+
+Test(plan, numvfs_down_waits_while_a_vf_it_keeps_is_held)
+{
+	const struct plan_held *h;
+
+	managed_pf_with_vfs(4);
+	held(VF_BDF[0], 4242, "qemu-system-x86", 107, "/dev/vfio/20");
+	conf("DEFAULT 0000:00:03.0 numvfs=2\n");
+	run();
+	expect_pf("0000:00:03.0", PROTO_STATE_BLOCKED,
+		  "numvfs 4 -> 2 waits: VF 0000:00:10.0 held by pid 4242 (qemu-system-x86, uid 107) "
+		  "through /dev/vfio/20");
+	cr_expect_eq(pf_status("0000:00:03.0")->numvfs, 2);
+	h = plan_held_for(P, pf_status("0000:00:03.0"));
+	cr_assert_not_null(h);
+	cr_expect_str_eq(h->holders[0].bdf, VF_BDF[0], "the holder names the VF it holds");
+	expect("0000:00:10.0", PROTO_STATE_CONVERGED, "");
+	/* The VFs the new count drops stay as they are: the count change
+	 * removes them once it may run; a restore now would be undone. */
+	expect("0000:00:10.2", PROTO_STATE_BLOCKED,
+	       "goes away: numvfs change on 0000:00:03.0 waits: VF 0000:00:10.0 held by pid 4242 "
+	       "(qemu-system-x86, uid 107) through /dev/vfio/20");
+	expect_no_actions();
+}
+
+Test(plan, numvfs_up_waits_too_the_kernel_goes_through_zero)
+{
+	pf_with_vfs(2, "vfio-pci");
+	held(VF_BDF[1], 4242, "qemu-system-x86", 107, "/dev/vfio/21");
+	conf("DEFAULT 0000:00:03.0 numvfs=4\n");
+	run();
+	expect_pf("0000:00:03.0", PROTO_STATE_BLOCKED,
+		  "numvfs 2 -> 4 waits: VF 0000:00:10.1 held by pid 4242 (qemu-system-x86, uid 107) "
+		  "through /dev/vfio/21");
+	expect_no_actions();
+	/* force=yes on the line changes the count all the same. */
+	conf("DEFAULT 0000:00:03.0 numvfs=4 force=yes\n");
+	run();
+	expect_actions("numvfs 0000:00:03.0: 2 -> 4 (line 1)");
+}
+
+Test(plan, a_removed_numvfs_line_waits_for_its_held_vf)
+{
+	managed_pf_with_vfs(2);
+	cannot_tell(VF_BDF[1], "cannot tell whether it is held: /proc (hidepid=invisible) "
+			       "hides other users' processes: run vfiobindd with CAP_SYS_PTRACE");
+	conf("\n");
+	run();
+	expect_pf("0000:00:03.0", PROTO_STATE_BLOCKED,
+		  "no longer in config: back to 0 VFs waits: VF 0000:00:10.1: cannot tell whether "
+		  "it is held: /proc (hidepid=invisible) hides other users' processes: run vfiobindd "
+		  "with CAP_SYS_PTRACE");
+	cr_expect_eq(pf_status("0000:00:03.0")->numvfs, 0);
+	expect("0000:00:10.0", PROTO_STATE_BLOCKED,
+	       "goes away: numvfs change on 0000:00:03.0 waits: VF 0000:00:10.1: cannot tell "
+	       "whether it is held: /proc (hidepid=invisible) hides other users' processes: run "
+	       "vfiobindd with CAP_SYS_PTRACE");
+	expect_no_actions();
+}
+
+Test(plan, a_held_vf_of_an_unchanged_pf_blocks_nothing_else)
+{
+	pf_with_vfs(2, "vfio-pci");
+	held(VF_BDF[0], 4242, "qemu-system-x86", 107, "/dev/vfio/20");
+	conf("DEFAULT 0000:00:03.0 numvfs=2\nDEFAULT 0000:00:03.0 driver=ixgbe\n");
+	run();
+	expect_pf("0000:00:03.0", PROTO_STATE_CONVERGED, "");
+	expect_actions("bind 0000:00:03.0: igb -> ixgbe (line 2)");
+}
+
 /* ---- selectors ---- */
 
 Test(plan, ifname_selector_keeps_claim_after_interface_vanishes)
@@ -899,10 +1104,7 @@ Test(plan, removed_numvfs_line_restores_original_count)
 {
 	const struct plan_status *s;
 
-	pf_with_vfs(4, "vfio-pci");
-	manage_pf("0000:00:03.0", 0);
-	for (int i = 0; i < 4; i++)
-		manage(VF_BDF[i], "", "vfio-pci", "");
+	managed_pf_with_vfs(4);
 	conf("\n");
 	run();
 	expect_pf("0000:00:03.0", PROTO_STATE_PENDING, "no longer in config: back to 0 VFs");

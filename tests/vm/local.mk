@@ -30,6 +30,10 @@ VM_TEST_FILES = \
 	%D%/scenarios/27-daemon-inuse-net.sh \
 	%D%/scenarios/28-daemon-inuse-disk.sh \
 	%D%/scenarios/30-systemd-unit.sh \
+	%D%/scenarios/40-holders-vfio.sh \
+	%D%/scenarios/41-holders-sriov.sh \
+	%D%/scenarios/42-holders-group.sh \
+	%D%/scenarios/43-holders-qemu.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
 	%D%/demo.conf
@@ -38,7 +42,7 @@ EXTRA_DIST += $(VM_TEST_FILES)
 
 # The guest sees the build tree read-only at the same path, so the binaries
 # built here run there unchanged.
-check-vm: all
+check-vm: all %D%/vfio-holder
 	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/run-all.sh"
 
 # Interactive demo VM.
@@ -47,3 +51,8 @@ vm-shell: all
 
 # No ".PHONY:" here: the top Makefile.am declares .PHONY inside a conditional,
 # and automake -Werror rejects a second, unconditional one.
+
+# tests/vm/vfio-holder: holds devices the way QEMU does, for the holder
+# scenarios (4x-holders-*.sh); built by make check, run only in the guest.
+check_PROGRAMS += %D%/vfio-holder
+%C%_vfio_holder_SOURCES = %D%/vfio-holder.c

@@ -334,3 +334,67 @@ VM_BDF_NIC2=0000:00:04.0
 VM_BDF_NIC3=0000:00:05.0
 # Behind root port rp0 once something is hot-added there.
 VM_BDF_RP0_CHILD=0000:01:00.0
+
+# --- a process that holds devices the way QEMU does ------------------------
+# vm_holder_start BDF...: tests/vm/vfio-holder holds the functions (group,
+# container, VFIO_SET_IOMMU, device fd, request eventfd) as uid 107 (the
+# qemu/KubeVirt uid, its /dev/vfio/GROUP chowned to it), in the background:
+# VM_HOLDER_PID, VM_HOLDER_FAIL (the helper writes there when the kernel
+# asked it to give a device up, i.e. someone wrote unbind or sriov_numvfs
+# under it, or when its own timeout ran out). Skips when the helper is not
+# built (make check builds it).
+vm_holder_start() {
+	local helper=$VFIOBIND_BUILDDIR/tests/vm/vfio-holder ready=$VMTEST_WORKDIR/holder.ready
+	[[ -x $helper ]] || vm_skip "$helper is not built (make check builds it)"
+	VM_HOLDER_FAIL=$VMTEST_WORKDIR/holder.fail
+	rm -f "$ready" "$VM_HOLDER_FAIL"
+	"$helper" --uid 107 --timeout "${VM_HOLDER_TIMEOUT:-100}" --ready "$ready" \
+		--fail "$VM_HOLDER_FAIL" "$@" &
+	VM_HOLDER_PID=$!
+	vm_wait 15 test -s "$ready"
+}
+
+# vm_holder_untouched: no request reached the holder (nothing wrote unbind
+# or sriov_numvfs under it) and its timeout did not run out.
+vm_holder_untouched() { [[ ! -s $VM_HOLDER_FAIL ]] && kill -0 "$VM_HOLDER_PID" 2>/dev/null; }
+
+# vm_reap PID [SIGNAL]: a background child of the scenario exits (TERM by
+# default) and is reaped; nothing when PID is empty.
+vm_reap() {
+	[[ -n $1 ]] || return 0
+	kill "-${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# vm_holder_stop [SIGNAL]: the holder exits and is reaped.
+vm_holder_stop() {
+	vm_reap "${VM_HOLDER_PID:-}" "$@"
+	VM_HOLDER_PID=""
+}
+
+# vm_holder_cleanup: for a scenario's EXIT trap, before vfb_cleanup: a held
+# device would make vm_restore_devices' unbind block for good.
+vm_holder_cleanup() {
+	local rc=$?
+	vm_holder_stop KILL
+	vfb_cleanup "$rc"
+}
+
+# pci_numvfs_within SECONDS PF: sriov_numvfs of PF, read in the background:
+# while a write to it waits for a held VF, even a read blocks, and nothing
+# can end it.  Prints the count; returns 1 when the read did not come back.
+pci_numvfs_within() {
+	local out=$VMTEST_WORKDIR/numvfs.$RANDOM
+	(cat "/sys/bus/pci/devices/$2/sriov_numvfs" >"$out.tmp" && mv "$out.tmp" "$out") &
+	vm_wait "$1" test -e "$out" || return 1
+	cat "$out"
+}
+
+# vfb_state_is BDF STATE [REGEX]: "vfiobind status" has a row for BDF in
+# STATE whose rest matches REGEX (a PF's numvfs claim is a row of its own);
+# VFB_OUT keeps the output.
+vfb_state_is() {
+	local nl=$'\n'
+	VFB_OUT=$(vfb status 2>&1) || true
+	re_match "(^|$nl)$1 +$2 [^$nl]*${3:-}" "$VFB_OUT"
+}
