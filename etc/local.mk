@@ -65,6 +65,19 @@ endif
 
 CLEANFILES += etc/vfiobindd.service
 
+# ---- a drop-in for the units that use the devices ------------------------------
+# An example, not installed: it belongs in the consumer's drop-in directory
+# (libvirtd.service.d, a DPDK application's), which only the administrator
+# can name.  Built with the installed path of vfiobind, like the unit.
+
+etc/systemd/vfiobind-wait.conf: $(srcdir)/etc/systemd/vfiobind-wait.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/systemd && rm -f $@ $@.tmp && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/etc/systemd/vfiobind-wait.conf.in >$@.tmp && \
+	mv $@.tmp $@
+
+noinst_DATA = etc/systemd/vfiobind-wait.conf
+CLEANFILES += etc/systemd/vfiobind-wait.conf
+
 # ---- modules-load.d: vfio-pci at boot ---------------------------------------
 
 if HAVE_MODULESLOADDIR
@@ -94,7 +107,8 @@ EXTRA_DIST += \
 	etc/kubernetes/Containerfile \
 	etc/kubernetes/namespace.yaml \
 	etc/kubernetes/configmap.yaml \
-	etc/kubernetes/daemonset.yaml
+	etc/kubernetes/daemonset.yaml \
+	etc/systemd/vfiobind-wait.conf.in
 
 # ---- tests ------------------------------------------------------------------------
 
