@@ -108,15 +108,21 @@ EXTRA_DIST += \
 	etc/kubernetes/namespace.yaml \
 	etc/kubernetes/configmap.yaml \
 	etc/kubernetes/daemonset.yaml \
+	etc/kubernetes/export-client.sh \
+	etc/kubernetes/node-problem-detector.yaml \
+	etc/kubernetes/node-problem-detector-patch.yaml \
+	etc/openshift/node-disruption-policy-patch.yaml \
 	etc/systemd/vfiobind-wait.conf.in
 
 # ---- tests ------------------------------------------------------------------------
 
 DEPLOY_TESTS = \
 	tests/deploy/check-manifests.py \
-	tests/deploy/check-unit.sh
+	tests/deploy/check-unit.sh \
+	tests/deploy/check-npd.py \
+	tests/deploy/check-kube-models.sh
 
-EXTRA_DIST += $(DEPLOY_TESTS)
+EXTRA_DIST += $(DEPLOY_TESTS) tests/deploy/kube-models.mjs
 
 DEPLOY_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir=$$dc_install_base/lib/systemd/system \
