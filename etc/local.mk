@@ -122,7 +122,12 @@ DEPLOY_TESTS = \
 	tests/deploy/check-npd.py \
 	tests/deploy/check-kube-models.sh
 
-EXTRA_DIST += $(DEPLOY_TESTS) tests/deploy/kube-models.mjs
+EXTRA_DIST += $(DEPLOY_TESTS) tests/deploy/kube-models.mjs tests/container/check-container.sh
+
+# The container image built for real (podman, mmdebstrap, root, Debian's
+# mirror, minutes): not part of `make check`.
+check-container:
+	sh "$(srcdir)/tests/container/check-container.sh"
 
 DEPLOY_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir=$$dc_install_base/lib/systemd/system \
