@@ -65,6 +65,19 @@ endif
 
 CLEANFILES += etc/vfiobindd.service
 
+# ---- a drop-in for the units that use the devices ------------------------------
+# An example, not installed: it belongs in the consumer's drop-in directory
+# (libvirtd.service.d, a DPDK application's), which only the administrator
+# can name.  Built with the installed path of vfiobind, like the unit.
+
+etc/systemd/vfiobind-wait.conf: $(srcdir)/etc/systemd/vfiobind-wait.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/systemd && rm -f $@ $@.tmp && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/etc/systemd/vfiobind-wait.conf.in >$@.tmp && \
+	mv $@.tmp $@
+
+noinst_DATA = etc/systemd/vfiobind-wait.conf
+CLEANFILES += etc/systemd/vfiobind-wait.conf
+
 # ---- modules-load.d: vfio-pci at boot ---------------------------------------
 
 if HAVE_MODULESLOADDIR
@@ -94,15 +107,27 @@ EXTRA_DIST += \
 	etc/kubernetes/Containerfile \
 	etc/kubernetes/namespace.yaml \
 	etc/kubernetes/configmap.yaml \
-	etc/kubernetes/daemonset.yaml
+	etc/kubernetes/daemonset.yaml \
+	etc/kubernetes/export-client.sh \
+	etc/kubernetes/node-problem-detector.yaml \
+	etc/kubernetes/node-problem-detector-patch.yaml \
+	etc/openshift/node-disruption-policy-patch.yaml \
+	etc/systemd/vfiobind-wait.conf.in
 
 # ---- tests ------------------------------------------------------------------------
 
 DEPLOY_TESTS = \
 	tests/deploy/check-manifests.py \
-	tests/deploy/check-unit.sh
+	tests/deploy/check-unit.sh \
+	tests/deploy/check-npd.py \
+	tests/deploy/check-kube-models.sh
 
-EXTRA_DIST += $(DEPLOY_TESTS)
+EXTRA_DIST += $(DEPLOY_TESTS) tests/deploy/kube-models.mjs tests/container/check-container.sh
+
+# The container image built for real (podman, mmdebstrap, root, Debian's
+# mirror, minutes): not part of `make check`.
+check-container:
+	sh "$(srcdir)/tests/container/check-container.sh"
 
 DEPLOY_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir=$$dc_install_base/lib/systemd/system \

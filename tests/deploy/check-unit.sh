@@ -6,7 +6,10 @@
 #     because `systemd-analyze verify` insists that ExecStart= exists);
 #   - the podman-based unit inline in etc/openshift/99-worker-vfiobind.bu
 #     (with /usr/bin/podman replaced by a stand-in), when python3 + PyYAML
-#     are there to extract it.
+#     are there to extract it;
+#   - etc/systemd/vfiobind-wait.conf.in, the consumer's drop-in, rendered
+#     like make renders it and verified as the drop-in of a stand-in
+#     consumer unit next to the host unit.
 # Static checks first, then `systemd-analyze verify`, which must print
 # nothing about our units (it exits 0 even for unknown directives).
 # Exit status: 0 pass, 1 fail, 77 (automake: skipped) without systemd-analyze.
@@ -17,6 +20,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 unit_in="$top/etc/vfiobindd.service.in"
+dropin_in="$top/etc/systemd/vfiobind-wait.conf.in"
 bu="$top/etc/openshift/99-worker-vfiobind.bu"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfiobind-check-unit.XXXXXX")
@@ -98,6 +102,29 @@ check "host unit: no CAP_CHOWN in the bounding set" sh -c "! grep '^CapabilityBo
 # vfiobindd refuses a run directory that others can write.
 check "host unit: RuntimeDirectoryMode=0755" has "RuntimeDirectoryMode=0755"
 
+# ---- the consumer's drop-in -------------------------------------------------------
+# A stand-in consumer beside the host unit, so that Wants=/After= resolve.
+mkdir "$tmp/host/vfiobind-consumer.service.d"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/vfiobind"
+chmod 0755 "$tmp/bin/vfiobind"
+printf '[Unit]\nDescription=uses the devices\n[Service]\nExecStart=/bin/true\n' >"$tmp/host/vfiobind-consumer.service"
+dropin="$tmp/host/vfiobind-consumer.service.d/vfiobind-wait.conf"
+# Same substitution as etc/local.mk.
+sed -e "s|@bindir[@]|$tmp/bin|g" "$dropin_in" >"$dropin"
+dhas() { grep -qxF -- "$1" "$dropin"; }
+check "drop-in: no @var@ left after substitution" sh -c "! grep -q '@[a-z_]*@' '$dropin'"
+check "drop-in: Wants=vfiobindd.service" dhas "Wants=vfiobindd.service"
+check "drop-in: After=vfiobindd.service" dhas "After=vfiobindd.service"
+check "drop-in: no Requires= (a restart of vfiobindd must not restart the consumer)" sh -c "! grep -q '^Requires=' '$dropin'"
+wait_line=$(grep '^ExecStartPre=' "$dropin" || true)
+check "drop-in: ExecStartPre= runs the installed vfiobind wait" \
+	sh -c "printf '%s\n' '$wait_line' | grep -Eq '^ExecStartPre=[-+]*$tmp/bin/vfiobind wait --timeout [0-9]+\$'"
+# systemd's default TimeoutStartSec= (90 s) covers ExecStartPre=: the wait
+# must end by its own exit code first.
+secs=$(printf '%s\n' "$wait_line" | sed -n 's/.*--timeout \([0-9]*\)$/\1/p')
+check "drop-in: the wait (${secs:-?} s) ends before the default 90 s start timeout" \
+	sh -c "[ -n '$secs' ] && [ '$secs' -lt 90 ]"
+
 # ---- the RHCOS (podman) unit -------------------------------------------------
 rhcos=""
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
@@ -145,6 +172,7 @@ verify() { # verify LABEL UNITFILE
 	fi
 }
 verify "host unit" "$unit"
+verify "drop-in (on a stand-in consumer)" "$tmp/host/vfiobind-consumer.service"
 [ -z "$rhcos" ] || verify "RHCOS unit" "$rhcos"
 
 echo "$passed passed, $failed failed"
