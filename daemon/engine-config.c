@@ -70,6 +70,26 @@ static int keep_for_missing(struct engine *e)
 	return -ENOENT;
 }
 
+/* Say it once when someone besides root can change what the root daemon
+ * takes (and once when that ends): the daemon acts on the file all the
+ * same, as it did before; the operator decides. */
+static void judge_trust(struct engine *e)
+{
+	char why[sizeof(e->config_untrusted)] = "";
+
+	if (conffile_trust(e->config_path, why, sizeof(why)) <= 0)
+		why[0] = '\0';
+	if (strcmp(why, e->config_untrusted) == 0)
+		return;
+	if (why[0])
+		log_warning("%s: %s: whoever can write it decides which devices this root daemon "
+			    "takes (keep the file and its directory root's, writable by root alone)",
+			    e->config_path, why);
+	else
+		log_info("%s: writable by root alone again", e->config_path);
+	util_strlcpy(e->config_untrusted, why, sizeof(e->config_untrusted));
+}
+
 /* debounce: releases this file asks for wait out the grace (a file written
  * in place may be half written now); a file we wrote ourselves is whole. */
 static int reload(struct engine *e, const char *why, bool debounce)
@@ -92,6 +112,7 @@ static int reload(struct engine *e, const char *why, bool debounce)
 	if (e->config_missing)
 		log_info("%s: the file is back", e->config_path);
 	e->config_missing = false;
+	judge_trust(e);
 	cfg_errors_clear(&e->rejected);
 	if (e->have_good_config && !e->runtime_modified && e->config_text && text &&
 	    strcmp(e->config_text, text) == 0) {

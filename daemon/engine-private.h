@@ -39,6 +39,7 @@ struct engine {
 	bool runtime_modified;
 	long long loaded_ms;		/* epoch */
 	bool config_missing;		/* the file is gone: the last good config stays */
+	char config_untrusted[256];	/* who else can write the file, "" nobody */
 	long long release_after;	/* releases wait for the file to be read again */
 
 	struct pci_state *pci;

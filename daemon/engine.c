@@ -231,6 +231,7 @@ const struct engine_counters *engine_counters(const struct engine *e) { return &
 const struct engine_opts *engine_options(const struct engine *e) { return &e->o; }
 bool engine_config_runtime_modified(const struct engine *e) { return e->runtime_modified; }
 bool engine_config_missing(const struct engine *e) { return e->config_missing; }
+const char *engine_config_untrusted(const struct engine *e) { return e->config_untrusted; }
 long long engine_config_loaded_ms(const struct engine *e) { return e->loaded_ms; }
 
 const struct devtab_entry *engine_dev_info(const struct engine *e, const char *bdf)

@@ -175,6 +175,9 @@ const struct engine_opts *engine_options(const struct engine *e);
 bool engine_config_runtime_modified(const struct engine *e);
 /* The config file is missing now (the config in force is the last good one). */
 bool engine_config_missing(const struct engine *e);
+/* Who besides root can change the config file ("the file is writable by
+ * group adm (gid 4)"), or "" when nobody. */
+const char *engine_config_untrusted(const struct engine *e);
 long long engine_config_loaded_ms(const struct engine *e);	/* epoch */
 /* The device view of a planned status now (logic/view.h). */
 struct view_dev engine_view(const struct engine *e, const struct plan_status *st);

@@ -2,6 +2,12 @@
 /* conffile.c: load vfiobind.conf from disk and hand the text to the pure parser. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,4 +78,43 @@ int conffile_load(const char *path, struct config **out, struct cfg_errors *errs
 		buf = NULL;
 	}
 	return 0;
+}
+
+/* Who besides root (and us) can change what st describes; "" when nobody. */
+static void who_writes(const struct stat *st, const char *what, char *why, size_t size)
+{
+	struct group *g;
+
+	why[0] = '\0';
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(why, size, "%s is owned by uid %u", what, (unsigned)st->st_uid);
+	} else if (st->st_mode & S_IWOTH) {
+		snprintf(why, size, "%s is writable by everyone", what);
+	} else if ((st->st_mode & S_IWGRP) && st->st_gid != 0) {
+		g = getgrgid(st->st_gid);
+		if (g)
+			snprintf(why, size, "%s is writable by group %s (gid %u)", what, g->gr_name,
+				 (unsigned)st->st_gid);
+		else
+			snprintf(why, size, "%s is writable by gid %u", what, (unsigned)st->st_gid);
+	}
+}
+
+int conffile_trust(const char *path, char *why, size_t size)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(path, real) || stat(real, &st) < 0)
+		return -errno;
+	who_writes(&st, "the file", why, size);
+	if (why[0])
+		return 1;
+	/* Whoever can write the directory can replace the file (the sticky
+	 * bit stops deleting, not a first creation after a delete by root). */
+	util_strlcpy(dir, real, sizeof(dir));
+	if (stat(dirname(dir), &st) < 0)
+		return -errno;
+	who_writes(&st, "its directory", why, size);
+	return why[0] ? 1 : 0;
 }

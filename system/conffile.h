@@ -14,3 +14,9 @@
  * -FILEIO_ENOTREG, "not a regular file (a FIFO)". When
  * text is non-NULL it receives the raw text (caller frees) for change checks. */
 int conffile_load(const char *path, struct config **out, struct cfg_errors *errs, char **text);
+
+/* Who may write the file decides which devices the root daemon takes. 0
+ * when only root (or our own uid) can change the file and the directory it
+ * is in (after symlinks); 1 with why ("writable by group adm (gid 4)")
+ * when someone else can; -errno when it cannot be told (missing). */
+int conffile_trust(const char *path, char *why, size_t size);

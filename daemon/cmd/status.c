@@ -99,8 +99,14 @@ static json_object *warnings(struct engine *e)
 			 "the last good config stays in force", path, rejected->n,
 			 rejected->n == 1 ? "" : "s");
 	else
-		return w;
-	json_object_array_add(w, json_object_new_string(line));
+		line[0] = '\0';
+	if (line[0])
+		json_object_array_add(w, json_object_new_string(line));
+	if (engine_config_untrusted(e)[0]) {
+		snprintf(line, sizeof(line), "%s: %s: whoever can write it decides which devices "
+			 "vfiobindd takes", path, engine_config_untrusted(e));
+		json_object_array_add(w, json_object_new_string(line));
+	}
 	return w;
 }
 

@@ -270,6 +270,35 @@ Test(socket, a_deleted_config_releases_nothing_and_status_says_so)
 	sock_assert_daemon_healthy();
 }
 
+Test(socket, a_config_others_can_write_is_acted_on_and_said_in_status)
+{
+	char *out, *err;
+
+	sock_start("DEFAULT " NIC0 "\n");
+	sock_assert_driver(NIC0, "vfio-pci");
+	cr_assert_eq(chmod(sock_d.conf, 0666), 0);
+	cr_assert_eq(sock_vb(&out, &err, "reload", NULL), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(sock_vb(&out, &err, "status", NULL), 0, "%s%s", out, err);
+	cr_assert(strstr(out, "warning: "), "%s", out);
+	cr_assert(strstr(out, "the file is writable by everyone: whoever can write it decides "
+			      "which devices vfiobindd takes"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert(harness_log_has(&sock_d, "whoever can write it decides which devices this "
+					   "root daemon"), "the log says it too");
+	cr_assert_eq(chmod(sock_d.conf, 0644), 0);
+	cr_assert_eq(sock_vb(&out, &err, "reload", NULL), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(sock_vb(&out, &err, "status", NULL), 0, "%s%s", out, err);
+	cr_assert_null(strstr(out, "warning: "), "%s", out);
+	free(out);
+	free(err);
+	sock_assert_daemon_healthy();
+}
+
 Test(socket, reconcile_undoes_a_hand_rebind)
 {
 	char *out, *err;

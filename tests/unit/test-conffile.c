@@ -290,3 +290,37 @@ Test(conffile, empty_file_is_an_empty_desired_state_not_marked_missing)
 	cr_assert_eq(c->n_entries, 0);
 	cr_assert_str_eq(text, "");
 }
+
+/* Who may write the file decides which devices the root daemon takes. */
+Test(conffile, a_file_only_root_can_change_is_trusted_and_others_are_named)
+{
+	char why[256];
+
+	write_bytes(path, "DEFAULT 0000:03:00.0\n", 21);
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(conffile_trust(path, why, sizeof(why)), 0, "%s", why);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(path, 4242, 0), 0);
+		cr_assert_eq(conffile_trust(path, why, sizeof(why)), 1);
+		cr_assert_str_eq(why, "the file is owned by uid 4242");
+		cr_assert_eq(chown(path, 0, 4242), 0);
+		cr_assert_eq(chmod(path, 0664), 0);
+		cr_assert_eq(conffile_trust(path, why, sizeof(why)), 1);
+		cr_assert(strstr(why, "the file is writable by ") && strstr(why, "4242"), "%s", why);
+		cr_assert_eq(chmod(path, 0644), 0);
+		cr_assert_eq(conffile_trust(path, why, sizeof(why)), 0,
+			     "a group that can only read is no risk: %s", why);
+		cr_assert_eq(chown(path, 0, 0), 0);
+	}
+	cr_assert_eq(chmod(path, 0646), 0);
+	cr_assert_eq(conffile_trust(path, why, sizeof(why)), 1);
+	cr_assert_str_eq(why, "the file is writable by everyone");
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_assert_eq(chmod(dir, 0757), 0);
+	cr_assert_eq(conffile_trust(path, why, sizeof(why)), 1);
+	cr_assert_str_eq(why, "its directory is writable by everyone");
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_lt(conffile_trust(path, why, sizeof(why)), 0, "a missing file cannot be told");
+}
