@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* engine-facts.c: what the engine knows of the machine and keeps on disk:
- * the PCI model (a full scan, or one device an event names), the managed set
- * (the devices it took, in RUN_DIR/state.json, written before a device is
- * touched) and the in-use facts the plan is computed with. */
+/* engine-facts.c: what the engine knows of the machine: the PCI model (a
+ * full scan, or one device an event names), which managed devices still
+ * exist, and the in-use facts the plan is computed with. What it keeps on
+ * disk is engine-state.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,14 +12,6 @@
 #include "inuse-gather.h"
 #include "log.h"
 #include "pci-scan.h"
-#include "state.h"
-
-int engine_save_state(struct engine *e)
-{
-	if (e->run_dir && !e->o.dry_run)
-		return state_save(e->run_dir, &e->managed);
-	return 0;
-}
 
 /* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
  * with their PF's count): if they come back they are new functions. */
@@ -105,43 +97,6 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
 {
 	return engine_compute_plan(e, c, out, NULL);
-}
-
-/* Before touching a device, write down where it came from, so that a crash
- * between unbind and probe still lets a restarted daemon give it back. When
- * that record cannot be kept (no memory, /run full or read-only), the device
- * is not touched: 0 or -errno. */
-int engine_record_intent(struct engine *e, const struct plan_action *a)
-{
-	struct managed_dev m = { 0 };
-	const struct pci_dev *d;
-	int r;
-
-	if (a->kind == PROTO_ACTION_NUMVFS) {
-		struct managed_pf p = { 0 };
-
-		if (managed_find_pf(&e->managed, a->bdf))
-			return 0;
-		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
-		p.original_numvfs = a->current_numvfs;
-		r = managed_add_pf(&e->managed, &p);
-		if (r == 0 && (r = engine_save_state(e)) < 0)
-			managed_remove_pf(&e->managed, a->bdf);
-		return r;
-	}
-	if (a->kind != PROTO_ACTION_BIND || managed_find(&e->managed, a->bdf))
-		return 0;
-	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
-	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
-	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
-	d = pci_find(e->pci, a->bdf);
-	if (d && d->n_ifnames)
-		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
-	m.since_ms = engine_wall(e); /* epoch: state.json is read by humans too */
-	r = managed_add(&e->managed, &m);
-	if (r == 0 && (r = engine_save_state(e)) < 0)
-		managed_remove(&e->managed, a->bdf);
-	return r;
 }
 
 void engine_device_event(struct engine *e, const char *action, const char *bdf)

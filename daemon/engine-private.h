@@ -7,9 +7,10 @@
  *     -> engine-config.c, engine-pass.c
  *       -> engine-results.c
  *         -> engine-facts.c
- *           -> engine-sched.c, engine-wait.c
- *             -> engine-events.c
- *               -> engine-clock.c
+ *           -> engine-state.c
+ *             -> engine-sched.c, engine-wait.c
+ *               -> engine-events.c
+ *                 -> engine-clock.c
  * and all of them use the pure pieces of logic/ (plan, gate, view, devtab). */
 #pragma once
 
@@ -18,7 +19,11 @@
 
 #include "devtab.h"
 #include "engine.h"
+#include "state.h"
 #include "worker.h"
+
+/* Files state.json was kept aside as that status names (more stay unnamed). */
+#define ENGINE_ASIDE_MAX 16
 
 struct event;
 
@@ -41,6 +46,16 @@ struct engine {
 	struct pci_state *pci;
 	struct plan *plan;
 	struct managed_set managed;
+
+	/* state.json (engine-state.c) */
+	int state_err;			/* what state_load said: < 0 unusable, > 0 entries
+					   skipped, 0 read whole (or none) */
+	char state_why[256];		/* ... in words */
+	bool state_judged;		/* engine_start looked at it: saves may happen */
+	bool state_aside_due;		/* to be moved aside before the next save */
+	bool state_aside_failed;	/* ... and that failed: nothing is saved */
+	char state_aside[ENGINE_ASIDE_MAX][STATE_ASIDE_MAX];
+	size_t n_state_aside;		/* names kept aside, this run's and earlier */
 	struct devtab devs;
 	struct engine_counters ctr;
 
@@ -102,6 +117,15 @@ void engine_forget_vanished(struct engine *e);
 /* Plan with in-use facts gathered for the devices the plan would move. */
 int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
 			bool *inuse_found);
+
+/* engine-state.c: engine_state_aside() and engine_state_unusable() are public. */
+/* Read RUN_DIR/state.json into the managed set (engine_new): nothing on disk
+ * changes here. */
+void engine_load_state(struct engine *e);
+/* At start: a file that could not be used whole is moved aside (said in
+ * the log and in status), and from then on saves may happen. */
+void engine_judge_state(struct engine *e);
+/* Save the managed set: 0 or -errno (never before engine_judge_state). */
 int engine_save_state(struct engine *e);
 /* Write down where a device came from before touching it: 0 or -errno
  * (then it must not be touched). */

@@ -77,16 +77,12 @@ int fileio_read_link_base(const char *path, char *buf, size_t size)
 	return fileio_read_link_base_at(AT_FDCWD, path, buf, size);
 }
 
-int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 4096, used = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -121,3 +117,12 @@ int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
+int fileio_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fileio_read_fd(fd, max, out, len);
+}

@@ -25,3 +25,5 @@ int fileio_read_link_base_at(int dfd, const char *path, char *buf, size_t size);
 /* Read a whole file into a malloc'd, NUL-terminated buffer (len excludes the
  * NUL). Refuses files larger than max with -EFBIG. */
 int fileio_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open fd (read to its end; the fd stays open). */
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len);

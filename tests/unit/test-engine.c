@@ -22,6 +22,8 @@
 #include "log.h"
 #include "util.h"
 #include "clock.h"
+#include "fileio.h"
+#include "state.h"
 
 static struct fakesys *fs;
 static struct event_base *base;
@@ -699,6 +701,108 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 	cr_assert(strstr(engine_dev_info(eng, "0000:00:02.0")->last_error, "state.json"), "%s",
 		  engine_dev_info(eng, "0000:00:02.0")->last_error);
 	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+}
+
+/* ---- a state.json the daemon cannot use ---- */
+
+static void write_run_file(const char *name, const char *text)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static char *read_run_file(const char *name)
+{
+	char path[160], *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return fileio_read_file(path, 1 << 20, &text, NULL) == 0 ? text : NULL;
+}
+
+static const char *only_aside(void)
+{
+	const char *names[4];
+
+	cr_assert_eq(engine_state_aside(eng, names, 4), 1, "one file kept aside");
+	return names[0];
+}
+
+#define LOST_STATE "{ \"version\": 1, \"devices\": [ { \"device\": \"0000:00:02.0\", \"orig"
+
+Test(engine, a_corrupt_state_file_is_kept_aside_not_overwritten)
+{
+	char *text, path[160];
+	struct managed_set back = { 0 };
+	char why[256];
+
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
+	write_run_file("state.json", LOST_STATE);
+	write_conf("DEFAULT 0000:00:03.0\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(dev3_vfio(), "the daemon goes on with its work");
+	cr_assert(dev2_vfio(), "a device the lost file may have listed was moved");
+	text = read_run_file(only_aside());
+	cr_assert_not_null(text);
+	cr_assert_str_eq(text, LOST_STATE, "the bad file was not kept byte for byte");
+	free(text);
+	cr_assert_eq(state_load(tmpdir, &back, why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(managed_find(&back, "0000:00:03.0"), "the new state.json is whole");
+	managed_clear(&back);
+	/* The operator removes it once the devices are seen to. */
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, only_aside());
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(engine_state_aside(eng, (const char *[1]){ 0 }, 1), 0);
+}
+
+Test(engine, a_state_file_of_a_newer_version_gives_back_nothing_it_lists)
+{
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
+	write_run_file("state.json",
+		       "{ \"version\": 7, \"devices\": [ { \"device\": \"0000:00:02.0\","
+		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" } ] }\n");
+	write_conf("# nothing claimed: a file of ours would give 00:02.0 back\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(dev2_vfio(), "a file of another version was trusted");
+	cr_assert_eq(engine_counters(eng)->restores, 0);
+	cr_assert(strstr(only_aside(), "state.json.bad-"), "%s", only_aside());
+}
+
+Test(engine, a_file_kept_aside_is_still_named_after_a_restart)
+{
+	write_run_file("state.json", "not json");
+	write_conf("");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert_not_null(only_aside());
+	engine_free(eng);
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(strstr(only_aside(), "state.json.bad-"), "forgotten at the restart");
+}
+
+Test(engine, the_readable_entries_of_a_damaged_file_are_used_and_it_is_kept_aside)
+{
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
+	write_run_file("state.json",
+		       "{ \"version\": 1, \"devices\": [ { \"device\": \"0000:00:02.0\","
+		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" },"
+		       " { \"device\": \"garbage\" } ] }\n");
+	write_conf("");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	cr_assert(dev2_given_back(), "the entry that could be read was not used");
+	cr_assert_not_null(only_aside(), "the entry that could not be read left no trace");
 }
 
 Test(engine, once_moves_every_device_and_tries_each_once)
