@@ -33,6 +33,8 @@ void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_a
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
+		engine_intent_done(e, a->bdf);
+		engine_save_state(e);
 		engine_note_failure(e, d, a, -ENOMEM, "out of memory", now);
 		return;
 	}
@@ -45,6 +47,8 @@ void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_a
 	if (worker_submit(e->workers, job) < 0) {
 		d->in_flight = false;
 		free(job);
+		engine_intent_done(e, a->bdf);
+		engine_save_state(e);
 	}
 }
 

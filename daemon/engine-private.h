@@ -4,6 +4,7 @@
  *
  * The files call each other in one direction only, top to bottom:
  *   engine-once.c -> engine.c
+ *     -> engine-recover.c
  *     -> engine-config.c, engine-pass.c
  *       -> engine-results.c
  *         -> engine-facts.c
@@ -92,6 +93,11 @@ struct engine {
 extern const struct engine_clock engine_system_clock;
 long long engine_wall(const struct engine *e);
 
+/* engine-recover.c */
+/* Undo or finish every action state.json's journal says a crash cut short
+ * (before the first pass; see the file's head). */
+void engine_recover(struct engine *e, long long now);
+
 /* engine-config.c: engine_reload() and engine_apply_config() are public. */
 
 /* engine-pass.c */
@@ -127,9 +133,12 @@ void engine_load_state(struct engine *e);
 void engine_judge_state(struct engine *e);
 /* Save the managed set: 0 or -errno (never before engine_judge_state). */
 int engine_save_state(struct engine *e);
-/* Write down where a device came from before touching it: 0 or -errno
- * (then it must not be touched). */
+/* Write down where a device came from and what action a is about to
+ * change (the journal) before touching it: 0 or -errno (then it must not
+ * be touched). */
 int engine_record_intent(struct engine *e, const struct plan_action *a);
+/* Strike bdf's action off the journal: its outcome is in (the caller saves). */
+void engine_intent_done(struct engine *e, const char *bdf);
 
 /* engine-sched.c: engine_request_pass(), engine_reconcile_now() and
  * engine_next_wakeup() are public. */

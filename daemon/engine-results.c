@@ -81,6 +81,7 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 		engine_emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_FAILED, -job->rc, "%s",
 			    job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
+	engine_intent_done(e, a->bdf);
 	engine_save_state(e);
 	/* VF counts add and remove functions: rescan; else re-read one device. */
 	if (a->kind == PROTO_ACTION_NUMVFS)

@@ -9,6 +9,7 @@
 
 #include "engine-private.h"
 #include "log.h"
+#include "pci-scan.h"
 #include "state.h"
 
 void engine_load_state(struct engine *e)
@@ -98,39 +99,89 @@ const char *engine_state_unusable(const struct engine *e)
 	return e->state_aside_failed ? e->state_why : NULL;
 }
 
-/* Before touching a device, write down where it came from, so that a crash
- * between unbind and probe still lets a restarted daemon give it back. When
- * that record cannot be kept (no memory, /run full or read-only), the device
- * is not touched: 0 or -errno. */
+/* The journal entry of action a: what its writes may leave half done. */
+static void fill_intent(struct engine *e, const struct plan_action *a, struct managed_intent *in)
+{
+	const struct managed_intent *open = managed_find_intent(&e->managed, a->bdf);
+	const struct pci_dev *pf;
+
+	*in = (struct managed_intent){ .kind = a->kind, .numvfs = -1, .from_numvfs = -1,
+				       .autoprobe = -1, .since_ms = engine_wall(e) };
+	util_strlcpy(in->bdf, a->bdf, sizeof(in->bdf));
+	util_strlcpy(in->driver, a->driver, sizeof(in->driver));
+	util_strlcpy(in->from_driver, a->current, sizeof(in->from_driver));
+	if (a->kind != PROTO_ACTION_NUMVFS)
+		return;
+	in->numvfs = a->numvfs;
+	in->from_numvfs = a->current_numvfs;
+	/* The binder turns sriov_drivers_autoprobe off around creating VFs
+	 * when it is on (bind_set_numvfs): the value it will put back, read
+	 * now, is what a restart must put back if it never could. */
+	if (a->autoprobe_off && a->numvfs > 0 && e->pci) {
+		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
+		pf = pci_find(e->pci, a->bdf);
+		if (pf && pf->sriov_autoprobe > 0)
+			in->autoprobe = pf->sriov_autoprobe;
+	}
+	/* An entry whose recovery failed still knows the value to go back to
+	 * (what the PF shows now is what the crash left). */
+	if (open && open->kind == PROTO_ACTION_NUMVFS && open->autoprobe >= 0)
+		in->autoprobe = open->autoprobe;
+}
+
+/* Before touching a device, write down where it came from and what is
+ * about to change, so that a crash half way (an override set, a device
+ * unbound, sriov_drivers_autoprobe off) is undone or finished by the next
+ * start (engine-recover.c). When that record cannot be kept (no memory,
+ * /run full or read-only), the device is not touched: 0 or -errno. */
 int engine_record_intent(struct engine *e, const struct plan_action *a)
 {
-	struct managed_dev m = { 0 };
-	const struct pci_dev *d;
+	struct managed_set *m = &e->managed;
+	struct managed_intent in, before = { 0 };
+	bool had = false, new_dev = false, new_pf = false;
 	int r;
 
-	if (a->kind == PROTO_ACTION_NUMVFS) {
+	if (managed_find_intent(m, a->bdf)) {
+		before = *managed_find_intent(m, a->bdf);
+		had = true;
+	}
+	fill_intent(e, a, &in);
+	r = managed_add_intent(m, &in);
+	if (r == 0 && a->kind == PROTO_ACTION_NUMVFS && !managed_find_pf(m, a->bdf)) {
 		struct managed_pf p = { 0 };
 
-		if (managed_find_pf(&e->managed, a->bdf))
-			return 0;
 		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
 		p.original_numvfs = a->current_numvfs;
-		r = managed_add_pf(&e->managed, &p);
-		if (r == 0 && (r = engine_save_state(e)) < 0)
-			managed_remove_pf(&e->managed, a->bdf);
-		return r;
+		r = managed_add_pf(m, &p);
+		new_pf = r == 0;
 	}
-	if (a->kind != PROTO_ACTION_BIND || managed_find(&e->managed, a->bdf))
+	if (r == 0 && a->kind == PROTO_ACTION_BIND && !managed_find(m, a->bdf)) {
+		struct managed_dev md = { 0 };
+		const struct pci_dev *d = pci_find(e->pci, a->bdf);
+
+		util_strlcpy(md.bdf, a->bdf, sizeof(md.bdf));
+		util_strlcpy(md.original_driver, a->current, sizeof(md.original_driver));
+		util_strlcpy(md.driver, a->driver, sizeof(md.driver));
+		if (d && d->n_ifnames)
+			util_strlcpy(md.ifname, d->ifnames[0], sizeof(md.ifname));
+		md.since_ms = in.since_ms; /* epoch: state.json is read by humans too */
+		r = managed_add(m, &md);
+		new_dev = r == 0;
+	}
+	if (r == 0 && (r = engine_save_state(e)) == 0)
 		return 0;
-	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
-	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
-	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
-	d = pci_find(e->pci, a->bdf);
-	if (d && d->n_ifnames)
-		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
-	m.since_ms = engine_wall(e); /* epoch: state.json is read by humans too */
-	r = managed_add(&e->managed, &m);
-	if (r == 0 && (r = engine_save_state(e)) < 0)
-		managed_remove(&e->managed, a->bdf);
+	if (new_dev)
+		managed_remove(m, a->bdf);
+	if (new_pf)
+		managed_remove_pf(m, a->bdf);
+	if (had)
+		managed_add_intent(m, &before); /* it was there: room for it is too */
+	else
+		managed_remove_intent(m, a->bdf);
 	return r;
+}
+
+void engine_intent_done(struct engine *e, const char *bdf)
+{
+	managed_remove_intent(&e->managed, bdf);
 }

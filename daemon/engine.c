@@ -155,6 +155,8 @@ int engine_start(struct engine *e)
 		return -ENOMEM;
 	engine_judge_state(e);
 	engine_reload(e, e->once ? "--once" : "start");
+	/* What a crash left half done is undone before anything new starts. */
+	engine_recover(e, now);
 	/* The first pass runs at once, not after the coalescing window. */
 	e->pass_full = true;
 	engine_run_pass(e, now);

@@ -27,7 +27,8 @@
  * the next wakeup), engine-events.c (what the engine tells: events, state
  * changes through the view), engine-wait.c (requests that wait for work to
  * settle), engine-once.c (--once), engine-clock.c (its clocks),
- * engine-state.c (RUN_DIR/state.json). Shared
+ * engine-state.c (RUN_DIR/state.json and its journal), engine-recover.c
+ * (what a crash left half done, at start). Shared
  * internals and the order the files call each other in: engine-private.h
  * (tests/build/check-calls.py keeps that order free of circles). */
 #pragma once

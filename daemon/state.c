@@ -18,6 +18,7 @@
 #include "log.h"
 #include "state.h"
 #include "util.h"
+#include "vocab.h"
 
 /* Far above any real file (~150 bytes a device), far below harm. */
 #define STATE_MAX_BYTES (64u << 20)
@@ -50,6 +51,39 @@ static int load_dev(json_object *o, struct managed_set *m)
 	if (json_object_object_get_ex(o, "since", &v))
 		d.since_ms = json_object_get_int64(v);
 	return managed_add(m, &d);
+}
+
+static int jint(json_object *o, const char *key, int none)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return none;
+	return json_object_get_int(v);
+}
+
+/* A journal entry: an action a crash may have cut short. */
+static int load_intent(json_object *o, struct managed_set *m)
+{
+	struct managed_intent in = { 0 };
+	json_object *v;
+	int kind;
+
+	if (!json_object_is_type(o, json_type_object) || !bdf_is_canonical(jstr(o, "device")) ||
+	    (kind = proto_action_from_name(jstr(o, "action"))) < 0)
+		return -EINVAL;
+	util_strlcpy(in.bdf, jstr(o, "device"), sizeof(in.bdf));
+	in.kind = (enum proto_action_kind)kind;
+	util_strlcpy(in.driver, jstr(o, "driver"), sizeof(in.driver));
+	util_strlcpy(in.from_driver, jstr(o, "from_driver"), sizeof(in.from_driver));
+	in.numvfs = jint(o, "numvfs", -1);
+	in.from_numvfs = jint(o, "from_numvfs", -1);
+	in.autoprobe = jint(o, "sriov_drivers_autoprobe", -1);
+	if (in.kind == PROTO_ACTION_NUMVFS && in.numvfs < 0)
+		return -EINVAL;
+	if (json_object_object_get_ex(o, "since", &v))
+		in.since_ms = json_object_get_int64(v);
+	return managed_add_intent(m, &in);
 }
 
 static int load_pf(json_object *o, struct managed_set *m)
@@ -99,8 +133,9 @@ static int check_root(json_object *root, char *why, size_t size)
 			 (long long)json_object_get_int64(v));
 		return -EINVAL;
 	}
-	if (section(root, "devices", &arr) < 0 || section(root, "pfs", &arr) < 0) {
-		snprintf(why, size, "\"devices\" and \"pfs\" must be arrays");
+	if (section(root, "devices", &arr) < 0 || section(root, "pfs", &arr) < 0 ||
+	    section(root, "journal", &arr) < 0) {
+		snprintf(why, size, "\"devices\", \"pfs\" and \"journal\" must be arrays");
 		return -EINVAL;
 	}
 	return 0;
@@ -173,11 +208,32 @@ int state_load(const char *run_dir, struct managed_set *m, char *why, size_t siz
 	r = check_root(root, why, size);
 	if (r == 0)
 		r = load_section(root, "devices", "device", path, load_dev, m) +
-		    load_section(root, "pfs", "pf", path, load_pf, m);
+		    load_section(root, "pfs", "pf", path, load_pf, m) +
+		    load_section(root, "journal", "journal", path, load_intent, m);
 	if (r > 0)
 		snprintf(why, size, "%d entr%s could not be read", r, r == 1 ? "y" : "ies");
 	json_object_put(root);
 	return r;
+}
+
+static json_object *intent_json(const struct managed_intent *in)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "action", json_object_new_string(proto_action_name(in->kind)));
+	json_object_object_add(o, "device", json_object_new_string(in->bdf));
+	if (in->kind == PROTO_ACTION_NUMVFS) {
+		json_object_object_add(o, "numvfs", json_object_new_int(in->numvfs));
+		json_object_object_add(o, "from_numvfs", json_object_new_int(in->from_numvfs));
+		if (in->autoprobe >= 0)
+			json_object_object_add(o, "sriov_drivers_autoprobe",
+					       json_object_new_int(in->autoprobe));
+	} else {
+		json_object_object_add(o, "driver", json_object_new_string(in->driver));
+		json_object_object_add(o, "from_driver", json_object_new_string(in->from_driver));
+	}
+	json_object_object_add(o, "since", json_object_new_int64(in->since_ms));
+	return o;
 }
 
 static json_object *to_json(const struct managed_set *m)
@@ -185,6 +241,7 @@ static json_object *to_json(const struct managed_set *m)
 	json_object *root = json_object_new_object();
 	json_object *devs = json_object_new_array();
 	json_object *pfs = json_object_new_array();
+	json_object *journal = json_object_new_array();
 
 	json_object_object_add(root, "version", json_object_new_int(STATE_VERSION));
 	for (size_t i = 0; i < m->n_devs; i++) {
@@ -206,8 +263,11 @@ static json_object *to_json(const struct managed_set *m)
 				       json_object_new_int(m->pfs[i].original_numvfs));
 		json_object_array_add(pfs, o);
 	}
+	for (size_t i = 0; i < m->n_intents; i++)
+		json_object_array_add(journal, intent_json(&m->intents[i]));
 	json_object_object_add(root, "devices", devs);
 	json_object_object_add(root, "pfs", pfs);
+	json_object_object_add(root, "journal", journal);
 	return root;
 }
 

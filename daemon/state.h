@@ -9,7 +9,10 @@
  * RUN_DIR/state.json.bad-TIMESTAMP, before its first save, and says so in
  * the log and in `status` for as long as that file is there. What the file
  * listed and could not be read is not known to be the daemon's: those
- * devices are left where they are, none is given back. */
+ * devices are left where they are, none is given back.
+ *
+ * Version 2 added "journal": the actions started and not yet seen finish
+ * (managed.h, struct managed_intent); a version 1 file has none. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,7 +21,7 @@
 #include "managed.h"
 
 /* The version written; files of versions 1 to this one are read. */
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_FILE "state.json"
 #define STATE_ASIDE_PREFIX STATE_FILE ".bad-"
 #define STATE_ASIDE_MAX 64		/* a name kept aside, NUL included */

@@ -165,32 +165,110 @@ static const char *key_text(json_object *o, const char *key)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
+static void add_intent(struct managed_set *s, enum proto_action_kind kind, const char *bdf,
+		       const char *drv, const char *from, int numvfs, int from_numvfs, int autoprobe)
+{
+	struct managed_intent in = { .kind = kind, .numvfs = numvfs, .from_numvfs = from_numvfs,
+				     .autoprobe = autoprobe, .since_ms = 9 };
+
+	util_strlcpy(in.bdf, bdf, sizeof(in.bdf));
+	util_strlcpy(in.driver, drv, sizeof(in.driver));
+	util_strlcpy(in.from_driver, from, sizeof(in.from_driver));
+	cr_assert_eq(managed_add_intent(s, &in), 0);
+}
+
+static const char *entry_text(json_object *arr, size_t i)
+{
+	return json_object_to_json_string_ext(json_object_array_get_idx(arr, i),
+					      JSON_C_TO_STRING_PLAIN);
+}
+
 /* The format a restarted daemon (perhaps a newer one) reads. */
 Test(state, saved_file_is_versioned_json_with_the_documented_keys)
 {
 	struct managed_set saved = { 0 };
-	json_object *root, *devs, *pfs;
+	json_object *root, *devs, *pfs, *journal;
 
 	add_dev(&saved, "0000:03:00.1", "igb", "vfio-pci", "enp3s0f1", 5);
 	add_pf(&saved, "0000:00:03.0", 2);
+	add_intent(&saved, PROTO_ACTION_BIND, "0000:03:00.2", "vfio-pci", "igb", -1, -1, -1);
+	add_intent(&saved, PROTO_ACTION_NUMVFS, "0000:00:03.0", "", "", 4, 2, 1);
+	add_intent(&saved, PROTO_ACTION_NUMVFS, "0000:00:04.0", "", "", 0, 3, -1);
 	cr_assert_eq(state_save(run, &saved), 0);
 	managed_clear(&saved);
 	root = json_object_from_file(path);
 	cr_assert_not_null(root);
-	cr_assert_eq(json_object_object_length(root), 3, "%s", json_object_to_json_string(root));
-	cr_assert_str_eq(key_text(root, "version"), "1");
+	cr_assert_eq(json_object_object_length(root), 4, "%s", json_object_to_json_string(root));
+	cr_assert_str_eq(key_text(root, "version"), "2");
 	cr_assert(json_object_object_get_ex(root, "devices", &devs));
 	cr_assert(json_object_object_get_ex(root, "pfs", &pfs));
+	cr_assert(json_object_object_get_ex(root, "journal", &journal));
 	cr_assert_eq(json_object_array_length(devs), 1);
 	cr_assert_eq(json_object_array_length(pfs), 1);
-	cr_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(devs, 0),
-							JSON_C_TO_STRING_PLAIN),
+	cr_assert_eq(json_object_array_length(journal), 3);
+	cr_assert_str_eq(entry_text(devs, 0),
 			 "{\"device\":\"0000:03:00.1\",\"original_driver\":\"igb\","
 			 "\"driver\":\"vfio-pci\",\"ifname\":\"enp3s0f1\",\"since\":5}");
-	cr_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(pfs, 0),
-							JSON_C_TO_STRING_PLAIN),
-			 "{\"device\":\"0000:00:03.0\",\"original_numvfs\":2}");
+	cr_assert_str_eq(entry_text(pfs, 0), "{\"device\":\"0000:00:03.0\",\"original_numvfs\":2}");
+	cr_assert_str_eq(entry_text(journal, 0),
+			 "{\"action\":\"bind\",\"device\":\"0000:03:00.2\",\"driver\":\"vfio-pci\","
+			 "\"from_driver\":\"igb\",\"since\":9}");
+	cr_assert_str_eq(entry_text(journal, 1),
+			 "{\"action\":\"numvfs\",\"device\":\"0000:00:03.0\",\"numvfs\":4,"
+			 "\"from_numvfs\":2,\"sriov_drivers_autoprobe\":1,\"since\":9}");
+	cr_assert_str_eq(entry_text(journal, 2),
+			 "{\"action\":\"numvfs\",\"device\":\"0000:00:04.0\",\"numvfs\":0,"
+			 "\"from_numvfs\":3,\"since\":9}", "autoprobe untouched: not written");
 	json_object_put(root);
+}
+
+Test(state, the_journal_round_trips)
+{
+	struct managed_set saved = { 0 };
+	const struct managed_intent *in;
+
+	add_intent(&saved, PROTO_ACTION_RESTORE, "0000:03:00.2", "igb", "vfio-pci", -1, -1, -1);
+	add_intent(&saved, PROTO_ACTION_NUMVFS, "0000:00:03.0", "", "", 4, 0, 1);
+	cr_assert_eq(state_save(run, &saved), 0);
+	managed_clear(&saved);
+	cr_assert_eq(state_load(run, &m, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(m.n_intents, 2);
+	in = managed_find_intent(&m, "0000:03:00.2");
+	cr_assert_not_null(in);
+	cr_assert_eq(in->kind, PROTO_ACTION_RESTORE);
+	cr_assert_str_eq(in->driver, "igb");
+	cr_assert_str_eq(in->from_driver, "vfio-pci");
+	cr_assert_eq(in->numvfs, -1);
+	cr_assert_eq(in->autoprobe, -1);
+	cr_assert_eq(in->since_ms, 9);
+	in = managed_find_intent(&m, "0000:00:03.0");
+	cr_assert_eq(in->kind, PROTO_ACTION_NUMVFS);
+	cr_assert_eq(in->numvfs, 4);
+	cr_assert_eq(in->from_numvfs, 0);
+	cr_assert_eq(in->autoprobe, 1);
+}
+
+Test(state, a_version_1_file_has_no_journal_and_is_read)
+{
+	write_state("{ \"version\": 1, \"devices\": [ { \"device\": \"0000:03:00.1\","
+		    " \"original_driver\": \"igb\", \"driver\": \"vfio-pci\" } ], \"pfs\": [] }\n");
+	cr_assert_eq(state_load(run, &m, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(m.n_devs, 1);
+	cr_assert_eq(m.n_intents, 0);
+}
+
+Test(state, a_journal_entry_that_cannot_be_read_is_counted)
+{
+	write_state("{ \"version\": 2, \"journal\": [\n"
+		    "  { \"action\": \"numvfs\", \"device\": \"0000:00:03.0\", \"numvfs\": 4,"
+		    " \"from_numvfs\": 0, \"sriov_drivers_autoprobe\": 1 },\n"
+		    "  { \"action\": \"explode\", \"device\": \"0000:00:04.0\" },\n"
+		    "  { \"action\": \"numvfs\", \"device\": \"0000:00:05.0\" },\n"
+		    "  { \"action\": \"bind\", \"device\": \"nope\" }\n"
+		    "] }\n");
+	cr_assert_eq(state_load(run, &m, why, sizeof(why)), 3);
+	cr_assert_eq(m.n_intents, 1);
+	cr_assert_eq(count(logcap_text(), "skipping a bad journal entry"), 3, "%s", logcap_text());
 }
 
 /* ---- the temporary file ---- */
@@ -330,7 +408,7 @@ Test(state, a_newer_version_is_refused_whole)
 {
 	write_state("{ \"version\": 99, \"devices\": [ { \"device\": \"0000:03:00.1\","
 		    " \"original_driver\": \"igb\", \"driver\": \"vfio-pci\" } ], \"pfs\": [] }\n");
-	expect_unusable(-EPROTONOSUPPORT, "newer vfiobindd (version 99;");
+	expect_unusable(-EPROTONOSUPPORT, "newer vfiobindd (version 99; this one reads versions 1 to 2)");
 }
 
 Test(state, a_missing_or_impossible_version_is_corrupt)
@@ -349,6 +427,8 @@ Test(state, sections_of_the_wrong_type_make_the_file_corrupt)
 		    " \"pfs\": [] }\n");
 	expect_unusable(-EINVAL, "must be arrays");
 	write_state("{ \"version\": 1, \"devices\": [], \"pfs\": \"0000:00:03.0\" }\n");
+	expect_unusable(-EINVAL, "must be arrays");
+	write_state("{ \"version\": 2, \"journal\": {} }\n");
 	expect_unusable(-EINVAL, "must be arrays");
 	write_state("[ { \"device\": \"0000:03:00.1\" } ]\n");
 	expect_unusable(-EINVAL, "not a JSON object");

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-recover.c: a daemon killed at any write of an action, then started
+ * again on the same run dir and fake kernel: what the kill left half done
+ * is undone or finished (daemon/engine-recover.c), whatever the config
+ * says at the restart. The killed daemon is a child process whose sysfs
+ * door raises SIGKILL just before its Nth write, for every N the action
+ * makes; its state.json is whatever it had written by then. The restarted
+ * engine runs on the stepper's clock. */
+#include <criterion/criterion.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "fakesys.h"
+#include "logcap.h"
+#include "stepper.h"
+#include "util.h"
+
+#define NIC "0000:00:02.0"
+#define PF "0000:00:05.0"
+#define VF0 "0000:00:06.0"	/* the fake kernel's VF i: device + 1 + i / 8, function i % 8 */
+#define VF1 "0000:00:06.1"
+
+static struct fakesys *fs;
+static struct sysfs_ops kops;
+static struct modules_ops mops;
+static struct event_base *base;
+static struct engine *eng;
+static struct stepper step;
+static char run[64], conf[128];
+
+/* A fresh machine: one NIC on e1000e, one SR-IOV PF whose VFs a host
+ * driver (ixgbevf) takes whenever sriov_drivers_autoprobe lets it, and
+ * vfio-pci as a module; an empty run dir with the config in it. */
+static void world_new(const char *config)
+{
+	struct fakesys_dev d;
+	FILE *f;
+
+	fs = fakesys_new();
+	cr_assert_not_null(fs);
+	fakesys_add_driver(fs, "e1000e");
+	fakesys_add_driver(fs, "ixgbe");
+	fakesys_add_driver(fs, "ixgbevf");
+	fakesys_add_module(fs, "vfio-pci", NULL);
+	fakesys_dev_init(&d, NIC, "e1000e", 1);
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	fakesys_dev_init(&d, PF, "ixgbe", 5);
+	d.totalvfs = 4;
+	d.vf_driver = "ixgbevf";
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	kops = fakesys_kernel_ops(fs);
+	mops = fakesys_modules_ops(fs);
+	snprintf(run, sizeof(run), "/tmp/vb-recover-XXXXXX");
+	cr_assert_not_null(mkdtemp(run));
+	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", run);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fputs(config, f);
+	cr_assert_eq(fclose(f), 0);
+	base = event_base_new();
+	cr_assert_not_null(base);
+	eng = NULL;
+	stepper_init(&step, base);
+}
+
+static void world_free(void)
+{
+	char cmd[96];
+
+	engine_free(eng);
+	eng = NULL;
+	event_base_free(base);
+	fakesys_free(fs);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void suite_init(void)
+{
+	logcap_quiet();
+	evthread_use_pthreads();
+}
+
+TestSuite(recover, .init = suite_init, .fini = logcap_stop, .timeout = 60);
+
+static void set_conf(const char *text)
+{
+	char tmp[160];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", conf);
+	f = fopen(tmp, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, conf), 0);
+}
+
+/* ---- the daemon that is killed (in a child process) ---- */
+
+static int kill_at, writes;
+
+static int killing_write(void *ud, const char *path, const char *buf, size_t len)
+{
+	if (__atomic_add_fetch(&writes, 1, __ATOMIC_SEQ_CST) == kill_at)
+		raise(SIGKILL);
+	return kops.write(kops.ud, path, buf, len);
+}
+
+static void child_settled(void *ud, const struct plan_action *done, const bool *ok, size_t n,
+			  bool converged)
+{
+	_exit(0);
+}
+
+/* Run the daemon's engine on the config until it has settled, SIGKILLed
+ * just before its write number at: true when it was killed, false when it
+ * settled first (it makes fewer writes than that). One worker thread: the
+ * writes come in one order. */
+static bool run_killed_at(int at)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		struct sysfs_ops door = { killing_write, NULL };
+		struct engine_opts o = {
+			.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
+			.run_dir = run, .stuck_ms = 10000, .workers = 1, .sysfs = &door,
+			.modules = &mops,
+		};
+		struct event_base *b = event_base_new();
+		struct engine *e;
+
+		kill_at = at;
+		e = b ? engine_new(b, &o) : NULL;
+		if (!e || !engine_wait_settled(e, child_settled, NULL) || engine_start(e) < 0)
+			_exit(2);
+		event_base_dispatch(b);
+		_exit(3);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		return true;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the daemon to be killed at write %d failed on its own (status %#x)", at, status);
+	return false;
+}
+
+/* ---- the daemon started again ---- */
+
+static void restart(void)
+{
+	struct engine_opts o = {
+		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
+		.run_dir = run, .stuck_ms = 10000, .coalesce_ms = 10, .workers = 2, .sysfs = &kops,
+		.modules = &mops, .clock = &step.clock,
+	};
+
+	eng = step.eng = engine_new(base, &o);
+	cr_assert_not_null(eng);
+	cr_assert_eq(engine_start(eng), 0);
+	stepper_settle(&step);
+}
+
+static void expect_attr(const char *bdf, const char *attr, const char *want, int at)
+{
+	char rel[128], *v;
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/%s", bdf, attr);
+	v = fakesys_read(fs, rel);
+	cr_assert_not_null(v, "%s: no %s", bdf, attr);
+	cr_assert_str_eq(v, want, "killed before write %d: %s %s is %s", at, bdf, attr, v);
+	free(v);
+}
+
+static void expect_driver(const char *bdf, const char *want, int at)
+{
+	char *d = fakesys_driver(fs, bdf);
+
+	cr_assert_str_eq(d ? d : "(none)", want, "killed before write %d: %s on %s", at, bdf,
+			 d ? d : "no driver");
+	free(d);
+}
+
+/* ---- the tests ---- */
+
+/* sriov_drivers_autoprobe is turned off while the VFs are created: a kill
+ * before it is turned on again left it off for good, and no host driver
+ * could take the PF's VFs any more. */
+Test(recover, a_kill_at_any_write_of_a_vf_count_change_leaves_autoprobe_on)
+{
+	int at;
+
+	for (at = 1;; at++) {
+		bool killed;
+
+		world_new("DEFAULT " PF " numvfs=2\n");
+		killed = run_killed_at(at);
+		restart();
+		expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
+		expect_attr(PF, "sriov_numvfs", "2", at);
+		expect_driver(VF0, "vfio-pci", at);
+		expect_driver(VF1, "vfio-pci", at);
+		world_free();
+		if (!killed)
+			break;
+	}
+	/* autoprobe off, the count, autoprobe on, then each VF's bind. */
+	cr_assert_geq(at, 4, "only %d writes were cut", at - 1);
+}
+
+/* The same when the restarted daemon's config no longer asks for VFs. */
+Test(recover, a_vf_count_change_cut_short_is_undone_when_the_line_is_gone)
+{
+	int at;
+
+	for (at = 1;; at++) {
+		bool killed;
+
+		world_new("DEFAULT " PF " numvfs=2\n");
+		killed = run_killed_at(at);
+		set_conf("# no VFs any more\n");
+		restart();
+		expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
+		expect_attr(PF, "sriov_numvfs", "0", at);
+		world_free();
+		if (!killed)
+			break;
+	}
+	cr_assert_geq(at, 4, "only %d writes were cut", at - 1);
+}
+
+/* A bind cut short and a restart whose plan holds the device back (here
+ * the IOMMU is off now): nothing may stay half done, neither our override
+ * on a device still on its driver nor a device unbound and never probed. */
+Test(recover, a_bind_cut_short_leaves_no_override_and_no_driverless_device)
+{
+	int at;
+
+	for (at = 1;; at++) {
+		bool killed;
+
+		world_new("DEFAULT " NIC "\n");
+		killed = run_killed_at(at);
+		if (killed)
+			cr_assert_eq(fakesys_set_iommu(fs, false), 0);
+		restart();
+		if (killed) {
+			expect_driver(NIC, "e1000e", at);
+			expect_attr(NIC, "driver_override", "(null)", at);
+		} else {
+			expect_driver(NIC, "vfio-pci", at);
+		}
+		world_free();
+		if (!killed)
+			break;
+	}
+	/* override, unbind, drivers_probe */
+	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+}
+
+Test(recover, a_bind_cut_short_is_finished_when_the_config_still_asks_for_it)
+{
+	int at;
+
+	for (at = 1;; at++) {
+		bool killed;
+
+		world_new("DEFAULT " NIC "\n");
+		killed = run_killed_at(at);
+		restart();
+		expect_driver(NIC, "vfio-pci", at);
+		cr_assert_str_eq(managed_find(engine_managed(eng), NIC)->original_driver, "e1000e",
+				 "killed before write %d: the origin is lost", at);
+		world_free();
+		if (!killed)
+			break;
+	}
+	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+}
+
+/* A restore cut short after its unbind, then a restart whose config claims
+ * the device again but holds it back: it must not stay without a driver. */
+Test(recover, a_restore_cut_short_is_finished_even_when_the_device_is_held_back)
+{
+	int at;
+
+	for (at = 1;; at++) {
+		bool killed;
+
+		world_new("DEFAULT " NIC "\n");
+		restart();
+		expect_driver(NIC, "vfio-pci", 0);
+		engine_free(eng);
+		eng = NULL;
+		set_conf("# given back\n");
+		killed = run_killed_at(at);
+		if (killed) {
+			set_conf("DEFAULT " NIC "\n");
+			cr_assert_eq(fakesys_set_iommu(fs, false), 0);
+		}
+		restart();
+		if (killed) {
+			char *d = fakesys_driver(fs, NIC);
+
+			cr_assert_not_null(d, "killed before write %d: left without a driver", at);
+			free(d);
+		} else
+			expect_driver(NIC, "e1000e", at);
+		world_free();
+		if (!killed)
+			break;
+	}
+	/* override cleared, unbind, drivers_probe */
+	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+}
