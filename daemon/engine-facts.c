@@ -99,12 +99,42 @@ int engine_plan_with(struct engine *e, const struct config *c, struct plan **out
 	return engine_compute_plan(e, c, out, NULL);
 }
 
+/* A device a restore gave back to the kernel: is this event the kernel's
+ * own sequel to it, or news? The sequel is its driver's probe taking the
+ * device, and that driver letting go again when the probe fails later
+ * (nvme on a VF without queues: "Device not ready"): bind and unbind
+ * events of a device nobody steers (no driver_override). Restoring on
+ * those would loop for ever. News is anything else: the device added or
+ * removed (another function now), or steered with an override by someone
+ * else. A sequel that leaves it with no driver counts for the backoff. */
+static void judge_hand_back(struct devtab_entry *info, const char *action,
+			    const struct pci_dev *d, bool had_driver, long long now)
+{
+	bool sequel = info->handed_back && d && !d->driver_override[0] &&
+		      (strcmp(action, "bind") == 0 || strcmp(action, "unbind") == 0 ||
+		       strcmp(action, "change") == 0);
+
+	if (sequel) {
+		if (had_driver && !d->driver[0]) {
+			log_info("%s: its driver let go of it after it was given back: left with "
+				 "no driver", info->bdf);
+			devtab_note_left_driverless(info, now);
+		}
+		return;
+	}
+	if (strcmp(action, "add") == 0 || strcmp(action, "remove") == 0)
+		devtab_forget_hand_backs(info);
+	else
+		info->handed_back = false; /* something happened to it: look again */
+}
+
 void engine_device_event(struct engine *e, const char *action, const char *bdf)
 {
 	long long now = engine_now(e);
 	const struct managed_dev *m;
 	const struct pci_dev *d;
 	struct devtab_entry *info;
+	bool had_driver;
 
 	if (!bdf_is_canonical(bdf))
 		return;
@@ -115,12 +145,14 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		engine_arm(e, now);
 		return;
 	}
+	d = pci_find(e->pci, bdf);
+	had_driver = d && d->driver[0];
 	pci_state_refresh(e->pci, e->sysfs_root, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = devtab_get(&e->devs, bdf, false);
-	if (info)
-		info->handed_back = false; /* something happened to it: look again */
+	if (info && !info->in_flight)
+		judge_hand_back(info, action, d, had_driver, now);
 	/* Someone moved a device we had converged. With real udev the unbind
 	 * event usually comes first, so any event may be the one that shows it;
 	 * leaving `converged` at once makes the warning one per episode. Our own

@@ -55,6 +55,42 @@ static void note_success(struct engine *e, const struct plan_action *a)
 	}
 }
 
+/* The VFs of pf are about to be other functions (its count changed). */
+static void forget_vfs_hand_backs(struct engine *e, const char *pf)
+{
+	for (size_t i = 0; e->pci && i < e->pci->n; i++) {
+		struct devtab_entry *d;
+
+		if (strcmp(e->pci->devs[i].physfn, pf) == 0 &&
+		    (d = devtab_get(&e->devs, e->pci->devs[i].bdf, false)))
+			devtab_forget_hand_backs(d);
+	}
+}
+
+/* A restore gives the device to the kernel: planning the same restore
+ * again when a driver takes it and lets go (nvme on a VF without queues),
+ * or when none takes it (a blacklisted driver), would loop. It waits for
+ * an event that is not our doing (engine_device_event), and a backoff
+ * when no driver kept it. A bind makes it ours again. */
+static void note_hand_back(struct engine *e, struct devtab_entry *d, const struct worker_job *job,
+			   long long now)
+{
+	devtab_note_success(d);
+	switch (job->action.kind) {
+	case PROTO_ACTION_RESTORE:
+		devtab_note_hand_back(d);
+		if (!job->res.driver_after[0])
+			devtab_note_left_driverless(d, now);
+		break;
+	case PROTO_ACTION_BIND:
+		devtab_forget_hand_backs(d);
+		break;
+	case PROTO_ACTION_NUMVFS:
+		forget_vfs_hand_backs(e, job->action.bdf);
+		break;
+	}
+}
+
 static void finish_job(struct engine *e, struct worker_job *job, long long now)
 {
 	const struct plan_action *a = &job->action;
@@ -66,13 +102,8 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 	}
 	if (job->rc == 0) {
 		note_success(e, a);
-		if (d) {
-			/* Given back and no driver took it (a VF whose driver is
-			 * blacklisted, say): planning the same restore again would
-			 * loop; wait for an event about it instead. */
-			d->handed_back = a->kind == PROTO_ACTION_RESTORE && !job->res.driver_after[0];
-			devtab_note_success(d);
-		}
+		if (d)
+			note_hand_back(e, d, job, now);
 		engine_emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_OK, 0, "%s %s: done",
 			    proto_action_name(a->kind), a->bdf);
 	} else {

@@ -22,8 +22,6 @@
 #include "log.h"
 #include "util.h"
 #include "clock.h"
-#include "fileio.h"
-#include "state.h"
 
 static struct fakesys *fs;
 static struct event_base *base;
@@ -630,6 +628,112 @@ static int pf_vfs_on_vfio(void)
 	return n;
 }
 
+/* The guest's case: numvfs=4 vfs=0,2 hands VFs 1 and 3 to the kernel, whose
+ * nvme binds, fails its probe a moment later ("Device not ready") and lets
+ * go. The kernel says so with a bind and an unbind event. */
+#define NVME_VF1 "0000:00:06.1"
+#define NVME_VF3 "0000:00:06.3"
+
+static void start_nvme_vfs(void)
+{
+	fakesys_add_driver(fs, "nvme");
+	add_pf("0000:00:05.0", 5, "nvme");
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0,2\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+}
+
+/* nvme's failed probe: bind event while it still holds the VF (as udev may
+ * deliver it), then it lets go and the unbind event follows. */
+static void nvme_lets_go(const char *vf)
+{
+	if (!on(vf, "nvme"))
+		return;
+	engine_device_event(eng, "bind", vf);
+	cr_assert_eq(fakesys_set_driver(fs, vf, NULL), 0);
+	engine_device_event(eng, "unbind", vf);
+}
+
+static bool all_converged(void)
+{
+	const struct plan *p = engine_plan(eng);
+
+	for (size_t i = 0; p && i < p->n_statuses; i++)
+		if (!p->statuses[i].pf_claim &&
+		    engine_view(eng, &p->statuses[i]).state != PROTO_STATE_CONVERGED)
+			return false;
+	return true;
+}
+
+Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
+{
+	unsigned long restores;
+	int unsettled = 0;
+
+	start_nvme_vfs();
+	nvme_lets_go(NVME_VF1);
+	nvme_lets_go(NVME_VF3);
+	stepper_settle(&step);
+	restores = engine_counters(eng)->restores;
+	cr_assert_eq(restores, 2, "each unselected VF is given to the kernel once");
+	/* A minute of the kernel doing what it does, 100 ms at a time. */
+	for (int i = 0; i < 600; i++) {
+		nvme_lets_go(NVME_VF1);
+		nvme_lets_go(NVME_VF3);
+		stepper_advance(&step, 100);
+		unsettled += !all_converged();
+	}
+	cr_assert_eq(engine_counters(eng)->restores, restores,
+		     "%lu more restores in a minute: the daemon's own events re-armed them",
+		     engine_counters(eng)->restores - restores);
+	cr_assert_eq(unsettled, 0, "status left converged %d times in a minute", unsettled);
+	cr_assert(on(NVME_VF1, NULL) && on(NVME_VF3, NULL), "they rest with no driver");
+	cr_assert(on("0000:00:06.0", "vfio-pci") && on("0000:00:06.2", "vfio-pci"));
+}
+
+Test(engine, an_event_not_of_its_own_doing_gives_a_settled_vf_back_again)
+{
+	unsigned long restores;
+
+	start_nvme_vfs();
+	nvme_lets_go(NVME_VF1);
+	nvme_lets_go(NVME_VF3);
+	stepper_advance(&step, 1000);
+	restores = engine_counters(eng)->restores;
+	/* The function comes anew (udev "add"): it is another device now. */
+	engine_device_event(eng, "add", NVME_VF1);
+	stepper_settle(&step);
+	cr_assert_eq(engine_counters(eng)->restores, restores + 1);
+	nvme_lets_go(NVME_VF1);
+	stepper_advance(&step, 60000);
+	cr_assert_eq(engine_counters(eng)->restores, restores + 1, "and it settles again");
+}
+
+Test(engine, a_vf_left_without_a_driver_backs_off_before_it_is_given_back_again)
+{
+	char path[256];
+	long long given;
+
+	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	given = step.mono;
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 1);
+	/* Someone steers it (an override) and pokes it: news, but the next
+	 * restore waits out the backoff of the first hand-back (1 s). */
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:06.2/driver_override",
+		 fakesys_root(fs));
+	cr_assert_eq(kops.write(kops.ud, path, "vfio-pci", 8), 0);
+	engine_device_event(eng, "change", "0000:00:06.2");
+	stepper_settle(&step);
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 1, "not before the backoff");
+	stepper_advance(&step, given + 1000 - step.mono);
+	stepper_settle(&step);
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 2, "given back after it");
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 2, "next backoff 2 s");
+}
+
 Test(engine, vf_binds_wait_for_their_pf_count_change)
 {
 	static char logged[64 * 1024];
@@ -701,108 +805,6 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 	cr_assert(strstr(engine_dev_info(eng, "0000:00:02.0")->last_error, "state.json"), "%s",
 		  engine_dev_info(eng, "0000:00:02.0")->last_error);
 	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
-}
-
-/* ---- a state.json the daemon cannot use ---- */
-
-static void write_run_file(const char *name, const char *text)
-{
-	char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static char *read_run_file(const char *name)
-{
-	char path[160], *text = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return fileio_read_file(path, 1 << 20, &text, NULL) == 0 ? text : NULL;
-}
-
-static const char *only_aside(void)
-{
-	const char *names[4];
-
-	cr_assert_eq(engine_state_aside(eng, names, 4), 1, "one file kept aside");
-	return names[0];
-}
-
-#define LOST_STATE "{ \"version\": 1, \"devices\": [ { \"device\": \"0000:00:02.0\", \"orig"
-
-Test(engine, a_corrupt_state_file_is_kept_aside_not_overwritten)
-{
-	char *text, path[160];
-	struct managed_set back = { 0 };
-	char why[256];
-
-	fakesys_add_driver(fs, "vfio-pci");
-	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
-	write_run_file("state.json", LOST_STATE);
-	write_conf("DEFAULT 0000:00:03.0\n");
-	eng = make_engine(&kops, 10000);
-	start_and_settle();
-	cr_assert(dev3_vfio(), "the daemon goes on with its work");
-	cr_assert(dev2_vfio(), "a device the lost file may have listed was moved");
-	text = read_run_file(only_aside());
-	cr_assert_not_null(text);
-	cr_assert_str_eq(text, LOST_STATE, "the bad file was not kept byte for byte");
-	free(text);
-	cr_assert_eq(state_load(tmpdir, &back, why, sizeof(why)), 0, "%s", why);
-	cr_assert_not_null(managed_find(&back, "0000:00:03.0"), "the new state.json is whole");
-	managed_clear(&back);
-	/* The operator removes it once the devices are seen to. */
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, only_aside());
-	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(engine_state_aside(eng, (const char *[1]){ 0 }, 1), 0);
-}
-
-Test(engine, a_state_file_of_a_newer_version_gives_back_nothing_it_lists)
-{
-	fakesys_add_driver(fs, "vfio-pci");
-	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
-	write_run_file("state.json",
-		       "{ \"version\": 7, \"devices\": [ { \"device\": \"0000:00:02.0\","
-		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" } ] }\n");
-	write_conf("# nothing claimed: a file of ours would give 00:02.0 back\n");
-	eng = make_engine(&kops, 10000);
-	start_and_settle();
-	cr_assert(dev2_vfio(), "a file of another version was trusted");
-	cr_assert_eq(engine_counters(eng)->restores, 0);
-	cr_assert(strstr(only_aside(), "state.json.bad-"), "%s", only_aside());
-}
-
-Test(engine, a_file_kept_aside_is_still_named_after_a_restart)
-{
-	write_run_file("state.json", "not json");
-	write_conf("");
-	eng = make_engine(&kops, 10000);
-	start_and_settle();
-	cr_assert_not_null(only_aside());
-	engine_free(eng);
-	eng = make_engine(&kops, 10000);
-	start_and_settle();
-	cr_assert(strstr(only_aside(), "state.json.bad-"), "forgotten at the restart");
-}
-
-Test(engine, the_readable_entries_of_a_damaged_file_are_used_and_it_is_kept_aside)
-{
-	fakesys_add_driver(fs, "vfio-pci");
-	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "vfio-pci"), 0);
-	write_run_file("state.json",
-		       "{ \"version\": 1, \"devices\": [ { \"device\": \"0000:00:02.0\","
-		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" },"
-		       " { \"device\": \"garbage\" } ] }\n");
-	write_conf("");
-	eng = make_engine(&kops, 10000);
-	start_and_settle();
-	cr_assert(dev2_given_back(), "the entry that could be read was not used");
-	cr_assert_not_null(only_aside(), "the entry that could not be read left no trace");
 }
 
 Test(engine, once_moves_every_device_and_tries_each_once)

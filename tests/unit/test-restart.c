@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-recover.c: a daemon killed at any write of an action, then started
- * again on the same run dir and fake kernel: what the kill left half done
- * is undone or finished (daemon/engine-recover.c), whatever the config
- * says at the restart. The killed daemon is a child process whose sysfs
- * door raises SIGKILL just before its Nth write, for every N the action
- * makes; its state.json is whatever it had written by then. The restarted
- * engine runs on the stepper's clock. */
+/* test-restart.c: what a daemon started again finds of the last one's
+ * work, on the same run dir and fake kernel.
+ *  - A state.json it cannot use (corrupt, of a newer version, with entries
+ *    it cannot read) is kept aside, never overwritten, and what it listed is
+ *    not given back (daemon/engine-state.c).
+ *  - A daemon killed at any write of an action: what the kill left half
+ *    done is undone or finished (daemon/engine-recover.c), whatever the
+ *    config says at the restart. The killed daemon is a child process whose
+ *    sysfs door raises SIGKILL just before its Nth write, for every N the
+ *    action makes; its state.json is whatever it had written by then.
+ * The restarted engine runs on the stepper's clock. */
 #include <criterion/criterion.h>
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -18,11 +22,14 @@
 
 #include "engine.h"
 #include "fakesys.h"
+#include "fileio.h"
 #include "logcap.h"
+#include "state.h"
 #include "stepper.h"
 #include "util.h"
 
 #define NIC "0000:00:02.0"
+#define NIC2 "0000:00:03.0"
 #define PF "0000:00:05.0"
 #define VF0 "0000:00:06.0"	/* the fake kernel's VF i: device + 1 + i / 8, function i % 8 */
 #define VF1 "0000:00:06.1"
@@ -35,7 +42,7 @@ static struct engine *eng;
 static struct stepper step;
 static char run[64], conf[128];
 
-/* A fresh machine: one NIC on e1000e, one SR-IOV PF whose VFs a host
+/* A fresh machine: two NICs on e1000e, one SR-IOV PF whose VFs a host
  * driver (ixgbevf) takes whenever sriov_drivers_autoprobe lets it, and
  * vfio-pci as a module; an empty run dir with the config in it. */
 static void world_new(const char *config)
@@ -50,6 +57,8 @@ static void world_new(const char *config)
 	fakesys_add_driver(fs, "ixgbevf");
 	fakesys_add_module(fs, "vfio-pci", NULL);
 	fakesys_dev_init(&d, NIC, "e1000e", 1);
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	fakesys_dev_init(&d, NIC2, "e1000e", 2);
 	cr_assert_eq(fakesys_add_device(fs, &d), 0);
 	fakesys_dev_init(&d, PF, "ixgbe", 5);
 	d.totalvfs = 4;
@@ -74,10 +83,13 @@ static void world_free(void)
 {
 	char cmd[96];
 
+	if (!fs)
+		return;
 	engine_free(eng);
 	eng = NULL;
 	event_base_free(base);
 	fakesys_free(fs);
+	fs = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run);
 	cr_assert_eq(system(cmd), 0);
 }
@@ -88,7 +100,13 @@ static void suite_init(void)
 	evthread_use_pthreads();
 }
 
-TestSuite(recover, .init = suite_init, .fini = logcap_stop, .timeout = 60);
+static void suite_fini(void)
+{
+	world_free();
+	logcap_stop();
+}
+
+TestSuite(restart, .init = suite_init, .fini = suite_fini, .timeout = 60);
 
 static void set_conf(const char *text)
 {
@@ -193,12 +211,113 @@ static void expect_driver(const char *bdf, const char *want, int at)
 	free(d);
 }
 
-/* ---- the tests ---- */
+/* ---- the tests: a state.json the daemon cannot use ---- */
+
+static void write_run_file(const char *name, const char *text)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", run, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static char *read_run_file(const char *name)
+{
+	char path[160], *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", run, name);
+	return fileio_read_file(path, 1 << 20, &text, NULL) == 0 ? text : NULL;
+}
+
+static const char *only_aside(void)
+{
+	const char *names[4];
+
+	cr_assert_eq(engine_state_aside(eng, names, 4), 1, "one file kept aside");
+	return names[0];
+}
+
+#define LOST_STATE "{ \"version\": 1, \"devices\": [ { \"device\": \"" NIC "\", \"orig"
+
+Test(restart, a_corrupt_state_file_is_kept_aside_not_overwritten)
+{
+	char *text, path[160];
+	struct managed_set back = { 0 };
+	char why[256];
+
+	world_new("");
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, NIC, "vfio-pci"), 0);
+	write_run_file("state.json", LOST_STATE);
+	set_conf("DEFAULT 0000:00:03.0\n");
+	restart();
+	expect_driver(NIC2, "vfio-pci", 0);
+	expect_driver(NIC, "vfio-pci", 0);
+	text = read_run_file(only_aside());
+	cr_assert_not_null(text);
+	cr_assert_str_eq(text, LOST_STATE, "the bad file was not kept byte for byte");
+	free(text);
+	cr_assert_eq(state_load(run, &back, why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(managed_find(&back, NIC2), "the new state.json is whole");
+	managed_clear(&back);
+	/* The operator removes it once the devices are seen to. */
+	snprintf(path, sizeof(path), "%s/%s", run, only_aside());
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(engine_state_aside(eng, (const char *[1]){ 0 }, 1), 0);
+}
+
+Test(restart, a_state_file_of_a_newer_version_gives_back_nothing_it_lists)
+{
+	world_new("");
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, NIC, "vfio-pci"), 0);
+	write_run_file("state.json",
+		       "{ \"version\": 7, \"devices\": [ { \"device\": \"" NIC "\","
+		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" } ] }\n");
+	set_conf("# nothing claimed: a file of ours would give 00:02.0 back\n");
+	restart();
+	expect_driver(NIC, "vfio-pci", 0);
+	cr_assert_eq(engine_counters(eng)->restores, 0);
+	cr_assert(strstr(only_aside(), "state.json.bad-"), "%s", only_aside());
+}
+
+Test(restart, a_file_kept_aside_is_still_named_after_a_restart)
+{
+	world_new("");
+	write_run_file("state.json", "not json");
+	restart();
+	cr_assert_not_null(only_aside());
+	engine_free(eng);
+	restart();
+	cr_assert(strstr(only_aside(), "state.json.bad-"), "forgotten at the restart");
+}
+
+Test(restart, the_readable_entries_of_a_damaged_file_are_used_and_it_is_kept_aside)
+{
+	world_new("");
+	fakesys_add_driver(fs, "vfio-pci");
+	cr_assert_eq(fakesys_set_driver(fs, NIC, "vfio-pci"), 0);
+	write_run_file("state.json",
+		       "{ \"version\": 1, \"devices\": [ { \"device\": \"" NIC "\","
+		       " \"original_driver\": \"e1000e\", \"driver\": \"vfio-pci\" },"
+		       " { \"device\": \"garbage\" } ] }\n");
+	set_conf("");
+	restart();
+	expect_driver(NIC, "e1000e", 0);
+	cr_assert_null(managed_find(engine_managed(eng), NIC), "the entry that could be read was not used");
+	cr_assert_not_null(only_aside(), "the entry that could not be read left no trace");
+}
+
+/* ---- the tests: an action cut short ---- */
 
 /* sriov_drivers_autoprobe is turned off while the VFs are created: a kill
  * before it is turned on again left it off for good, and no host driver
  * could take the PF's VFs any more. */
-Test(recover, a_kill_at_any_write_of_a_vf_count_change_leaves_autoprobe_on)
+Test(restart, a_kill_at_any_write_of_a_vf_count_change_leaves_autoprobe_on)
 {
 	int at;
 
@@ -221,7 +340,7 @@ Test(recover, a_kill_at_any_write_of_a_vf_count_change_leaves_autoprobe_on)
 }
 
 /* The same when the restarted daemon's config no longer asks for VFs. */
-Test(recover, a_vf_count_change_cut_short_is_undone_when_the_line_is_gone)
+Test(restart, a_vf_count_change_cut_short_is_undone_when_the_line_is_gone)
 {
 	int at;
 
@@ -244,7 +363,7 @@ Test(recover, a_vf_count_change_cut_short_is_undone_when_the_line_is_gone)
 /* A bind cut short and a restart whose plan holds the device back (here
  * the IOMMU is off now): nothing may stay half done, neither our override
  * on a device still on its driver nor a device unbound and never probed. */
-Test(recover, a_bind_cut_short_leaves_no_override_and_no_driverless_device)
+Test(restart, a_bind_cut_short_leaves_no_override_and_no_driverless_device)
 {
 	int at;
 
@@ -270,7 +389,7 @@ Test(recover, a_bind_cut_short_leaves_no_override_and_no_driverless_device)
 	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
 }
 
-Test(recover, a_bind_cut_short_is_finished_when_the_config_still_asks_for_it)
+Test(restart, a_bind_cut_short_is_finished_when_the_config_still_asks_for_it)
 {
 	int at;
 
@@ -292,7 +411,7 @@ Test(recover, a_bind_cut_short_is_finished_when_the_config_still_asks_for_it)
 
 /* A restore cut short after its unbind, then a restart whose config claims
  * the device again but holds it back: it must not stay without a driver. */
-Test(recover, a_restore_cut_short_is_finished_even_when_the_device_is_held_back)
+Test(restart, a_restore_cut_short_is_finished_even_when_the_device_is_held_back)
 {
 	int at;
 
