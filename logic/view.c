@@ -22,11 +22,12 @@ struct view_dev view_device(const struct plan_status *st, const struct devtab_en
 	if (view_stuck(d, now, stuck_ms)) {
 		v.state = PROTO_STATE_STUCK;
 		v.reason = VIEW_STUCK_REASON;
-	} else if (d && (d->handed_back || d->hand_back_until_ms > now) && !d->in_flight &&
-		   st->state == PROTO_STATE_PENDING && !st->desired[0]) {
+	} else if (d && d->hand_backs > 0 && (d->handed_back || d->hand_back_until_ms > now) &&
+		   !d->in_flight && st->state == PROTO_STATE_PENDING && !st->desired[0]) {
 		/* Given back to the kernel, and no driver kept it: that is
 		 * where a device nobody claims rests. Nothing is left to do
-		 * until something else happens to it. */
+		 * until something else happens to it. (One a driver took is
+		 * dropped from the plan by the next pass.) */
 		v.state = PROTO_STATE_CONVERGED;
 		v.reason = "";
 	} else if (d && d->failures > 0 && !d->in_flight && st->state == PROTO_STATE_PENDING) {

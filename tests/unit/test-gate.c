@@ -249,6 +249,9 @@ Test(gate, the_view_says_converged_of_a_device_given_back_that_no_driver_kept)
 
 	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_PENDING);
 	devtab_note_hand_back(d);
+	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_PENDING,
+		     "a driver took it: the plan that still lists it is older than that");
+	devtab_note_left_driverless(d, NOW);
 	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_CONVERGED);
 	cr_assert_str_eq(view_device(&st, d, NOW, 10000).reason, "");
 	strcpy(st.desired, "vfio-pci");
