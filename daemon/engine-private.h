@@ -103,9 +103,11 @@ void engine_recover(struct engine *e, long long now);
 /* engine-pass.c */
 /* Plan, note the views, gate and submit every action. */
 void engine_run_pass(struct engine *e, long long now);
-/* Do the writes of action a now (the gate said run): record where the
- * device came from, mark it in flight, hand it to a worker. */
-void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+/* Do the writes of actions acts now (the gate said run): record where each
+ * device came from and what it is about to do (one save), mark each in
+ * flight, hand each to a worker. When the record cannot be kept none is
+ * touched: each is a failure. */
+void engine_submit(struct engine *e, const struct plan_action *const *acts, size_t n,
 		   long long now);
 
 /* engine-results.c */
@@ -133,10 +135,10 @@ void engine_load_state(struct engine *e);
 void engine_judge_state(struct engine *e);
 /* Save the managed set: 0 or -errno (never before engine_judge_state). */
 int engine_save_state(struct engine *e);
-/* Write down where a device came from and what action a is about to
- * change (the journal) before touching it: 0 or -errno (then it must not
- * be touched). */
-int engine_record_intent(struct engine *e, const struct plan_action *a);
+/* Write down where each device came from and what each action is about
+ * to change (the journal) before touching them, in one save: 0 or -errno
+ * (then nothing was recorded, and none must be touched). */
+int engine_record_intents(struct engine *e, const struct plan_action *const *acts, size_t n);
 /* Strike bdf's action off the journal: its outcome is in (the caller saves). */
 void engine_intent_done(struct engine *e, const char *bdf);
 

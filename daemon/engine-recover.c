@@ -83,7 +83,7 @@ static void recover_one(struct engine *e, const struct managed_intent *in, long 
 			engine_intent_done(e, in->bdf);
 		return;
 	}
-	if (!undo_action(e, in, &a) || !(d = devtab_get(&e->devs, a.bdf, true))) {
+	if (!undo_action(e, in, &a)) {
 		engine_intent_done(e, in->bdf);
 		return;
 	}
@@ -91,9 +91,10 @@ static void recover_one(struct engine *e, const struct managed_intent *in, long 
 		    in->bdf, proto_action_name(in->kind), in->from_driver[0] ? in->from_driver : "none",
 		    in->driver[0] ? in->driver : "none", a.driver[0] ? a.driver : "the kernel's choice");
 	/* Its journal entry becomes this restore's. */
-	engine_submit(e, d, &a, now);
+	engine_submit(e, (const struct plan_action *[]){ &a }, 1, now);
 	/* Putting back what a crash left is not this run's try (--once). */
-	d->attempts = 0;
+	if ((d = devtab_get(&e->devs, a.bdf, false)))
+		d->attempts = 0;
 }
 
 void engine_recover(struct engine *e, long long now)

@@ -5,6 +5,7 @@
  * before a device is touched and after every outcome. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine-private.h"
@@ -129,21 +130,24 @@ static void fill_intent(struct engine *e, const struct plan_action *a, struct ma
 		in->autoprobe = open->autoprobe;
 }
 
-/* Before touching a device, write down where it came from and what is
- * about to change, so that a crash half way (an override set, a device
- * unbound, sriov_drivers_autoprobe off) is undone or finished by the next
- * start (engine-recover.c). When that record cannot be kept (no memory,
- * /run full or read-only), the device is not touched: 0 or -errno. */
-int engine_record_intent(struct engine *e, const struct plan_action *a)
+/* What recording one action added, to take it back. */
+struct undo {
+	bool had;			/* an entry for the device was there before */
+	struct managed_intent before;
+	bool new_dev, new_pf;
+};
+
+/* Add action a's journal entry and managed record in memory. */
+static int note_intent(struct engine *e, const struct plan_action *a, struct undo *u)
 {
 	struct managed_set *m = &e->managed;
-	struct managed_intent in, before = { 0 };
-	bool had = false, new_dev = false, new_pf = false;
+	const struct managed_intent *was = managed_find_intent(m, a->bdf);
+	struct managed_intent in;
 	int r;
 
-	if (managed_find_intent(m, a->bdf)) {
-		before = *managed_find_intent(m, a->bdf);
-		had = true;
+	if (was) {
+		u->before = *was;
+		u->had = true;
 	}
 	fill_intent(e, a, &in);
 	r = managed_add_intent(m, &in);
@@ -153,7 +157,7 @@ int engine_record_intent(struct engine *e, const struct plan_action *a)
 		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
 		p.original_numvfs = a->current_numvfs;
 		r = managed_add_pf(m, &p);
-		new_pf = r == 0;
+		u->new_pf = r == 0;
 	}
 	if (r == 0 && a->kind == PROTO_ACTION_BIND && !managed_find(m, a->bdf)) {
 		struct managed_dev md = { 0 };
@@ -166,18 +170,44 @@ int engine_record_intent(struct engine *e, const struct plan_action *a)
 			util_strlcpy(md.ifname, d->ifnames[0], sizeof(md.ifname));
 		md.since_ms = in.since_ms; /* epoch: state.json is read by humans too */
 		r = managed_add(m, &md);
-		new_dev = r == 0;
+		u->new_dev = r == 0;
 	}
-	if (r == 0 && (r = engine_save_state(e)) == 0)
-		return 0;
-	if (new_dev)
-		managed_remove(m, a->bdf);
-	if (new_pf)
-		managed_remove_pf(m, a->bdf);
-	if (had)
-		managed_add_intent(m, &before); /* it was there: room for it is too */
+	return r;
+}
+
+static void take_back(struct engine *e, const struct plan_action *a, const struct undo *u)
+{
+	if (u->new_dev)
+		managed_remove(&e->managed, a->bdf);
+	if (u->new_pf)
+		managed_remove_pf(&e->managed, a->bdf);
+	if (u->had)
+		managed_add_intent(&e->managed, &u->before); /* it was there: so is room */
 	else
-		managed_remove_intent(m, a->bdf);
+		managed_remove_intent(&e->managed, a->bdf);
+}
+
+/* Before touching devices, write down where each came from and what is
+ * about to change, so that a crash half way (an override set, a device
+ * unbound, sriov_drivers_autoprobe off) is undone or finished by the next
+ * start (engine-recover.c). When that record cannot be kept (no memory,
+ * /run full or read-only), no device is touched: 0 or -errno. */
+int engine_record_intents(struct engine *e, const struct plan_action *const *acts, size_t n)
+{
+	struct undo *u = calloc(n ? n : 1, sizeof(*u));
+	size_t done = 0;
+	int r = u ? 0 : -ENOMEM;
+
+	while (r == 0 && done < n) {
+		r = note_intent(e, acts[done], &u[done]);
+		done++;
+	}
+	if (r == 0)
+		r = engine_save_state(e);
+	if (r < 0 && u)
+		while (done--) /* newest first: each undo sees the set it left */
+			take_back(e, acts[done], &u[done]);
+	free(u);
 	return r;
 }
 
