@@ -103,16 +103,19 @@ int engine_plan_with(struct engine *e, const struct config *c, struct plan **out
  * own sequel to it, or news? The sequel is its driver's probe taking the
  * device, and that driver letting go again when the probe fails later
  * (nvme on a VF without queues: "Device not ready"): bind and unbind
- * events of a device nobody steers (no driver_override). Restoring on
- * those would loop for ever. News is anything else: the device added or
- * removed (another function now), or steered with an override by someone
- * else. A sequel that leaves it with no driver counts for the backoff. */
+ * events of a device nobody steers (no driver_override); and an add event
+ * of a device the model knows already (udev telling late of the VF our
+ * own count change made). Restoring on those would loop. News is anything
+ * else: the device removed, or added when it was not there (another
+ * function now), or steered with an override by someone else. A sequel
+ * that leaves it with no driver counts for the backoff. */
 static void judge_hand_back(struct devtab_entry *info, const char *action,
-			    const struct pci_dev *d, bool had_driver, long long now)
+			    const struct pci_dev *d, bool existed, bool had_driver, long long now)
 {
+	bool added = strcmp(action, "add") == 0;
 	bool sequel = info->handed_back && d && !d->driver_override[0] &&
 		      (strcmp(action, "bind") == 0 || strcmp(action, "unbind") == 0 ||
-		       strcmp(action, "change") == 0);
+		       strcmp(action, "change") == 0 || (added && existed));
 
 	if (sequel) {
 		if (had_driver && !d->driver[0]) {
@@ -122,7 +125,7 @@ static void judge_hand_back(struct devtab_entry *info, const char *action,
 		}
 		return;
 	}
-	if (strcmp(action, "add") == 0 || strcmp(action, "remove") == 0)
+	if ((added && !existed) || strcmp(action, "remove") == 0)
 		devtab_forget_hand_backs(info);
 	else
 		info->handed_back = false; /* something happened to it: look again */
@@ -134,7 +137,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	const struct managed_dev *m;
 	const struct pci_dev *d;
 	struct devtab_entry *info;
-	bool had_driver;
+	bool existed, had_driver;
 
 	if (!bdf_is_canonical(bdf))
 		return;
@@ -146,13 +149,14 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		return;
 	}
 	d = pci_find(e->pci, bdf);
+	existed = d != NULL;
 	had_driver = d && d->driver[0];
 	pci_state_refresh(e->pci, e->sysfs_root, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = devtab_get(&e->devs, bdf, false);
 	if (info && !info->in_flight)
-		judge_hand_back(info, action, d, had_driver, now);
+		judge_hand_back(info, action, d, existed, had_driver, now);
 	/* Someone moved a device we had converged. With real udev the unbind
 	 * event usually comes first, so any event may be the one that shows it;
 	 * leaving `converged` at once makes the warning one per episode. Our own

@@ -77,11 +77,15 @@ static void note_hand_back(struct engine *e, struct devtab_entry *d, const struc
 {
 	devtab_note_success(d);
 	switch (job->action.kind) {
-	case PROTO_ACTION_RESTORE:
+	case PROTO_ACTION_RESTORE: {
+		/* Re-read since: its driver may have let go already. */
+		const struct pci_dev *p = pci_find(e->pci, job->action.bdf);
+
 		devtab_note_hand_back(d);
-		if (!job->res.driver_after[0])
+		if (!job->res.driver_after[0] || (p && !p->driver[0]))
 			devtab_note_left_driverless(d, now);
 		break;
+	}
 	case PROTO_ACTION_BIND:
 		devtab_forget_hand_backs(d);
 		break;
@@ -100,6 +104,11 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 		d->in_flight = false;
 		d->in_flight_since_ms = 0;
 	}
+	/* VF counts add and remove functions: rescan; else re-read one device. */
+	if (a->kind == PROTO_ACTION_NUMVFS)
+		e->pass_full = true;
+	else if (e->pci)
+		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
 	if (job->rc == 0) {
 		note_success(e, a);
 		if (d)
@@ -114,11 +123,6 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 	}
 	engine_intent_done(e, a->bdf);
 	engine_save_state(e);
-	/* VF counts add and remove functions: rescan; else re-read one device. */
-	if (a->kind == PROTO_ACTION_NUMVFS)
-		e->pass_full = true;
-	else if (e->pci)
-		pci_state_refresh(e->pci, e->sysfs_root, a->bdf);
 }
 
 void engine_job_done(struct worker_job *job, void *ud)
