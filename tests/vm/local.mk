@@ -9,6 +9,7 @@ VM_TEST_FILES = \
 	%D%/prepare.sh \
 	%D%/vm.sh \
 	%D%/run-all.sh \
+	%D%/soak.sh \
 	%D%/shell.sh \
 	%D%/guest/init \
 	%D%/guest/runner.sh \
@@ -27,6 +28,9 @@ VM_TEST_FILES = \
 	%D%/scenarios/24-daemon-modload.sh \
 	%D%/scenarios/25-daemon-group.sh \
 	%D%/scenarios/26-daemon-config-vanishes.sh \
+	%D%/scenarios/27-daemon-vf-handback.sh \
+	%D%/scenarios/28-daemon-crash-autoprobe.sh \
+	%D%/scenarios/29-daemon-soak.sh \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/demo.sh \
 	%D%/demo-guest.sh \
@@ -38,6 +42,11 @@ EXTRA_DIST += $(VM_TEST_FILES)
 # built here run there unchanged.
 check-vm: all
 	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/run-all.sh"
+
+# The fault soak at length (100 rounds, 15-40 minutes; check-vm runs 10).
+# SOAK_ROUNDS=N for another length.
+check-soak: all
+	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/soak.sh" $(SOAK_ROUNDS)
 
 # Interactive demo VM.
 vm-shell: all
