@@ -8,6 +8,15 @@
 
 struct fakesys;
 
+/* A ThreadSanitizer build (configure --enable-thread-sanitizer) runs 5 to
+ * 15 times slower: a test of load rather than of threads is skipped there
+ * (.disabled = HARNESS_TSAN) instead of given guards that mean nothing. */
+#if defined(__SANITIZE_THREAD__)
+#define HARNESS_TSAN true
+#else
+#define HARNESS_TSAN false
+#endif
+
 struct daemon_run {
 	pid_t pid;
 	char dir[64];		/* temp dir: config, run dir, socket, log */

@@ -504,7 +504,8 @@ Test(socket, a_device_whose_last_action_failed_is_in_error_with_the_kernels_reas
 	sock_assert_daemon_healthy();
 }
 
-Test(socket, status_and_devices_of_hundreds_of_functions_exceed_a_request_line)
+Test(socket, status_and_devices_of_hundreds_of_functions_exceed_a_request_line,
+     .disabled = HARNESS_TSAN)
 {
 	enum { N = 600 };
 	json_object *j, *devs;

@@ -6,11 +6,13 @@
  *    not given back (daemon/engine-state.c).
  *  - A daemon killed at any write of an action: what the kill left half
  *    done is undone or finished (daemon/engine-recover.c), whatever the
- *    config says at the restart. The killed daemon is a child process whose
- *    sysfs door raises SIGKILL just before its Nth write, for every N the
+ *    config says at the restart. The killed daemon is the real one,
+ *    tests/daemon/vfiobindd-fake --once, whose sysfs door raises SIGKILL
+ *    just before its Nth write (VFIOBIND_FAKE_KILL_AT), for every N the
  *    action makes; its state.json is whatever it had written by then.
  * The restarted engine runs on the stepper's clock. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon-harness.h"
 #include "engine.h"
 #include "fakesys.h"
 #include "fileio.h"
@@ -121,57 +124,44 @@ static void set_conf(const char *text)
 	cr_assert_eq(rename(tmp, conf), 0);
 }
 
-/* ---- the daemon that is killed (in a child process) ---- */
+/* ---- the daemon that is killed ---- */
 
-static int kill_at, writes;
-
-static int killing_write(void *ud, const char *path, const char *buf, size_t len)
-{
-	if (__atomic_add_fetch(&writes, 1, __ATOMIC_SEQ_CST) == kill_at)
-		raise(SIGKILL);
-	return kops.write(kops.ud, path, buf, len);
-}
-
-static void child_settled(void *ud, const struct plan_action *done, const bool *ok, size_t n,
-			  bool converged)
-{
-	_exit(0);
-}
-
-/* Run the daemon's engine on the config until it has settled, SIGKILLed
- * just before its write number at: true when it was killed, false when it
- * settled first (it makes fewer writes than that). One worker thread: the
- * writes come in one order. */
+/* Run the real daemon (tests/daemon/vfiobindd-fake, --once: until its work
+ * settled; no release grace: --once settles before a grace ends) on the
+ * config, SIGKILLed by its sysfs door just before its write
+ * number at (VFIOBIND_FAKE_KILL_AT): true when it was killed, false when it
+ * settled first (it makes fewer writes than that). */
 static bool run_killed_at(int at)
 {
+	char n[16], log[96];
+	const char *argv[] = {
+		harness_bin("tests/daemon/vfiobindd-fake"), "--once", "--config", conf,
+		"--sysfs-root", fakesys_root(fs), "--run-dir", run, "--node-name", "worker-0",
+		"--log-level", "debug", "--release-grace", "0", NULL,
+	};
 	int status;
 	pid_t pid;
 
+	snprintf(n, sizeof(n), "%d", at);
+	snprintf(log, sizeof(log), "%s/killed.log", run);
 	fflush(NULL);
 	pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		struct sysfs_ops door = { killing_write, NULL };
-		struct engine_opts o = {
-			.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
-			.run_dir = run, .stuck_ms = 10000, .workers = 1, .sysfs = &door,
-			.modules = &mops,
-		};
-		struct event_base *b = event_base_new();
-		struct engine *e;
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
-		kill_at = at;
-		e = b ? engine_new(b, &o) : NULL;
-		if (!e || !engine_wait_settled(e, child_settled, NULL) || engine_start(e) < 0)
-			_exit(2);
-		event_base_dispatch(b);
-		_exit(3);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("VFIOBIND_FAKE_KILL_AT", n, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 		return true;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the daemon to be killed at write %d failed on its own (status %#x)", at, status);
+		  "the daemon to be killed at write %d ended on its own (status %#x): see %s", at,
+		  status, log);
 	return false;
 }
 
