@@ -56,14 +56,19 @@ static bool undo_action(const struct engine *e, const struct managed_intent *in,
 {
 	const struct pci_dev *d = pci_find(e->pci, in->bdf);
 	const char *back = in->kind == PROTO_ACTION_BIND ? in->from_driver : in->driver;
+	bool half_done;
 
 	if (!d)
 		return false;
-	if (in->kind == PROTO_ACTION_BIND && strcmp(d->driver, in->driver) == 0)
-		return false; /* it finished */
-	if (d->driver[0] && !(in->kind == PROTO_ACTION_BIND &&
-			      strcmp(d->driver, in->from_driver) == 0 &&
-			      strcmp(d->driver_override, in->driver) == 0))
+	if (in->kind == PROTO_ACTION_RESTORE)
+		half_done = !d->driver[0];
+	else if (strcmp(d->driver, in->driver) == 0)
+		half_done = false; /* it finished */
+	else if (strcmp(d->driver, in->from_driver) == 0)
+		half_done = strcmp(d->driver_override, in->driver) == 0; /* our override lingers */
+	else
+		half_done = !d->driver[0]; /* unbound, never probed */
+	if (!half_done)
 		return false;
 	*a = (struct plan_action){ .kind = PROTO_ACTION_RESTORE, .numvfs = -1,
 				   .current_numvfs = -1 };
