@@ -29,6 +29,8 @@ struct daemon_run {
 const char *harness_bin(const char *rel);
 void harness_init(struct daemon_run *d);
 void harness_write_conf(struct daemon_run *d, const char *text);
+/* Write text to path whole: a new file renamed over the old one. */
+void harness_replace_file(const char *path, const char *text);
 /* Start vfiobindd on fs's root with extra args (NULL-terminated). */
 void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra);
 /* The same with another daemon binary (a build path for harness_bin(), e.g.

@@ -51,7 +51,6 @@ static char run[64], conf[128];
 static void world_new(const char *config)
 {
 	struct fakesys_dev d;
-	FILE *f;
 
 	fs = fakesys_new();
 	cr_assert_not_null(fs);
@@ -72,10 +71,7 @@ static void world_new(const char *config)
 	snprintf(run, sizeof(run), "/tmp/vb-recover-XXXXXX");
 	cr_assert_not_null(mkdtemp(run));
 	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", run);
-	f = fopen(conf, "w");
-	cr_assert_not_null(f);
-	fputs(config, f);
-	cr_assert_eq(fclose(f), 0);
+	harness_replace_file(conf, config);
 	base = event_base_new();
 	cr_assert_not_null(base);
 	eng = NULL;
@@ -113,15 +109,7 @@ TestSuite(restart, .init = suite_init, .fini = suite_fini, .timeout = 60);
 
 static void set_conf(const char *text)
 {
-	char tmp[160];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", conf);
-	f = fopen(tmp, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-	cr_assert_eq(rename(tmp, conf), 0);
+	harness_replace_file(conf, text);
 }
 
 /* ---- the daemon that is killed ---- */
@@ -304,133 +292,158 @@ Test(restart, the_readable_entries_of_a_damaged_file_are_used_and_it_is_kept_asi
 
 /* ---- the tests: an action cut short ---- */
 
+/* A kill scenario: the config the daemon to be killed runs, what changes
+ * between the kill and the restart, and what the restart must leave. */
+struct kill_case {
+	const char *config;
+	void (*before)(void);			/* before that daemon starts, or NULL */
+	void (*meanwhile)(bool killed);		/* after the kill, or NULL */
+	void (*expect)(bool killed, int at);
+};
+
+/* For every write of the action, from the first: a fresh machine, the
+ * daemon killed just before that write, a restart, the checks; the last
+ * round is the daemon that made all its writes. How many writes it made. */
+static int each_kill_point(const struct kill_case *c)
+{
+	for (int at = 1;; at++) {
+		bool killed;
+
+		world_new(c->config);
+		if (c->before)
+			c->before();
+		killed = run_killed_at(at);
+		if (c->meanwhile)
+			c->meanwhile(killed);
+		restart();
+		c->expect(killed, at);
+		world_free();
+		if (!killed)
+			return at - 1;
+	}
+}
+
+static void expect_two_vfs_and_autoprobe_on(bool killed, int at)
+{
+	expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
+	expect_attr(PF, "sriov_numvfs", "2", at);
+	expect_driver(VF0, "vfio-pci", at);
+	expect_driver(VF1, "vfio-pci", at);
+}
+
 /* sriov_drivers_autoprobe is turned off while the VFs are created: a kill
  * before it is turned on again left it off for good, and no host driver
  * could take the PF's VFs any more. */
 Test(restart, a_kill_at_any_write_of_a_vf_count_change_leaves_autoprobe_on)
 {
-	int at;
+	const struct kill_case c = { "DEFAULT " PF " numvfs=2\n", NULL, NULL,
+				     expect_two_vfs_and_autoprobe_on };
 
-	for (at = 1;; at++) {
-		bool killed;
-
-		world_new("DEFAULT " PF " numvfs=2\n");
-		killed = run_killed_at(at);
-		restart();
-		expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
-		expect_attr(PF, "sriov_numvfs", "2", at);
-		expect_driver(VF0, "vfio-pci", at);
-		expect_driver(VF1, "vfio-pci", at);
-		world_free();
-		if (!killed)
-			break;
-	}
 	/* autoprobe off, the count, autoprobe on, then each VF's bind. */
-	cr_assert_geq(at, 4, "only %d writes were cut", at - 1);
+	cr_assert_geq(each_kill_point(&c), 3);
+}
+
+static void line_gone(bool killed)
+{
+	set_conf("# no VFs any more\n");
+}
+
+static void expect_no_vfs_and_autoprobe_on(bool killed, int at)
+{
+	expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
+	expect_attr(PF, "sriov_numvfs", "0", at);
 }
 
 /* The same when the restarted daemon's config no longer asks for VFs. */
 Test(restart, a_vf_count_change_cut_short_is_undone_when_the_line_is_gone)
 {
-	int at;
+	const struct kill_case c = { "DEFAULT " PF " numvfs=2\n", NULL, line_gone,
+				     expect_no_vfs_and_autoprobe_on };
 
-	for (at = 1;; at++) {
-		bool killed;
-
-		world_new("DEFAULT " PF " numvfs=2\n");
-		killed = run_killed_at(at);
-		set_conf("# no VFs any more\n");
-		restart();
-		expect_attr(PF, "sriov_drivers_autoprobe", "1", at);
-		expect_attr(PF, "sriov_numvfs", "0", at);
-		world_free();
-		if (!killed)
-			break;
-	}
-	cr_assert_geq(at, 4, "only %d writes were cut", at - 1);
+	cr_assert_geq(each_kill_point(&c), 3);
 }
 
-/* A bind cut short and a restart whose plan holds the device back (here
- * the IOMMU is off now): nothing may stay half done, neither our override
- * on a device still on its driver nor a device unbound and never probed. */
+/* The plan of the restart holds the NIC back: its line is there, but the
+ * IOMMU is off now. */
+static void held_back(bool killed)
+{
+	if (killed)
+		cr_assert_eq(fakesys_set_iommu(fs, false), 0);
+}
+
+static void expect_nic_back_without_override(bool killed, int at)
+{
+	if (!killed) {
+		expect_driver(NIC, "vfio-pci", at);
+		return;
+	}
+	expect_driver(NIC, "e1000e", at);
+	expect_attr(NIC, "driver_override", "(null)", at);
+}
+
+/* A bind cut short and a restart whose plan holds the device back: nothing
+ * may stay half done, neither our override on a device still on its driver
+ * nor a device unbound and never probed. */
 Test(restart, a_bind_cut_short_leaves_no_override_and_no_driverless_device)
 {
-	int at;
+	const struct kill_case c = { "DEFAULT " NIC "\n", NULL, held_back,
+				     expect_nic_back_without_override };
 
-	for (at = 1;; at++) {
-		bool killed;
-
-		world_new("DEFAULT " NIC "\n");
-		killed = run_killed_at(at);
-		if (killed)
-			cr_assert_eq(fakesys_set_iommu(fs, false), 0);
-		restart();
-		if (killed) {
-			expect_driver(NIC, "e1000e", at);
-			expect_attr(NIC, "driver_override", "(null)", at);
-		} else {
-			expect_driver(NIC, "vfio-pci", at);
-		}
-		world_free();
-		if (!killed)
-			break;
-	}
 	/* override, unbind, drivers_probe */
-	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+	cr_assert_eq(each_kill_point(&c), 3);
+}
+
+static void expect_nic_bound_from_e1000e(bool killed, int at)
+{
+	expect_driver(NIC, "vfio-pci", at);
+	cr_assert_str_eq(managed_find(engine_managed(eng), NIC)->original_driver, "e1000e",
+			 "killed before write %d: the origin is lost", at);
 }
 
 Test(restart, a_bind_cut_short_is_finished_when_the_config_still_asks_for_it)
 {
-	int at;
+	const struct kill_case c = { "DEFAULT " NIC "\n", NULL, NULL,
+				     expect_nic_bound_from_e1000e };
 
-	for (at = 1;; at++) {
-		bool killed;
+	cr_assert_eq(each_kill_point(&c), 3);
+}
 
-		world_new("DEFAULT " NIC "\n");
-		killed = run_killed_at(at);
-		restart();
-		expect_driver(NIC, "vfio-pci", at);
-		cr_assert_str_eq(managed_find(engine_managed(eng), NIC)->original_driver, "e1000e",
-				 "killed before write %d: the origin is lost", at);
-		world_free();
-		if (!killed)
-			break;
-	}
-	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+/* The NIC bound by a daemon that is gone, and its line removed since. */
+static void bound_then_released(void)
+{
+	restart();
+	expect_driver(NIC, "vfio-pci", 0);
+	engine_free(eng);
+	eng = NULL;
+	set_conf("# given back\n");
+}
+
+/* ... and claimed again when the daemon that gave it back was killed. */
+static void claimed_again_but_held_back(bool killed)
+{
+	if (!killed)
+		return;
+	set_conf("DEFAULT " NIC "\n");
+	held_back(killed);
+}
+
+static void expect_nic_on_a_driver(bool killed, int at)
+{
+	char *d = fakesys_driver(fs, NIC);
+
+	if (!killed)
+		expect_driver(NIC, "e1000e", at);
+	cr_assert_not_null(d, "killed before write %d: left without a driver", at);
+	free(d);
 }
 
 /* A restore cut short after its unbind, then a restart whose config claims
  * the device again but holds it back: it must not stay without a driver. */
 Test(restart, a_restore_cut_short_is_finished_even_when_the_device_is_held_back)
 {
-	int at;
+	const struct kill_case c = { "DEFAULT " NIC "\n", bound_then_released,
+				     claimed_again_but_held_back, expect_nic_on_a_driver };
 
-	for (at = 1;; at++) {
-		bool killed;
-
-		world_new("DEFAULT " NIC "\n");
-		restart();
-		expect_driver(NIC, "vfio-pci", 0);
-		engine_free(eng);
-		eng = NULL;
-		set_conf("# given back\n");
-		killed = run_killed_at(at);
-		if (killed) {
-			set_conf("DEFAULT " NIC "\n");
-			cr_assert_eq(fakesys_set_iommu(fs, false), 0);
-		}
-		restart();
-		if (killed) {
-			char *d = fakesys_driver(fs, NIC);
-
-			cr_assert_not_null(d, "killed before write %d: left without a driver", at);
-			free(d);
-		} else
-			expect_driver(NIC, "e1000e", at);
-		world_free();
-		if (!killed)
-			break;
-	}
 	/* override cleared, unbind, drivers_probe */
-	cr_assert_eq(at, 4, "%d writes were cut", at - 1);
+	cr_assert_eq(each_kill_point(&c), 3);
 }

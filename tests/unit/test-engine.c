@@ -665,16 +665,22 @@ static bool all_converged(void)
 	return true;
 }
 
-Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
+/* Start on the guest's case and let nvme fail on VFs 1 and 3 once: the
+ * restores made. */
+static unsigned long nvme_vfs_given_back(void)
 {
-	unsigned long restores;
-	int unsettled = 0;
-
 	start_nvme_vfs();
 	nvme_lets_go(NVME_VF1);
 	nvme_lets_go(NVME_VF3);
-	stepper_settle(&step);
-	restores = engine_counters(eng)->restores;
+	stepper_advance(&step, 1000);
+	return engine_counters(eng)->restores;
+}
+
+Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
+{
+	unsigned long restores = nvme_vfs_given_back();
+	int unsettled = 0;
+
 	cr_assert_eq(restores, 2, "each unselected VF is given to the kernel once");
 	/* A minute of the kernel doing what it does, 100 ms at a time. */
 	for (int i = 0; i < 600; i++) {
@@ -695,13 +701,8 @@ Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
  * given back: the model knows them already, so that is no news. */
 Test(engine, a_late_add_event_of_a_vf_it_knows_is_not_news)
 {
-	unsigned long restores;
+	unsigned long restores = nvme_vfs_given_back();
 
-	start_nvme_vfs();
-	nvme_lets_go(NVME_VF1);
-	nvme_lets_go(NVME_VF3);
-	stepper_advance(&step, 1000);
-	restores = engine_counters(eng)->restores;
 	engine_device_event(eng, "add", NVME_VF1);
 	engine_device_event(eng, "add", NVME_VF3);
 	stepper_advance(&step, 60000);
@@ -713,14 +714,9 @@ Test(engine, a_late_add_event_of_a_vf_it_knows_is_not_news)
 Test(engine, vfs_made_anew_by_someone_else_are_given_back_again_once)
 {
 	static const char *const vfs[] = { "0000:00:06.0", NVME_VF1, "0000:00:06.2", NVME_VF3 };
+	unsigned long restores = nvme_vfs_given_back();
 	char path[256];
-	unsigned long restores;
 
-	start_nvme_vfs();
-	nvme_lets_go(NVME_VF1);
-	nvme_lets_go(NVME_VF3);
-	stepper_advance(&step, 1000);
-	restores = engine_counters(eng)->restores;
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/sriov_numvfs",
 		 fakesys_root(fs));
 	cr_assert_eq(kops.write(kops.ud, path, "0", 1), 0);
