@@ -49,5 +49,6 @@ if [[ -n $run && -d $run ]]; then
 	((rc == 0)) && rm -rf "$run"
 fi
 ((rc == 0)) || cat "$log" >&2
-vm_log "soak of $rounds rounds: rc=$rc in $(($(date +%s) - start))s${run:+ (run dir $run kept on failure)}"
+((rc == 0)) || vm_log "run dir kept: $run"
+vm_log "soak of $rounds rounds: rc=$rc in $(($(date +%s) - start))s"
 exit "$rc"
