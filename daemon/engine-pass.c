@@ -3,8 +3,7 @@
  * facts (engine-facts.c), tell every device's view (engine-events.c), then
  * ask the action gate (logic/gate.c) about each planned action: the ones it
  * lets run are recorded in the state file, all in one write, and handed to
- * workers. The daemon
- * and --once run exactly this. */
+ * workers. The daemon and --once run exactly this. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
