@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* engine-facts.c: what the engine knows of the machine and keeps on disk:
- * the PCI model (a full scan, or one device an event names), the managed set
- * (the devices it took, in RUN_DIR/state.json, written before a device is
- * touched) and the in-use and holder facts the plan is computed with. */
+/* engine-facts.c: what the engine knows of the machine: the PCI model (a
+ * full scan, or one device an event names), which managed devices still
+ * exist, and the in-use and holder facts the plan is computed with. What it
+ * keeps on disk is engine-state.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,14 +13,6 @@
 #include "inuse-gather.h"
 #include "log.h"
 #include "pci-scan.h"
-#include "state.h"
-
-int engine_save_state(struct engine *e)
-{
-	if (e->run_dir && !e->o.dry_run)
-		return state_save(e->run_dir, &e->managed);
-	return 0;
-}
 
 /* Forget managed devices that no longer exist (hot-unplugged, or VFs removed
  * with their PF's count): if they come back they are new functions. */
@@ -155,41 +147,36 @@ int engine_holders(struct engine *e, const char *const *bdfs, size_t n, struct p
 	return r;
 }
 
-/* Before touching a device, write down where it came from, so that a crash
- * between unbind and probe still lets a restarted daemon give it back. When
- * that record cannot be kept (no memory, /run full or read-only), the device
- * is not touched: 0 or -errno. */
-int engine_record_intent(struct engine *e, const struct plan_action *a)
+/* A device a restore gave back to the kernel: is this event the kernel's
+ * own sequel to it, or news? The sequel is its driver's probe taking the
+ * device, and that driver letting go again when the probe fails later
+ * (nvme on a VF without queues: "Device not ready"): bind and unbind
+ * events of a device nobody steers (no driver_override); and an add event
+ * of a device the model knows already (udev telling late of the VF our
+ * own count change made). Restoring on those would loop. News is anything
+ * else: the device removed, or added when it was not there (another
+ * function now), or steered with an override by someone else. A sequel
+ * that leaves it with no driver counts for the backoff. */
+static void judge_hand_back(struct devtab_entry *info, const char *action,
+			    const struct pci_dev *d, bool existed, bool had_driver, long long now)
 {
-	struct managed_dev m = { 0 };
-	const struct pci_dev *d;
-	int r;
+	bool added = strcmp(action, "add") == 0;
+	bool sequel = info->handed_back && d && !d->driver_override[0] &&
+		      (strcmp(action, "bind") == 0 || strcmp(action, "unbind") == 0 ||
+		       strcmp(action, "change") == 0 || (added && existed));
 
-	if (a->kind == PROTO_ACTION_NUMVFS) {
-		struct managed_pf p = { 0 };
-
-		if (managed_find_pf(&e->managed, a->bdf))
-			return 0;
-		util_strlcpy(p.bdf, a->bdf, sizeof(p.bdf));
-		p.original_numvfs = a->current_numvfs;
-		r = managed_add_pf(&e->managed, &p);
-		if (r == 0 && (r = engine_save_state(e)) < 0)
-			managed_remove_pf(&e->managed, a->bdf);
-		return r;
+	if (sequel) {
+		if (had_driver && !d->driver[0]) {
+			log_info("%s: its driver let go of it after it was given back: left with "
+				 "no driver", info->bdf);
+			devtab_note_left_driverless(info, now);
+		}
+		return;
 	}
-	if (a->kind != PROTO_ACTION_BIND || managed_find(&e->managed, a->bdf))
-		return 0;
-	util_strlcpy(m.bdf, a->bdf, sizeof(m.bdf));
-	util_strlcpy(m.original_driver, a->current, sizeof(m.original_driver));
-	util_strlcpy(m.driver, a->driver, sizeof(m.driver));
-	d = pci_find(e->pci, a->bdf);
-	if (d && d->n_ifnames)
-		util_strlcpy(m.ifname, d->ifnames[0], sizeof(m.ifname));
-	m.since_ms = engine_wall(e); /* epoch: state.json is read by humans too */
-	r = managed_add(&e->managed, &m);
-	if (r == 0 && (r = engine_save_state(e)) < 0)
-		managed_remove(&e->managed, a->bdf);
-	return r;
+	if ((added && !existed) || strcmp(action, "remove") == 0)
+		devtab_forget_hand_backs(info);
+	else
+		info->handed_back = false; /* something happened to it: look again */
 }
 
 void engine_device_event(struct engine *e, const char *action, const char *bdf)
@@ -198,6 +185,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 	const struct managed_dev *m;
 	const struct pci_dev *d;
 	struct devtab_entry *info;
+	bool existed, had_driver;
 
 	if (!bdf_is_canonical(bdf))
 		return;
@@ -208,12 +196,15 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 		engine_arm(e, now);
 		return;
 	}
+	d = pci_find(e->pci, bdf);
+	existed = d != NULL;
+	had_driver = d && d->driver[0];
 	engine_refresh(e, bdf);
 	m = managed_find(&e->managed, bdf);
 	d = pci_find(e->pci, bdf);
 	info = devtab_get(&e->devs, bdf, false);
-	if (info)
-		info->handed_back = false; /* something happened to it: look again */
+	if (info && !info->in_flight)
+		judge_hand_back(info, action, d, existed, had_driver, now);
 	/* Someone moved a device we had converged. With real udev the unbind
 	 * event usually comes first, so any event may be the one that shows it;
 	 * leaving `converged` at once makes the warning one per episode. Our own

@@ -2,8 +2,8 @@
 /* engine-pass.c: one reconcile pass. Rescan when asked, plan with the in-use
  * facts (engine-facts.c), tell every device's view (engine-events.c), then
  * ask the action gate (logic/gate.c) about each planned action: the ones it
- * lets run are recorded in the state file and handed to a worker. The daemon
- * and --once run exactly this. */
+ * lets run are recorded in the state file, all in one write, and handed to
+ * workers. The daemon and --once run exactly this. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,30 +13,21 @@
 #include "gate.h"
 #include "log.h"
 
-void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
-		   long long now)
+/* Hand a, recorded already, to a worker. */
+static void start_job(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+		      long long now)
 {
-	struct worker_job *job;
+	struct worker_job *job = calloc(1, sizeof(*job));
 	char text[512];
-	int r;
 
-	plan_format_action(a, text, sizeof(text));
-	r = engine_record_intent(e, a);
-	if (r < 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s: not touched: cannot record it in %s/state.json: %s",
-			 a->bdf, e->run_dir ? e->run_dir : "-", strerror(-r));
-		log_error("%s", msg);
-		engine_note_failure(e, d, a, r, msg, now);
-		return;
-	}
-	job = calloc(1, sizeof(*job));
 	if (!job) {
+		d->in_flight = false;
+		engine_intent_done(e, a->bdf);
 		engine_note_failure(e, d, a, -ENOMEM, "out of memory", now);
 		return;
 	}
 	job->action = *a;
+	plan_format_action(a, text, sizeof(text));
 	log_info("%s", text);
 	d->in_flight = true;
 	d->in_flight_kind = a->kind;
@@ -45,11 +36,48 @@ void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_a
 	if (worker_submit(e->workers, job) < 0) {
 		d->in_flight = false;
 		free(job);
+		engine_intent_done(e, a->bdf);
 	}
 }
 
+void engine_submit(struct engine *e, const struct plan_action *const *acts, size_t n,
+		   long long now)
+{
+	size_t started = 0;
+	int r;
+
+	if (!n)
+		return;
+	r = engine_record_intents(e, acts, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_action *a = acts[i];
+		struct devtab_entry *d = devtab_get(&e->devs, a->bdf, true);
+		char msg[256];
+
+		if (!d) {
+			if (r == 0)
+				engine_intent_done(e, a->bdf);
+			continue;
+		}
+		if (r == 0) {
+			start_job(e, d, a, now);
+			started += d->in_flight;
+			continue;
+		}
+		d->in_flight = false;
+		snprintf(msg, sizeof(msg), "%s: not touched: cannot record it in %s/state.json: %s",
+			 a->bdf, e->run_dir ? e->run_dir : "-", strerror(-r));
+		log_error("%s", msg);
+		engine_note_failure(e, d, a, r, msg, now);
+	}
+	/* What could not start is struck off the record again. */
+	if (r == 0 && started < n)
+		engine_save_state(e);
+}
+
+/* What the gate says of a: a runs (it is added to run) or waits. */
 static void dispatch(struct engine *e, const struct gate *g, const struct plan_action *a,
-		     long long now)
+		     const struct plan_action **run, size_t *n_run, long long now)
 {
 	struct devtab_entry *d = devtab_get(&e->devs, a->bdf, true);
 	enum gate_verdict v;
@@ -60,7 +88,10 @@ static void dispatch(struct engine *e, const struct gate *g, const struct plan_a
 	v = gate_check(g, a);
 	switch (v) {
 	case GATE_RUN:
-		engine_submit(e, d, a, now);
+		/* One action at a time on a device: another one this pass
+		 * plans for it waits (in flight) from now on. */
+		d->in_flight = true;
+		run[(*n_run)++] = a;
 		return;
 	case GATE_DRY_RUN:
 		plan_format_action(a, text, sizeof(text));
@@ -104,7 +135,9 @@ static void hold(struct engine *e)
 void engine_run_pass(struct engine *e, long long now)
 {
 	bool full = e->pass_full || !e->pci;
+	const struct plan_action **run;
 	struct plan *p = NULL;
+	size_t n_run = 0;
 	struct gate g;
 
 	e->pass_requested = false;
@@ -131,9 +164,18 @@ void engine_run_pass(struct engine *e, long long now)
 		log_error("gate: out of memory");
 		return;
 	}
+	run = calloc(p->n_actions ? p->n_actions : 1, sizeof(*run));
+	if (!run) {
+		gate_clear(&g);
+		log_error("pass: out of memory");
+		return;
+	}
 	for (size_t i = 0; i < p->n_actions; i++)
-		dispatch(e, &g, &p->actions[i], now);
+		dispatch(e, &g, &p->actions[i], run, &n_run, now);
 	gate_clear(&g);
+	/* Recorded together: one write of state.json for the pass. */
+	engine_submit(e, run, n_run, now);
+	free(run);
 	devtab_prune(&e->devs, p);
 	e->ctr.passes++;
 	engine_emit(e, PROTO_EVENT_PASS, NULL, full ? PROTO_PASS_FULL : PROTO_PASS_PARTIAL, 0,

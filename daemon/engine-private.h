@@ -4,11 +4,13 @@
  *
  * The files call each other in one direction only, top to bottom:
  *   engine-once.c -> engine.c
+ *     -> engine-recover.c
  *     -> engine-config.c, engine-pass.c
  *       -> engine-results.c
  *         -> engine-facts.c, engine-holders.c
- *           -> engine-sched.c, engine-wait.c
- *             -> engine-health.c
+ *           -> engine-state.c
+ *             -> engine-sched.c, engine-wait.c
+ *               -> engine-health.c
  *               -> engine-events.c
  *                 -> engine-clock.c
  * and all of them use the pure pieces of logic/ (plan, gate, view, devtab). */
@@ -19,7 +21,11 @@
 
 #include "devtab.h"
 #include "engine.h"
+#include "state.h"
 #include "worker.h"
+
+/* Files state.json was kept aside as that status names (more stay unnamed). */
+#define ENGINE_ASIDE_MAX 16
 
 struct event;
 struct engine_pidwatch;
@@ -45,6 +51,16 @@ struct engine {
 	struct pci_state *pci;
 	struct plan *plan;
 	struct managed_set managed;
+
+	/* state.json (engine-state.c) */
+	int state_err;			/* what state_load said: < 0 unusable, > 0 entries
+					   skipped, 0 read whole (or none) */
+	char state_why[256];		/* ... in words */
+	bool state_judged;		/* engine_start looked at it: saves may happen */
+	bool state_aside_due;		/* to be moved aside before the next save */
+	bool state_aside_failed;	/* ... and that failed: nothing is saved */
+	char state_aside[ENGINE_ASIDE_MAX][STATE_ASIDE_MAX];
+	size_t n_state_aside;		/* names kept aside, this run's and earlier */
 	struct devtab devs;
 	struct engine_counters ctr;
 
@@ -103,14 +119,21 @@ struct engine {
 extern const struct engine_clock engine_system_clock;
 long long engine_wall(const struct engine *e);
 
+/* engine-recover.c */
+/* Undo or finish every action state.json's journal says a crash cut short
+ * (before the first pass; see the file's head). */
+void engine_recover(struct engine *e, long long now);
+
 /* engine-config.c: engine_reload() and engine_apply_config() are public. */
 
 /* engine-pass.c */
 /* Plan, note the views, gate and submit every action. */
 void engine_run_pass(struct engine *e, long long now);
-/* Do the writes of action a now (the gate said run): record where the
- * device came from, mark it in flight, hand it to a worker. */
-void engine_submit(struct engine *e, struct devtab_entry *d, const struct plan_action *a,
+/* Do the writes of actions acts now (the gate said run): record where each
+ * device came from and what it is about to do (one save), mark each in
+ * flight, hand each to a worker. When the record cannot be kept none is
+ * touched: each is a failure. */
+void engine_submit(struct engine *e, const struct plan_action *const *acts, size_t n,
 		   long long now);
 
 /* engine-results.c */
@@ -132,10 +155,22 @@ void engine_forget_vanished(struct engine *e);
 /* Plan with in-use facts gathered for the devices the plan would move. */
 int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
 			bool *inuse_found);
+
+/* engine-state.c: engine_state_aside() and engine_state_unusable() are public. */
+/* Read RUN_DIR/state.json into the managed set (engine_new): nothing on disk
+ * changes here. */
+void engine_load_state(struct engine *e);
+/* At start: a file that could not be used whole is moved aside (said in
+ * the log and in status), and from then on saves may happen. */
+void engine_judge_state(struct engine *e);
+/* Save the managed set: 0 or -errno (never before engine_judge_state). */
 int engine_save_state(struct engine *e);
-/* Write down where a device came from before touching it: 0 or -errno
- * (then it must not be touched). */
-int engine_record_intent(struct engine *e, const struct plan_action *a);
+/* Write down where each device came from and what each action is about
+ * to change (the journal) before touching them, in one save: 0 or -errno
+ * (then nothing was recorded, and none must be touched). */
+int engine_record_intents(struct engine *e, const struct plan_action *const *acts, size_t n);
+/* Strike bdf's action off the journal: its outcome is in (the caller saves). */
+void engine_intent_done(struct engine *e, const char *bdf);
 
 /* engine-holders.c */
 /* Watch the holders the plan in force names (pidfd, inotify) and drop the

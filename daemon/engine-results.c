@@ -56,6 +56,46 @@ static void note_success(struct engine *e, const struct plan_action *a)
 	}
 }
 
+/* The VFs of pf are about to be other functions (its count changed). */
+static void forget_vfs_hand_backs(struct engine *e, const char *pf)
+{
+	for (size_t i = 0; e->pci && i < e->pci->n; i++) {
+		struct devtab_entry *d;
+
+		if (strcmp(e->pci->devs[i].physfn, pf) == 0 &&
+		    (d = devtab_get(&e->devs, e->pci->devs[i].bdf, false)))
+			devtab_forget_hand_backs(d);
+	}
+}
+
+/* A restore gives the device to the kernel: planning the same restore
+ * again when a driver takes it and lets go (nvme on a VF without queues),
+ * or when none takes it (a blacklisted driver), would loop. It waits for
+ * an event that is not our doing (engine_device_event), and a backoff
+ * when no driver kept it. A bind makes it ours again. */
+static void note_hand_back(struct engine *e, struct devtab_entry *d, const struct worker_job *job,
+			   long long now)
+{
+	devtab_note_success(d);
+	switch (job->action.kind) {
+	case PROTO_ACTION_RESTORE: {
+		/* Re-read since: its driver may have let go already. */
+		const struct pci_dev *p = pci_find(e->pci, job->action.bdf);
+
+		devtab_note_hand_back(d);
+		if (!job->res.driver_after[0] || (p && !p->driver[0]))
+			devtab_note_left_driverless(d, now);
+		break;
+	}
+	case PROTO_ACTION_BIND:
+		devtab_forget_hand_backs(d);
+		break;
+	case PROTO_ACTION_NUMVFS:
+		forget_vfs_hand_backs(e, job->action.bdf);
+		break;
+	}
+}
+
 static void finish_job(struct engine *e, struct worker_job *job, long long now)
 {
 	const struct plan_action *a = &job->action;
@@ -65,15 +105,16 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 		d->in_flight = false;
 		d->in_flight_since_ms = 0;
 	}
+	/* VF counts add and remove functions: rescan; else re-read one device
+	 * (no longer in flight: it may be read again). */
+	if (a->kind == PROTO_ACTION_NUMVFS)
+		e->pass_full = true;
+	else
+		engine_refresh(e, a->bdf);
 	if (job->rc == 0) {
 		note_success(e, a);
-		if (d) {
-			/* Given back and no driver took it (a VF whose driver is
-			 * blacklisted, say): planning the same restore again would
-			 * loop; wait for an event about it instead. */
-			d->handed_back = a->kind == PROTO_ACTION_RESTORE && !job->res.driver_after[0];
-			devtab_note_success(d);
-		}
+		if (d)
+			note_hand_back(e, d, job, now);
 		engine_emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_OK, 0, "%s %s: done",
 			    proto_action_name(a->kind), a->bdf);
 	} else {
@@ -82,12 +123,8 @@ static void finish_job(struct engine *e, struct worker_job *job, long long now)
 		engine_emit(e, PROTO_EVENT_ACTION, a->bdf, PROTO_ACTION_FAILED, -job->rc, "%s",
 			    job->res.msg[0] ? job->res.msg : strerror(-job->rc));
 	}
+	engine_intent_done(e, a->bdf);
 	engine_save_state(e);
-	/* VF counts add and remove functions: rescan; else re-read one device. */
-	if (a->kind == PROTO_ACTION_NUMVFS)
-		e->pass_full = true;
-	else
-		engine_refresh(e, a->bdf);
 }
 
 void engine_job_done(struct worker_job *job, void *ud)

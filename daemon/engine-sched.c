@@ -58,6 +58,8 @@ static void device_deadlines(struct engine *e, long long now)
 
 		if (d->retry_at_ms > now)
 			earliest(&e->retry_due, d->retry_at_ms);
+		if (!d->handed_back && d->hand_back_until_ms > now)
+			earliest(&e->retry_due, d->hand_back_until_ms);
 		earliest(&e->stuck_due, view_stuck_at(d, now, e->o.stuck_ms));
 	}
 }

@@ -10,7 +10,6 @@
 #include "engine-private.h"
 #include "inuse-gather.h"
 #include "log.h"
-#include "state.h"
 
 static int locked_load(void *ud, const char *name, char *err, size_t errsize)
 {
@@ -108,8 +107,7 @@ struct engine *engine_new(struct event_base *base, const struct engine_opts *opt
 	e->bctx.root = e->sysfs_root;
 	e->bctx.sysfs = opts->sysfs;
 	e->bctx.modules = &e->locked_modules;
-	if (e->run_dir)
-		state_load(e->run_dir, &e->managed);
+	engine_load_state(e);
 	return e;
 }
 
@@ -169,7 +167,10 @@ int engine_start(struct engine *e)
 		e->resync_due = now + (long long)e->o.resync_s * 1000;
 	if (!engine_wait_settled(e, on_first_settled, e))
 		return -ENOMEM;
+	engine_judge_state(e);
 	engine_reload(e, e->once ? "--once" : "start");
+	/* What a crash left half done is undone before anything new starts. */
+	engine_recover(e, now);
 	/* The first pass runs at once, not after the coalescing window. */
 	e->pass_full = true;
 	engine_run_pass(e, now);

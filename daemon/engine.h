@@ -29,7 +29,9 @@
  * the next wakeup), engine-events.c (what the engine tells: events, state
  * changes through the view), engine-wait.c (requests that wait for work to
  * settle), engine-health.c (the node's health on the engine's facts),
- * engine-once.c (--once), engine-clock.c (its clocks). Shared
+ * engine-once.c (--once), engine-clock.c (its clocks), engine-state.c
+ * (RUN_DIR/state.json and its journal), engine-recover.c (what a crash left
+ * half done, at start). Shared
  * internals and the order the files call each other in: engine-private.h
  * (tests/build/check-calls.py keeps that order free of circles). */
 #pragma once
@@ -179,6 +181,13 @@ bool engine_config_missing(const struct engine *e);
  * group adm (gid 4)"), or "" when nobody. */
 const char *engine_config_untrusted(const struct engine *e);
 long long engine_config_loaded_ms(const struct engine *e);	/* epoch */
+/* state.json files this engine could not use and moved aside (names in the
+ * run dir, this run's and earlier runs'), as long as they are still there:
+ * up to max, how many. The devices they listed are not known to be ours. */
+size_t engine_state_aside(const struct engine *e, const char **names, size_t max);
+/* Why state.json cannot be used when it could not even be moved aside (then
+ * nothing is touched), else NULL. */
+const char *engine_state_unusable(const struct engine *e);
 /* The device view of a planned status now (logic/view.h). */
 struct view_dev engine_view(const struct engine *e, const struct plan_status *st);
 /* Call fn once a pass has run after this call and its work has settled: no

@@ -61,7 +61,7 @@ void devtab_prune(struct devtab *t, const struct plan *p)
 			keep[i] = true;
 	}
 	for (size_t i = 0; i < t->n; i++)
-		if (keep[i] || t->v[i].in_flight || t->v[i].handed_back)
+		if (keep[i] || t->v[i].in_flight || t->v[i].handed_back || t->v[i].hand_backs)
 			t->v[w++] = t->v[i];
 	t->n = w;
 	free(keep);
@@ -100,4 +100,22 @@ void devtab_note_success(struct devtab_entry *d)
 	d->last_errno = 0;
 	d->last_error[0] = '\0';
 	d->retry_at_ms = 0;
+}
+
+void devtab_note_hand_back(struct devtab_entry *d)
+{
+	d->handed_back = true;
+}
+
+void devtab_note_left_driverless(struct devtab_entry *d, long long now)
+{
+	d->hand_backs++;
+	d->hand_back_until_ms = now + devtab_backoff_ms(d->hand_backs);
+}
+
+void devtab_forget_hand_backs(struct devtab_entry *d)
+{
+	d->handed_back = false;
+	d->hand_backs = 0;
+	d->hand_back_until_ms = 0;
 }

@@ -26,7 +26,11 @@ struct devtab_entry {
 	bool in_flight;
 	enum proto_action_kind in_flight_kind;
 	long long in_flight_since_ms;
-	bool handed_back;		/* restored, no driver took it: wait for an event */
+	bool handed_back;		/* given to the kernel by a restore: no restore
+					   again before an event not of our doing */
+	int hand_backs;			/* consecutive restores that left it with no
+					   driver (at once, or when its driver let go) */
+	long long hand_back_until_ms;	/* ... and no restore before then, 0 none */
 	unsigned attempts;		/* actions started on it by this process */
 	int failures;			/* consecutive */
 	int last_errno;			/* positive errno of the last failure, 0 none */
@@ -45,8 +49,9 @@ struct devtab {
  * creates or prunes. */
 struct devtab_entry *devtab_get(struct devtab *t, const char *bdf, bool create);
 const struct devtab_entry *devtab_find(const struct devtab *t, const char *bdf);
-/* Drop entries that are neither in plan p nor busy (in flight or handed
- * back): their facts would only go stale. */
+/* Drop entries that are neither in plan p nor busy (in flight, or handed
+ * back: that memory is what keeps a restore from looping): their facts
+ * would only go stale. */
 void devtab_prune(struct devtab *t, const struct plan *p);
 void devtab_clear(struct devtab *t);
 
@@ -59,3 +64,14 @@ long long devtab_backoff_ms(int failures);
 void devtab_note_failure(struct devtab_entry *d, int err, const char *msg, long long now);
 /* A success: the failure history goes. */
 void devtab_note_success(struct devtab_entry *d);
+/* A restore gave the device to the kernel. Whatever its drivers do next
+ * (take it; fail their probe later and let go) is the kernel's: no restore
+ * again until an event that is not the daemon's own doing says something
+ * changed. */
+void devtab_note_hand_back(struct devtab_entry *d);
+/* ... and at now it was left with no driver: the next restore also waits a
+ * backoff that grows with each such end (devtab_backoff_ms). */
+void devtab_note_left_driverless(struct devtab_entry *d, long long now);
+/* It is another function now (removed, added again) or the daemon bound it:
+ * its hand-backs are forgotten. */
+void devtab_forget_hand_backs(struct devtab_entry *d);

@@ -91,7 +91,8 @@ enum gate_verdict gate_check(const struct gate *g, const struct plan_action *a)
 		return GATE_BACKOFF;
 	if (g->once && d && d->attempts)
 		return GATE_ONE_TRY;
-	if (a->kind == PROTO_ACTION_RESTORE && d && d->handed_back)
+	if (a->kind == PROTO_ACTION_RESTORE && d &&
+	    (d->handed_back || d->hand_back_until_ms > g->now))
 		return GATE_HANDED_BACK;
 	if (pf_changing(g, a))
 		return GATE_PF_CHANGING;
@@ -116,7 +117,7 @@ const char *gate_verdict_name(enum gate_verdict v)
 	case GATE_ONE_TRY:
 		return "skipped: tried once in this run";
 	case GATE_HANDED_BACK:
-		return "waits: handed back, no driver took it";
+		return "waits: handed back to the kernel";
 	case GATE_PF_CHANGING:
 		return "waits: its PF's VF count changes first";
 	case GATE_GRACE:

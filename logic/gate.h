@@ -6,8 +6,12 @@
  *   in flight     an action on this device is running: one at a time;
  *   backoff       its last try failed and the retry is not due yet;
  *   one try       --once tries each device once per run, never loops;
- *   handed back   a restore no driver took: it waits for an event about
- *                 the device, not for the next pass (that would loop);
+ *   handed back   a restore gave the device to the kernel: what its drivers
+ *                 do next (take it, fail their probe and let go again) is
+ *                 no reason to restore it again (that would loop); a new
+ *                 restore waits for an event that is not the daemon's own
+ *                 doing and, when the kernel left the device with no
+ *                 driver, a backoff that grows each time (devtab.h);
  *   PF changing   a VF whose PF's VF count this plan changes, or is changing:
  *                 the count goes through 0, so the VF is about to be
  *                 removed and created anew; the pass after plans it again;

@@ -14,6 +14,7 @@
  * file stays stable; adding a BDF already present replaces its record. */
 _Static_assert(offsetof(struct managed_dev, bdf) == 0, "record starts with its BDF");
 _Static_assert(offsetof(struct managed_pf, bdf) == 0, "record starts with its BDF");
+_Static_assert(offsetof(struct managed_intent, bdf) == 0, "record starts with its BDF");
 
 static void *rec_find(void *v, size_t n, size_t size, const char *bdf)
 {
@@ -81,9 +82,25 @@ void managed_remove_pf(struct managed_set *m, const char *bdf)
 	rec_remove(m->pfs, &m->n_pfs, sizeof(*m->pfs), bdf);
 }
 
+struct managed_intent *managed_find_intent(const struct managed_set *m, const char *bdf)
+{
+	return m ? rec_find(m->intents, m->n_intents, sizeof(*m->intents), bdf) : NULL;
+}
+
+int managed_add_intent(struct managed_set *m, const struct managed_intent *in)
+{
+	return rec_add((void **)&m->intents, &m->n_intents, &m->cap_intents, sizeof(*in), in);
+}
+
+void managed_remove_intent(struct managed_set *m, const char *bdf)
+{
+	rec_remove(m->intents, &m->n_intents, sizeof(*m->intents), bdf);
+}
+
 void managed_clear(struct managed_set *m)
 {
 	free(m->devs);
 	free(m->pfs);
+	free(m->intents);
 	memset(m, 0, sizeof(*m));
 }

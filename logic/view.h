@@ -7,7 +7,9 @@
  * it knows (the device table): an action in the kernel longer than the stuck
  * timeout is `stuck`; a device still `pending` only because its last action
  * failed is `error`, with the kernel's words as the reason (retried after
- * the backoff). Pure. */
+ * the backoff); a device a restore gave back to the kernel and that the
+ * plan saw with no driver (pending only for a restore the gate holds back)
+ * is `converged`. Pure. */
 #pragma once
 
 #include <stdbool.h>

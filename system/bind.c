@@ -385,3 +385,25 @@ int bind_set_numvfs(const struct bind_ctx *ctx, const char *pf, int numvfs, bool
 		restore_autoprobe(ctx, pf, autoprobe, res);
 	return res->err ? res->err : r;
 }
+
+int bind_set_autoprobe(const struct bind_ctx *ctx, const char *pf, int value,
+		       struct bind_result *res)
+{
+	long cur;
+	int r;
+
+	res_init(res);
+	if (check_args(pf, NULL, res) < 0)
+		return res->err;
+	if (value < 0 || value > 1)
+		return res_set(res, -EINVAL, "%s: sriov_drivers_autoprobe is 0 or 1, not %d", pf,
+			       value);
+	if ((r = read_dev_long(ctx, pf, "sriov_drivers_autoprobe", &cur)) < 0)
+		return res_set(res, r, "%s: read sriov_drivers_autoprobe: %s", pf, strerror(-r));
+	if (cur == value) {
+		snprintf(res->msg, sizeof(res->msg), "%s: sriov_drivers_autoprobe is %d already", pf,
+			 value);
+		return 0;
+	}
+	return write_dev_long(ctx, pf, "sriov_drivers_autoprobe", value, res);
+}

@@ -44,3 +44,7 @@ int bind_restore(const struct bind_ctx *ctx, const char *bdf, const char *origin
  * drivers do not grab the new VFs first, and restore it afterwards. */
 int bind_set_numvfs(const struct bind_ctx *ctx, const char *pf, int numvfs, bool autoprobe_off,
 		    struct bind_result *res);
+/* Write sriov_drivers_autoprobe=value (0 or 1) unless it is that already:
+ * what is left to do when a VF count change was cut short while it was off. */
+int bind_set_autoprobe(const struct bind_ctx *ctx, const char *pf, int value,
+		       struct bind_result *res);

@@ -75,18 +75,14 @@ static bool wanted(const char (*bdfs)[BDF_BUFSZ], size_t n, const char *bdf)
 	return false;
 }
 
-/* What is true of the daemon as a whole and changes what the devices mean:
- * the config in force is not the file's. */
-static json_object *warnings(struct engine *e)
+/* The config in force is not the file's. */
+static void config_warning(struct engine *e, json_object *w)
 {
 	const struct cfg_errors *rejected = engine_config_errors(e);
 	const char *path = engine_options(e)->config_path;
 	size_t n = engine_config(e) ? engine_config(e)->n_entries : 0;
-	json_object *w = json_object_new_array();
 	char line[4400];
 
-	if (!w)
-		return NULL;
 	if (engine_config_missing(e) && n)
 		snprintf(line, sizeof(line), "%s is missing: the last good config (%zu entr%s) "
 			 "stays in force; an empty file releases every device", path, n,
@@ -107,6 +103,40 @@ static json_object *warnings(struct engine *e)
 			 "vfiobindd takes", path, engine_config_untrusted(e));
 		json_object_array_add(w, json_object_new_string(line));
 	}
+}
+
+/* What state.json could not tell: devices the daemon may have taken and
+ * will not give back. Said until the operator removes the file kept aside. */
+static void state_warnings(struct engine *e, json_object *w)
+{
+	const char *run = engine_options(e)->run_dir, *names[8], *why;
+	size_t n = engine_state_aside(e, names, ARRAY_SIZE(names));
+	char line[4400];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%s/state.json could not be used and is kept aside as "
+			 "%s/%s: the devices it listed are not known to be vfiobindd's, and none "
+			 "of them is given back; remove that file once they are seen to", run, run,
+			 names[i]);
+		json_object_array_add(w, json_object_new_string(line));
+	}
+	why = engine_state_unusable(e);
+	if (why) {
+		snprintf(line, sizeof(line), "%s/state.json cannot be used (%s) and could not be "
+			 "moved aside: no device is touched until it is removed", run, why);
+		json_object_array_add(w, json_object_new_string(line));
+	}
+}
+
+/* What is true of the daemon as a whole and changes what the devices mean. */
+static json_object *warnings(struct engine *e)
+{
+	json_object *w = json_object_new_array();
+
+	if (!w)
+		return NULL;
+	config_warning(e, w);
+	state_warnings(e, w);
 	return w;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,17 +41,22 @@ void harness_init(struct daemon_run *d)
 	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
 }
 
-void harness_write_conf(struct daemon_run *d, const char *text)
+void harness_replace_file(const char *path, const char *text)
 {
-	char tmp[160];
+	char tmp[PATH_MAX];
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.new", d->conf);
+	cr_assert_lt(snprintf(tmp, sizeof(tmp), "%s.new", path), (int)sizeof(tmp));
 	f = fopen(tmp, "w");
 	cr_assert_not_null(f);
 	fputs(text, f);
-	fclose(f);
-	cr_assert_eq(rename(tmp, d->conf), 0);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, path), 0);
+}
+
+void harness_write_conf(struct daemon_run *d, const char *text)
+{
+	harness_replace_file(d->conf, text);
 }
 
 void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra)

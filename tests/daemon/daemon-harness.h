@@ -8,6 +8,15 @@
 
 struct fakesys;
 
+/* A ThreadSanitizer build (configure --enable-thread-sanitizer) runs 5 to
+ * 15 times slower: a test of load rather than of threads is skipped there
+ * (.disabled = HARNESS_TSAN) instead of given guards that mean nothing. */
+#if defined(__SANITIZE_THREAD__)
+#define HARNESS_TSAN true
+#else
+#define HARNESS_TSAN false
+#endif
+
 struct daemon_run {
 	pid_t pid;
 	char dir[64];		/* temp dir: config, run dir, socket, log */
@@ -20,6 +29,8 @@ struct daemon_run {
 const char *harness_bin(const char *rel);
 void harness_init(struct daemon_run *d);
 void harness_write_conf(struct daemon_run *d, const char *text);
+/* Write text to path whole: a new file renamed over the old one. */
+void harness_replace_file(const char *path, const char *text);
 /* Start vfiobindd on fs's root with extra args (NULL-terminated). */
 void harness_start(struct daemon_run *d, struct fakesys *fs, const char *const *extra);
 /* The same with another daemon binary (a build path for harness_bin(), e.g.

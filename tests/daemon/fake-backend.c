@@ -5,9 +5,14 @@
  * (tests/lib/fakesys.h), which the test that made the tree shares; --dry-run
  * still gets the door that refuses every write. A root that no fakesys_new()
  * made (the real /sys above all) is refused: this binary never runs on a real
- * system. */
+ * system.
+ *
+ * VFIOBIND_FAKE_KILL_AT=N makes the door raise SIGKILL just before its Nth
+ * write: a daemon killed at a chosen point of an action, for the tests of
+ * what a restart finds (tests/daemon/test-restart.c). */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +21,15 @@
 #include "log.h"
 
 static struct fakesys *fake;
+static struct sysfs_ops door;	/* the fake kernel's, behind killing_write */
+static long kill_at, writes;
+
+static int killing_write(void *ud, const char *path, const char *buf, size_t len)
+{
+	if (__atomic_add_fetch(&writes, 1, __ATOMIC_SEQ_CST) == kill_at)
+		raise(SIGKILL);
+	return door.write(door.ud, path, buf, len);
+}
 
 int backend_setup(const char *sysfs_root, bool dry_run, struct sysfs_ops *sysfs,
 		  struct modules_ops *modules)
@@ -38,6 +52,12 @@ int backend_setup(const char *sysfs_root, bool dry_run, struct sysfs_ops *sysfs,
 				 sysfs_root);
 	*sysfs = fakesys_kernel_ops(fake);
 	*modules = fakesys_modules_ops(fake);
+	if (getenv("VFIOBIND_FAKE_KILL_AT")) {
+		kill_at = strtol(getenv("VFIOBIND_FAKE_KILL_AT"), NULL, 10);
+		door = *sysfs;
+		*sysfs = (struct sysfs_ops){ killing_write, NULL };
+		log_info("fake backend: SIGKILL before write %ld", kill_at);
+	}
 	log_info("fake backend: the fake kernel of %s", sysfs_root);
 	return 0;
 }

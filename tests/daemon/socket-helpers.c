@@ -391,4 +391,5 @@ void sock_assert_daemon_healthy(void)
 	cr_assert_not(harness_log_has(&sock_d, "AddressSanitizer"), "ASan report in %s", sock_d.log);
 	cr_assert_not(harness_log_has(&sock_d, "LeakSanitizer"), "LSan report in %s", sock_d.log);
 	cr_assert_not(harness_log_has(&sock_d, "runtime error"), "UBSan report in %s", sock_d.log);
+	cr_assert_not(harness_log_has(&sock_d, "ThreadSanitizer"), "TSan report in %s", sock_d.log);
 }

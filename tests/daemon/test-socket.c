@@ -299,6 +299,35 @@ Test(socket, a_config_others_can_write_is_acted_on_and_said_in_status)
 	sock_assert_daemon_healthy();
 }
 
+Test(socket, status_names_a_state_file_kept_aside_until_it_is_removed)
+{
+	char state[160], *out, *err, *name, *end, aside[256];
+
+	snprintf(state, sizeof(state), "%s/state.json", sock_d.dir);
+	write_text(state, "{ \"version\": 1, \"devices\": [ { \"dev");
+	sock_start("DEFAULT " NIC0 "\n");
+	sock_assert_driver(NIC0, "vfio-pci");
+	cr_assert_eq(sock_vb(&out, &err, "status", NULL), 0, "%s%s", out, err);
+	cr_assert(strstr(out, "warning: "), "%s", out);
+	cr_assert(strstr(out, "/state.json could not be used and is kept aside as "), "%s", out);
+	cr_assert(strstr(out, "none of them is given back"), "%s", out);
+	/* The name it gives is the file's, in the run dir. */
+	name = strstr(out, "/state.json.bad-");
+	cr_assert_not_null(name, "%s", out);
+	end = strchr(name, ':');
+	cr_assert_not_null(end);
+	snprintf(aside, sizeof(aside), "%s%.*s", sock_d.dir, (int)(end - name), name);
+	cr_assert_eq(unlink(aside), 0, "%s: %s", aside, strerror(errno));
+	free(out);
+	free(err);
+	cr_assert(harness_log_has(&sock_d, "kept aside as "), "the log does not say it");
+	cr_assert_eq(sock_vb(&out, &err, "status", NULL), 0, "%s%s", out, err);
+	cr_assert_null(strstr(out, "warning: "), "still warned after its removal: %s", out);
+	free(out);
+	free(err);
+	sock_assert_daemon_healthy();
+}
+
 Test(socket, reconcile_undoes_a_hand_rebind)
 {
 	char *out, *err;
@@ -504,7 +533,8 @@ Test(socket, a_device_whose_last_action_failed_is_in_error_with_the_kernels_reas
 	sock_assert_daemon_healthy();
 }
 
-Test(socket, status_and_devices_of_hundreds_of_functions_exceed_a_request_line)
+Test(socket, status_and_devices_of_hundreds_of_functions_exceed_a_request_line,
+     .disabled = HARNESS_TSAN)
 {
 	enum { N = 600 };
 	json_object *j, *devs;

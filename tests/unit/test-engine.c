@@ -669,6 +669,143 @@ static int pf_vfs_on_vfio(void)
 	return n;
 }
 
+/* The guest's case: numvfs=4 vfs=0,2 hands VFs 1 and 3 to the kernel, whose
+ * nvme binds, fails its probe a moment later ("Device not ready") and lets
+ * go. The kernel says so with a bind and an unbind event. */
+#define NVME_VF1 "0000:00:06.1"
+#define NVME_VF3 "0000:00:06.3"
+
+static void start_nvme_vfs(void)
+{
+	fakesys_add_driver(fs, "nvme");
+	add_pf("0000:00:05.0", 5, "nvme");
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0,2\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+}
+
+/* nvme's failed probe: bind event while it still holds the VF (as udev may
+ * deliver it), then it lets go and the unbind event follows. */
+static void nvme_lets_go(const char *vf)
+{
+	if (!on(vf, "nvme"))
+		return;
+	engine_device_event(eng, "bind", vf);
+	cr_assert_eq(fakesys_set_driver(fs, vf, NULL), 0);
+	engine_device_event(eng, "unbind", vf);
+}
+
+static bool all_converged(void)
+{
+	const struct plan *p = engine_plan(eng);
+
+	for (size_t i = 0; p && i < p->n_statuses; i++)
+		if (!p->statuses[i].pf_claim &&
+		    engine_view(eng, &p->statuses[i]).state != PROTO_STATE_CONVERGED)
+			return false;
+	return true;
+}
+
+/* Start on the guest's case and let nvme fail on VFs 1 and 3 once: the
+ * restores made. */
+static unsigned long nvme_vfs_given_back(void)
+{
+	start_nvme_vfs();
+	nvme_lets_go(NVME_VF1);
+	nvme_lets_go(NVME_VF3);
+	stepper_advance(&step, 1000);
+	return engine_counters(eng)->restores;
+}
+
+Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
+{
+	unsigned long restores = nvme_vfs_given_back();
+	int unsettled = 0;
+
+	cr_assert_eq(restores, 2, "each unselected VF is given to the kernel once");
+	/* A minute of the kernel doing what it does, 100 ms at a time. */
+	for (int i = 0; i < 600; i++) {
+		nvme_lets_go(NVME_VF1);
+		nvme_lets_go(NVME_VF3);
+		stepper_advance(&step, 100);
+		unsettled += !all_converged();
+	}
+	cr_assert_eq(engine_counters(eng)->restores, restores,
+		     "%lu more restores in a minute: the daemon's own events re-armed them",
+		     engine_counters(eng)->restores - restores);
+	cr_assert_eq(unsettled, 0, "status left converged %d times in a minute", unsettled);
+	cr_assert(on(NVME_VF1, NULL) && on(NVME_VF3, NULL), "they rest with no driver");
+	cr_assert(on("0000:00:06.0", "vfio-pci") && on("0000:00:06.2", "vfio-pci"));
+}
+
+/* udev may tell of the VFs our own count change made after they were
+ * given back: the model knows them already, so that is no news. */
+Test(engine, a_late_add_event_of_a_vf_it_knows_is_not_news)
+{
+	unsigned long restores = nvme_vfs_given_back();
+
+	engine_device_event(eng, "add", NVME_VF1);
+	engine_device_event(eng, "add", NVME_VF3);
+	stepper_advance(&step, 60000);
+	cr_assert_eq(engine_counters(eng)->restores, restores, "given back again");
+}
+
+/* Someone else takes the VFs away and makes them again: new functions,
+ * which nvme takes and lets go; each is given back once more, then rests. */
+Test(engine, vfs_made_anew_by_someone_else_are_given_back_again_once)
+{
+	static const char *const vfs[] = { "0000:00:06.0", NVME_VF1, "0000:00:06.2", NVME_VF3 };
+	unsigned long restores = nvme_vfs_given_back();
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/sriov_numvfs",
+		 fakesys_root(fs));
+	cr_assert_eq(kops.write(kops.ud, path, "0", 1), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(vfs); i++)
+		engine_device_event(eng, "remove", vfs[i]);
+	cr_assert_eq(kops.write(kops.ud, path, "4", 1), 0); /* autoprobe on: nvme takes all */
+	for (size_t i = 0; i < ARRAY_SIZE(vfs); i++)
+		engine_device_event(eng, "add", vfs[i]);
+	stepper_settle(&step);
+	nvme_lets_go(NVME_VF1);
+	nvme_lets_go(NVME_VF3);
+	stepper_settle(&step);
+	cr_assert_eq(engine_counters(eng)->restores, restores + 2);
+	for (int i = 0; i < 100; i++) {
+		nvme_lets_go(NVME_VF1);
+		nvme_lets_go(NVME_VF3);
+		stepper_advance(&step, 600);
+	}
+	cr_assert_eq(engine_counters(eng)->restores, restores + 2, "and they settle again");
+	cr_assert(on("0000:00:06.0", "vfio-pci") && on("0000:00:06.2", "vfio-pci"));
+	cr_assert(all_converged());
+}
+
+Test(engine, a_vf_left_without_a_driver_backs_off_before_it_is_given_back_again)
+{
+	char path[256];
+	long long given;
+
+	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
+	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
+	eng = make_engine(&kops, 10000);
+	start_and_settle();
+	given = step.mono;
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 1);
+	/* Someone steers it (an override) and pokes it: news, but the next
+	 * restore waits out the backoff of the first hand-back (1 s). */
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:06.2/driver_override",
+		 fakesys_root(fs));
+	cr_assert_eq(kops.write(kops.ud, path, "vfio-pci", 8), 0);
+	engine_device_event(eng, "change", "0000:00:06.2");
+	stepper_settle(&step);
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 1, "not before the backoff");
+	stepper_advance(&step, given + 1000 - step.mono);
+	stepper_settle(&step);
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 2, "given back after it");
+	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 2, "next backoff 2 s");
+}
+
 Test(engine, vf_binds_wait_for_their_pf_count_change)
 {
 	static char logged[64 * 1024];

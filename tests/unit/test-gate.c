@@ -106,9 +106,25 @@ Test(gate, once_tries_each_device_once_and_the_daemon_retries)
 	cr_assert_eq(check(act(0, PROTO_ACTION_BIND, "0000:04:00.0"), false, false), GATE_RUN);
 }
 
-Test(gate, a_restore_no_driver_took_waits_for_an_event_but_a_bind_does_not)
+Test(gate, a_restore_handed_back_waits_for_an_event_but_a_bind_does_not)
 {
-	devtab_get(&tab, "0000:04:00.0", true)->handed_back = true;
+	devtab_note_hand_back(devtab_get(&tab, "0000:04:00.0", true));
+	cr_assert_eq(check(act(0, PROTO_ACTION_RESTORE, "0000:04:00.0"), false, false),
+		     GATE_HANDED_BACK);
+	cr_assert_eq(check(act(0, PROTO_ACTION_BIND, "0000:04:00.0"), false, false), GATE_RUN);
+}
+
+Test(gate, a_restore_that_left_no_driver_also_waits_out_a_backoff_after_the_event)
+{
+	struct devtab_entry *d = devtab_get(&tab, "0000:04:00.0", true);
+
+	devtab_note_hand_back(d);
+	devtab_note_left_driverless(d, NOW - 1000);
+	d->handed_back = false; /* an event not of the daemon's doing came */
+	cr_assert_eq(d->hand_back_until_ms, NOW);
+	cr_assert_eq(check(act(0, PROTO_ACTION_RESTORE, "0000:04:00.0"), false, false), GATE_RUN,
+		     "due exactly when the backoff ends");
+	d->hand_back_until_ms = NOW + 1;
 	cr_assert_eq(check(act(0, PROTO_ACTION_RESTORE, "0000:04:00.0"), false, false),
 		     GATE_HANDED_BACK);
 	cr_assert_eq(check(act(0, PROTO_ACTION_BIND, "0000:04:00.0"), false, false), GATE_RUN);
@@ -225,7 +241,43 @@ Test(gate, the_view_says_error_with_the_kernels_words_after_a_failure)
 		     "a reason not to move beats an old failure");
 }
 
+Test(gate, the_view_says_converged_of_a_device_given_back_that_no_driver_kept)
+{
+	struct plan_status st = status(PROTO_STATE_PENDING, "no longer in config: back to the "
+				       "kernel's choice");
+	struct devtab_entry *d = devtab_get(&tab, "0000:04:00.0", true);
+
+	strcpy(st.current, "vfio-pci");
+	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_PENDING);
+	devtab_note_hand_back(d);
+	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_PENDING,
+		     "a plan from before the restore is not where it rests");
+	st.current[0] = '\0';
+	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_CONVERGED);
+	cr_assert_str_eq(view_device(&st, d, NOW, 10000).reason, "");
+	strcpy(st.desired, "vfio-pci");
+	cr_assert_eq(view_device(&st, d, NOW, 10000).state, PROTO_STATE_PENDING,
+		     "a claim to bind is not settled by a hand-back");
+}
+
 /* --- the device table -------------------------------------------------------- */
+
+Test(gate, hand_backs_that_leave_no_driver_back_off_longer_each_time_until_forgotten)
+{
+	struct devtab_entry *d = devtab_get(&tab, "0000:04:00.0", true);
+
+	devtab_note_hand_back(d);
+	devtab_note_left_driverless(d, NOW);
+	cr_assert_eq(d->hand_back_until_ms, NOW + 1000);
+	devtab_note_left_driverless(d, NOW);
+	cr_assert_eq(d->hand_backs, 2);
+	cr_assert_eq(d->hand_back_until_ms, NOW + 2000);
+	cr_assert_eq(d->failures, 0, "a hand-back is not a failure");
+	devtab_forget_hand_backs(d);
+	cr_assert_not(d->handed_back);
+	cr_assert_eq(d->hand_backs, 0);
+	cr_assert_eq(d->hand_back_until_ms, 0);
+}
 
 Test(gate, the_table_stays_sorted_and_finds_what_it_holds)
 {

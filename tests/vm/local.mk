@@ -9,6 +9,7 @@ VM_TEST_FILES = \
 	%D%/prepare.sh \
 	%D%/vm.sh \
 	%D%/run-all.sh \
+	%D%/soak.sh \
 	%D%/shell.sh \
 	%D%/guest/init \
 	%D%/guest/runner.sh \
@@ -29,6 +30,9 @@ VM_TEST_FILES = \
 	%D%/scenarios/26-daemon-config-vanishes.sh \
 	%D%/scenarios/27-daemon-inuse-net.sh \
 	%D%/scenarios/28-daemon-inuse-disk.sh \
+	%D%/scenarios/50-daemon-vf-handback.sh \
+	%D%/scenarios/51-daemon-crash-autoprobe.sh \
+	%D%/scenarios/52-daemon-soak.sh \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/scenarios/40-holders-vfio.sh \
 	%D%/scenarios/41-holders-sriov.sh \
@@ -44,6 +48,11 @@ EXTRA_DIST += $(VM_TEST_FILES)
 # built here run there unchanged.
 check-vm: all %D%/vfio-holder
 	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/run-all.sh"
+
+# The fault soak at length (100 rounds, 15-40 minutes; check-vm runs 10).
+# SOAK_ROUNDS=N for another length.
+check-soak: all
+	VFIOBIND_BUILDDIR="$(abs_top_builddir)" bash "$(srcdir)/%D%/soak.sh" $(SOAK_ROUNDS)
 
 # Interactive demo VM.
 vm-shell: all

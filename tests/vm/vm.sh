@@ -90,6 +90,10 @@ done
 	printf '%q ' "${guest_scenarios[@]}"
 	printf ')\n'
 	printf 'export VMTEST_SCENARIO_TIMEOUT=%q\n' "${VFIOBIND_VM_SCENARIO_TIMEOUT:-120}"
+	printf 'export VMTEST_SCENARIO_TIMEOUT_MIN=%q\n' "${VFIOBIND_VM_SCENARIO_TIMEOUT_MIN:-0}"
+	# The fault soak's length (scenarios/52-daemon-soak.sh, tests/vm/soak.sh).
+	printf 'export VMTEST_SOAK_ROUNDS=%q VMTEST_SOAK_SEED=%q\n' \
+		"${VFIOBIND_SOAK_ROUNDS:-}" "${VFIOBIND_SOAK_SEED:-}"
 	printf 'export VMTEST_PROFILE=%q\n' "$profile"
 	printf 'export VMTEST_NICS=%q VMTEST_NVME=%q VMTEST_VIRTIO=%q VMTEST_ROOTPORTS=%q\n' \
 		"$VM_P_NICS" "$VM_P_NVME" "$VM_P_VIRTIO" "$VM_P_RP"

@@ -264,7 +264,7 @@ file_has() {
 vfb_log_has() { file_has "$1" "$VFB_LOG"; }
 
 # vfb_log_mark: remembers the log's length; vfb_log_new_has REGEX then looks
-# only at the lines written since.
+# only at the lines written since, and vfb_log_new_count REGEX counts them.
 vfb_log_mark() {
 	local lines
 	mapfile -t lines <"$VFB_LOG"
@@ -277,6 +277,24 @@ vfb_log_new_has() {
 		[[ $l =~ $1 ]] && return 0
 	done
 	return 1
+}
+vfb_log_new_count() {
+	local lines l n=0
+	mapfile -t -s "${VFB_LOG_MARK:-0}" lines <"$VFB_LOG"
+	for l in "${lines[@]}"; do
+		[[ $l =~ $1 ]] && n=$((n + 1))
+	done
+	printf '%s\n' "$n"
+}
+
+# vm_pause SECONDS: sleeps without an exec (a read with a timeout on a FIFO
+# nobody writes; sleep(1) costs tens of ms to start under TCG).
+vm_pause() {
+	if [[ -z ${VM_PAUSE_FD:-} ]]; then
+		mkfifo "$VMTEST_WORKDIR/.pause.fifo"
+		exec {VM_PAUSE_FD}<>"$VMTEST_WORKDIR/.pause.fifo"
+	fi
+	read -r -t "$1" -u "$VM_PAUSE_FD" _ || true
 }
 
 # vfb_cleanup [RC]: for "trap vfb_cleanup EXIT": stops the daemon; on
@@ -297,13 +315,17 @@ vfb_cleanup() {
 }
 
 # vm_restore_devices: every e1000e NIC back on e1000e and every override
-# cleared, the NVMe PF without VFs and on nvme, the ICH9 functions on their
-# own drivers.  Raw sysfs; only for cleaning up after a scenario.
+# cleared, the NVMe PF without VFs, on nvme, with sriov_drivers_autoprobe 1,
+# the ICH9 functions on their own drivers.  Raw sysfs; only for cleaning up
+# after a scenario.
 vm_restore_devices() {
 	local d b
 	local pf=/sys/bus/pci/devices/$VM_BDF_NVME
 	if [[ -e $pf/sriov_numvfs && $(<"$pf/sriov_numvfs") != 0 ]]; then
 		printf '0' >"$pf/sriov_numvfs" 2>/dev/null || true
+	fi
+	if [[ -e $pf/sriov_drivers_autoprobe && $(<"$pf/sriov_drivers_autoprobe") != 1 ]]; then
+		printf '1' >"$pf/sriov_drivers_autoprobe" 2>/dev/null || true
 	fi
 	for d in /sys/bus/pci/devices/*; do
 		b=${d##*/}

@@ -52,6 +52,8 @@ runner_scenario() {
 	name=$(basename "$path" .sh)
 	tmo=$(runner_header "$path" timeout)
 	tmo=${tmo:-${VMTEST_SCENARIO_TIMEOUT:-120}}
+	# A longer run of a scenario (the soak) raises its own timeout.
+	((tmo >= ${VMTEST_SCENARIO_TIMEOUT_MIN:-0})) || tmo=$VMTEST_SCENARIO_TIMEOUT_MIN
 	export VMTEST_NAME=$name
 	export VMTEST_WORKDIR=/tmp/vmtest/$name
 	export VMTEST_OUT=$VMTEST_SHARE/out/$name
