@@ -368,11 +368,12 @@ Test(files, a_fifo_state_file_is_refused_and_start_up_completes)
 
 /* ==== 4. add under the shipped unit's capabilities ==== */
 
-/* The unit's bounding set: CAP_SYS_MODULE alone (no CAP_CHOWN, no
- * CAP_DAC_OVERRIDE, no CAP_FOWNER); root keeps its uid. */
+/* The unit's bounding set: CAP_SYS_MODULE, CAP_SYS_PTRACE and
+ * CAP_DAC_READ_SEARCH (no CAP_CHOWN, no CAP_DAC_OVERRIDE, no CAP_FOWNER);
+ * root keeps its uid. */
 static void start_as_the_unit(const char *conf, gid_t gid)
 {
-	const char *setpriv[] = { "/usr/bin/setpriv", "--bounding-set", "-all,+sys_module", NULL };
+	const char *setpriv[] = { "/usr/bin/setpriv", "--bounding-set", "-all,+sys_module,+sys_ptrace,+dac_read_search", NULL };
 
 	need_root();
 	if (access(setpriv[0], X_OK) < 0)
