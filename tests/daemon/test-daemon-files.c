@@ -373,7 +373,8 @@ Test(files, a_fifo_state_file_is_refused_and_start_up_completes)
  * root keeps its uid. */
 static void start_as_the_unit(const char *conf, gid_t gid)
 {
-	const char *setpriv[] = { "/usr/bin/setpriv", "--bounding-set", "-all,+sys_module,+sys_ptrace,+dac_read_search", NULL };
+	const char *setpriv[] = { "/usr/bin/setpriv", "--bounding-set",
+				   "-all,+sys_module,+sys_ptrace,+dac_read_search", NULL };
 
 	need_root();
 	if (access(setpriv[0], X_OK) < 0)
