@@ -18,74 +18,40 @@
 #include "fakesys.h"
 #include "logcap.h"
 #include "stepper.h"
+#include "enginefix.h"
 
 #define NIC0 "0000:00:02.0"
 #define NIC1 "0000:00:03.0"
 
-static struct fakesys *fs;
-static struct event_base *base;
+static struct enginefix fx;
 static struct engine *eng;
-static struct stepper step;
-static struct sysfs_ops kops;
-static struct modules_ops mops;
-static char tmpdir[64], conf[128];
 
 static void write_conf(const char *text)
 {
-	FILE *f = fopen(conf, "w");
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	enginefix_write_conf(&fx, text);
 }
 
 static void make_engine(bool dry_run)
 {
-	struct engine_opts o = {
-		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
-		.run_dir = tmpdir, .stuck_ms = 10000, .coalesce_ms = 10, .workers = 2,
-		.dry_run = dry_run, .sysfs = dry_run ? &sysfs_ops_deny : &kops, .modules = &mops,
-		.clock = &step.clock,
-	};
+	struct engine_opts o = enginefix_opts(&fx);
 
-	eng = step.eng = engine_new(base, &o);
-	cr_assert_not_null(eng);
+	o.dry_run = dry_run;
+	if (dry_run)
+		o.sysfs = &sysfs_ops_deny;
+	eng = enginefix_engine(&fx, &o);
 }
 
 static void setup(void)
 {
-	struct fakesys_dev d;
-
-	logcap_quiet();
-	evthread_use_pthreads();
-	fs = fakesys_new();
-	cr_assert_not_null(fs);
-	fakesys_add_driver(fs, "e1000e");
-	fakesys_add_module(fs, "vfio-pci", NULL);
-	fakesys_dev_init(&d, NIC0, "e1000e", 1);
-	fakesys_add_device(fs, &d);
-	fakesys_dev_init(&d, NIC1, "e1000e", 2);
-	fakesys_add_device(fs, &d);
-	kops = fakesys_kernel_ops(fs);
-	mops = fakesys_modules_ops(fs);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vb-health-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", tmpdir);
-	base = event_base_new();
+	enginefix_setup(&fx, "health");
+	enginefix_add_nic(&fx, NIC0, 1);
+	enginefix_add_nic(&fx, NIC1, 2);
 	eng = NULL;
-	stepper_init(&step, base);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	engine_free(eng);
-	event_base_free(base);
-	fakesys_free(fs);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
-	logcap_stop();
+	enginefix_teardown(&fx);
 }
 
 TestSuite(engine_health, .init = setup, .fini = teardown, .timeout = 30);
@@ -107,7 +73,7 @@ Test(engine_health, a_bound_device_makes_a_healthy_node)
 	cr_assert_eq(engine_start(eng), 0);
 	cr_assert_not(node().settled, "the bind runs");
 	cr_assert_eq(node().word, HEALTH_PROGRESSING);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(node().settled);
 	cr_assert_eq(node().word, HEALTH_HEALTHY, "%s", node().reason);
 	cr_assert_eq(node().by_state[PROTO_STATE_ABSENT], 1, "a line for hardware this node lacks");
@@ -116,10 +82,10 @@ Test(engine_health, a_bound_device_makes_a_healthy_node)
 Test(engine_health, a_failed_bind_degrades_the_node_with_the_kernels_words)
 {
 	write_conf("DEFAULT " NIC0 "\n");
-	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, NIC0, -EBUSY, -1);
+	fakesys_fault(fx.fs, FAKESYS_FAULT_UNBIND, NIC0, -EBUSY, -1);
 	make_engine(false);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(node().settled, "an error is an outcome: nothing more to wait for");
 	cr_assert_eq(node().word, HEALTH_DEGRADED);
 	cr_assert(strstr(node().reason, NIC0 ": error: "), "%s", node().reason);
@@ -133,7 +99,7 @@ Test(engine_health, a_rejected_file_degrades_a_node_whose_devices_are_fine)
 	write_conf("DEFAULT " NIC0 "\n");
 	make_engine(false);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(engine_counters(eng)->actions_ok[PROTO_ACTION_BIND], 1);
 	write_conf("DEFAULT bogus\n");
 	cr_assert_eq(engine_reload(eng, "test"), -EINVAL);
@@ -146,7 +112,7 @@ Test(engine_health, no_config_yet_is_not_settled)
 {
 	make_engine(false);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_not(node().settled, "every device is held until a config exists");
 	cr_assert_str_eq(node().waiting, "a valid config (none loaded yet)");
 }
@@ -169,7 +135,7 @@ Test(engine_health, a_waiter_is_answered_once_the_devices_it_names_settle)
 	write_conf("");
 	make_engine(false);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	answers = 0;
 	write_conf("DEFAULT " NIC0 "\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
@@ -177,7 +143,7 @@ Test(engine_health, a_waiter_is_answered_once_the_devices_it_names_settle)
 	cr_assert_not(node().settled, "a pass is due: the old plan does not count");
 	cr_assert_not_null(engine_wait_health(eng, &only, 1, 60000, on_health, NULL));
 	cr_assert_eq(answers, 0, "never answered from within the call");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(answers, 1);
 	cr_assert(answered_settled);
 	cr_assert(node().healthy);
@@ -188,13 +154,13 @@ Test(engine_health, a_waiter_is_answered_unsettled_at_its_deadline)
 	write_conf("DEFAULT " NIC0 "\n");
 	make_engine(true); /* a dry run never binds: the device stays pending */
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	answers = 0;
 	cr_assert_not_null(engine_wait_health(eng, NULL, 0, 5000, on_health, NULL));
-	cr_assert_eq(engine_next_wakeup(eng), step.mono + 5000, "the deadline is a wakeup");
-	stepper_advance(&step, 4999);
+	cr_assert_eq(engine_next_wakeup(eng), fx.step.mono + 5000, "the deadline is a wakeup");
+	stepper_advance(&fx.step, 4999);
 	cr_assert_eq(answers, 0);
-	stepper_advance(&step, 1);
+	stepper_advance(&fx.step, 1);
 	cr_assert_eq(answers, 1);
 	cr_assert_not(answered_settled);
 }
@@ -210,7 +176,7 @@ Test(engine_health, a_cancelled_waiter_is_never_answered)
 	w = engine_wait_health(eng, NULL, 0, 1000, on_health, NULL);
 	cr_assert_not_null(w);
 	engine_wait_cancel(eng, w);
-	stepper_advance(&step, 2000);
+	stepper_advance(&fx.step, 2000);
 	cr_assert_eq(answers, 0);
 }
 
@@ -234,7 +200,7 @@ static void start_reporting(int refresh_ms)
 	reports = 0;
 	engine_set_report_cb(eng, on_report, NULL, 1000, refresh_ms);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 }
 
 Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
@@ -242,9 +208,9 @@ Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
 	start_reporting(0);
 	cr_assert_eq(reports, 1, "the first pass is reported at once");
 	/* the bind finished within the interval: its report waits for it */
-	stepper_advance(&step, 800);
+	stepper_advance(&fx.step, 800);
 	cr_assert_eq(reports, 1);
-	stepper_advance(&step, 200);
+	stepper_advance(&fx.step, 200);
 	cr_assert_eq(reports, 2);
 	cr_assert(report_health.healthy, "the report sees the bound device");
 	cr_assert_eq(engine_next_wakeup(eng), 0, "nothing changes: no wakeup at all");
@@ -253,23 +219,23 @@ Test(engine_health, a_report_follows_a_change_at_most_once_per_interval)
 Test(engine_health, an_idle_engine_wakes_only_for_the_refresh)
 {
 	start_reporting(60000);
-	stepper_advance(&step, 1000);
+	stepper_advance(&fx.step, 1000);
 	cr_assert_eq(reports, 2);
-	long long last = step.mono;
+	long long last = fx.step.mono;
 	cr_assert_leq(engine_next_wakeup(eng), last + 60000);
-	stepper_advance(&step, 60000);
+	stepper_advance(&fx.step, 60000);
 	cr_assert_eq(reports, 3, "refreshed once, though nothing changed");
 }
 
 Test(engine_health, a_rejected_file_is_reported_though_no_pass_follows)
 {
 	start_reporting(0);
-	stepper_advance(&step, 2000);
+	stepper_advance(&fx.step, 2000);
 	int before = reports;
 	write_conf("DEFAULT bogus\n");
 	cr_assert_eq(engine_reload(eng, "test"), -EINVAL);
 	cr_assert_neq(engine_next_wakeup(eng), 0, "the report is due");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(reports, before + 1);
 	cr_assert_eq(report_health.word, HEALTH_DEGRADED);
 }

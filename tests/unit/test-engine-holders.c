@@ -23,25 +23,17 @@
 #include "fakesys.h"
 #include "logcap.h"
 #include "stepper.h"
+#include "enginefix.h"
 #include "util.h"
 
 #define NIC "0000:01:00.0"
 #define PF "0000:00:05.0"
 
-static struct fakesys *fs;
+static struct enginefix fx;
 static struct fakeproc *fp;
-static struct event_base *base;
 static struct engine *eng;
-static struct stepper step;
-static struct sysfs_ops kops;
-static struct modules_ops mops;
-static char conf[128], full[32];
+static char full[32];
 static pid_t holder = -1;
-
-static void write_conf(const char *text)
-{
-	cr_assert_eq(fakeproc_put(fp, "vfiobind.conf", text), 0);
-}
 
 static int no_pidfd(int pid)
 {
@@ -51,41 +43,26 @@ static int no_pidfd(int pid)
 
 static void make_engine(const char *text, bool with_pidfd)
 {
-	struct engine_opts o = {
-		.config_path = conf, .sysfs_root = fakesys_root(fs), .proc_root = fakeproc_root(fp),
-		.node_name = "worker-0", .coalesce_ms = 10, .workers = 1, .stuck_ms = 10000,
-		.sysfs = &kops, .modules = &mops, .clock = &step.clock,
-		.pidfd_open = with_pidfd ? NULL : no_pidfd,
-	};
+	struct engine_opts o = enginefix_opts(&fx);
 
-	write_conf(text);
-	eng = step.eng = engine_new(base, &o);
-	cr_assert_not_null(eng);
+	o.proc_root = fakeproc_root(fp);
+	o.run_dir = NULL;
+	o.workers = 1;
+	o.pidfd_open = with_pidfd ? NULL : no_pidfd;
+	enginefix_write_conf(&fx, text);
+	eng = enginefix_engine(&fx, &o);
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 }
 
 static void setup(void)
 {
-	struct fakesys_dev d;
-
-	logcap_quiet();
-	evthread_use_pthreads();
-	fs = fakesys_new();
+	enginefix_setup(&fx, "holders");
 	fp = fakeproc_new();
-	cr_assert_not_null(fs);
 	cr_assert_not_null(fp);
 	if (!fakeproc_majmin("/dev/full", full, sizeof(full)))
 		cr_skip_test("no /dev/full to stand in for a VFIO group node");
-	fakesys_add_driver(fs, "e1000e");
-	fakesys_add_module(fs, "vfio-pci", NULL);
-	fakesys_dev_init(&d, NIC, "e1000e", 1);
-	cr_assert_eq(fakesys_add_device(fs, &d), 0);
-	kops = fakesys_kernel_ops(fs);
-	mops = fakesys_modules_ops(fs);
-	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", fakeproc_root(fp));
-	base = event_base_new();
-	stepper_init(&step, base);
+	enginefix_add_nic(&fx, NIC, 1);
 	eng = NULL;
 }
 
@@ -96,18 +73,15 @@ static void teardown(void)
 		waitpid(holder, NULL, 0);
 		holder = -1;
 	}
-	engine_free(eng);
-	event_base_free(base);
-	fakesys_free(fs);
+	enginefix_teardown(&fx);
 	fakeproc_free(fp);
-	logcap_stop();
 }
 
 TestSuite(engine_holders, .init = setup, .fini = teardown, .timeout = 30);
 
 static bool on(const char *bdf, const char *driver)
 {
-	char *d = fakesys_driver(fs, bdf);
+	char *d = fakesys_driver(fx.fs, bdf);
 	bool r = d && strcmp(d, driver) == 0;
 
 	free(d);
@@ -125,7 +99,7 @@ static void hold_group_as(int group, const char *fdinfo)
 		for (;;)
 			pause();
 	}
-	cr_assert_eq(fakesys_add_vfio_group(fs, group, full), 0);
+	cr_assert_eq(fakesys_add_vfio_group(fx.fs, group, full), 0);
 	cr_assert_eq(fakeproc_add_process(fp, holder, "qemu-system-x86", 107, 4242, 0), 0);
 	cr_assert_eq(fakeproc_add_fd(fp, holder, 31, "/dev/full", fdinfo), 0);
 }
@@ -166,9 +140,9 @@ static void line_removed_under(bool with_pidfd, const char *fdinfo)
 	make_engine("worker-0 " NIC "\n", with_pidfd);
 	cr_assert(on(NIC, "vfio-pci"));
 	hold_group_as(1, fdinfo);
-	write_conf("# the line is gone\n");
+	enginefix_write_conf(&fx, "# the line is gone\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(on(NIC, "vfio-pci"), "taken from the process holding it");
 	cr_assert_eq(info(NIC)->state, PROTO_STATE_BLOCKED);
 }
@@ -187,7 +161,7 @@ Test(engine_holders, a_held_device_stays_and_moves_once_its_holder_exits_with_no
 	cr_assert_eq(engine_next_wakeup(eng), 0, "waits on a timer, not on the holder");
 	holder_exits();
 	/* The pidfd is readable: one loop turn and the coalescing window. */
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(on(NIC, "e1000e"), "still held back after its holder exited");
 	cr_assert_eq(engine_next_wakeup(eng), 0);
 }
@@ -200,10 +174,10 @@ Test(engine_holders, without_pidfd_open_the_recheck_timer_stands_in)
 	blocked_at = info(NIC)->last_transition_ms;
 	cr_assert_eq(engine_next_wakeup(eng), blocked_at + ENGINE_INUSE_RECHECK_MS);
 	holder_exits();
-	stepper_advance(&step, blocked_at + ENGINE_INUSE_RECHECK_MS - 1 - step.mono);
+	stepper_advance(&fx.step, blocked_at + ENGINE_INUSE_RECHECK_MS - 1 - fx.step.mono);
 	cr_assert(on(NIC, "vfio-pci"), "moved before any pass could know");
-	stepper_advance(&step, 1);
-	stepper_settle(&step);
+	stepper_advance(&fx.step, 1);
+	stepper_settle(&fx.step);
 	cr_assert(on(NIC, "e1000e"));
 }
 
@@ -219,8 +193,8 @@ Test(engine_holders, a_read_only_holder_is_rechecked_by_the_timer)
 	blocked_at = info(NIC)->last_transition_ms;
 	cr_assert_eq(engine_next_wakeup(eng), blocked_at + ENGINE_INUSE_RECHECK_MS);
 	cr_assert_eq(fakeproc_remove_fd(fp, holder, 31), 0);
-	stepper_advance(&step, blocked_at + ENGINE_INUSE_RECHECK_MS - step.mono);
-	stepper_settle(&step);
+	stepper_advance(&fx.step, blocked_at + ENGINE_INUSE_RECHECK_MS - fx.step.mono);
+	stepper_settle(&fx.step);
 	cr_assert(on(NIC, "e1000e"));
 }
 
@@ -234,7 +208,7 @@ Test(engine_holders, a_holder_that_closes_the_node_without_exiting_brings_a_pass
 	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(on(NIC, "e1000e"), "a close of the held node brought no pass");
 	cr_assert_eq(kill(holder, 0), 0, "the holder still runs");
 }
@@ -252,7 +226,7 @@ static const struct plan_status *pf_claim(void)
 
 static int numvfs(void)
 {
-	char *v = fakesys_read(fs, "bus/pci/devices/" PF "/sriov_numvfs");
+	char *v = fakesys_read(fx.fs, "bus/pci/devices/" PF "/sriov_numvfs");
 	int n = v ? atoi(v) : -1;
 
 	free(v);
@@ -266,11 +240,11 @@ Test(engine_holders, no_count_change_while_a_vf_is_held)
 	const struct pci_state *pci;
 	char want[256];
 
-	fakesys_add_driver(fs, "ixgbe");
+	fakesys_add_driver(fx.fs, "ixgbe");
 	fakesys_dev_init(&d, PF, "ixgbe", 5);
 	d.totalvfs = 4;
 	d.vf_driver = "ixgbevf"; /* no such driver: VFs stay driverless until bound */
-	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	cr_assert_eq(fakesys_add_device(fx.fs, &d), 0);
 	make_engine("worker-0 " PF " numvfs=2\n", true);
 	cr_assert_eq(numvfs(), 2);
 	pci = engine_pci(eng);
@@ -283,13 +257,13 @@ Test(engine_holders, no_count_change_while_a_vf_is_held)
 	snprintf(want, sizeof(want),
 		 "numvfs 2 -> 4 waits: VF %s held by pid %d (qemu-system-x86, uid 107) through "
 		 "/dev/full", vf0->bdf, (int)holder);
-	write_conf("worker-0 " PF " numvfs=4\n");
+	enginefix_write_conf(&fx, "worker-0 " PF " numvfs=4\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(numvfs(), 2, "the count changed under a held VF");
 	cr_assert_eq(pf_claim()->state, PROTO_STATE_BLOCKED);
 	cr_assert_str_eq(pf_claim()->reason, want);
 	holder_exits();
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(numvfs(), 4);
 }

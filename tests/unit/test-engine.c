@@ -20,99 +20,62 @@
 #include "fakesys.h"
 #include "logcap.h"
 #include "stepper.h"
+#include "enginefix.h"
 #include "log.h"
 #include "util.h"
 #include "clock.h"
 
-static struct fakesys *fs;
-static struct event_base *base;
+static struct enginefix fx;
 static struct engine *eng;
-static struct stepper step;
-static struct sysfs_ops kops;
-static struct modules_ops mops;
-static char tmpdir[64];
-static char conf[128];
-
 
 static void write_conf(const char *text)
 {
-	char tmp[160];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", conf);
-	f = fopen(tmp, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	cr_assert_eq(rename(tmp, conf), 0);
+	enginefix_write_conf(&fx, text);
 }
 
 static void add_nic(const char *bdf, int group)
 {
-	struct fakesys_dev d;
-
-	fakesys_dev_init(&d, bdf, "e1000e", group);
-	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	enginefix_add_nic(&fx, bdf, group);
 }
 
 static struct engine *make_engine(const struct sysfs_ops *ops, int stuck_ms)
 {
-	struct engine_opts o = {
-		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
-		.run_dir = tmpdir, .resync_s = 0, .stuck_ms = stuck_ms, .coalesce_ms = 10,
-		.workers = 2, .sysfs = ops, .modules = &mops,
-		.clock = step.clock.mono_ms ? &step.clock : NULL,
-	};
+	struct engine_opts o = enginefix_opts(&fx);
 
-	step.eng = engine_new(base, &o);
-	return step.eng;
+	o.sysfs = ops;
+	o.stuck_ms = stuck_ms;
+	/* --once runs its own loop: a test that cleared the clock gets the
+	 * system's. */
+	o.clock = fx.step.clock.mono_ms ? &fx.step.clock : NULL;
+	return enginefix_engine(&fx, &o);
 }
 
 /* Start, and let the first pass's work and what follows from it happen. */
 static void start_and_settle(void)
 {
 	cr_assert_eq(engine_start(eng), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 }
 
 static void setup(void)
 {
-	logcap_quiet();
-	evthread_use_pthreads();
-	fs = fakesys_new();
-	cr_assert_not_null(fs);
-	fakesys_add_driver(fs, "e1000e");
-	fakesys_add_module(fs, "vfio-pci", NULL);
+	enginefix_setup(&fx, "engine");
 	add_nic("0000:00:02.0", 1);
 	add_nic("0000:00:03.0", 2);
 	add_nic("0000:00:04.0", 3);
-	kops = fakesys_kernel_ops(fs);
-	mops = fakesys_modules_ops(fs);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vb-engine-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(conf, sizeof(conf), "%s/vfiobind.conf", tmpdir);
-	base = event_base_new();
 	eng = NULL;
-	stepper_init(&step, base);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	engine_free(eng);
-	event_base_free(base);
-	fakesys_free(fs);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
-	logcap_stop();
+	enginefix_teardown(&fx);
 }
 
 TestSuite(engine, .init = setup, .fini = teardown, .timeout = 30);
 
 static bool on(const char *bdf, const char *driver)
 {
-	char *d = fakesys_driver(fs, bdf);
+	char *d = fakesys_driver(fx.fs, bdf);
 	bool r = d ? driver && strcmp(d, driver) == 0 : driver == NULL;
 
 	free(d);
@@ -148,7 +111,7 @@ static enum proto_state dev2_state(void)
 Test(engine, start_binds_configured_devices_and_records_the_original_driver)
 {
 	write_conf("DEFAULT 0000:00:02.0\nworker-1 0000:00:03.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	cr_assert(on("0000:00:03.0", "e1000e"), "another node's line is ignored");
@@ -156,51 +119,51 @@ Test(engine, start_binds_configured_devices_and_records_the_original_driver)
 	cr_assert_not_null(m);
 	cr_assert_str_eq(m->original_driver, "e1000e");
 	cr_assert_eq(m->since_ms, STEPPER_WALL_MS, "the take is dated in epoch time");
-	cr_assert_eq(fakesys_new_id_writes(fs), 0);
+	cr_assert_eq(fakesys_new_id_writes(fx.fs), 0);
 }
 
 Test(engine, removed_line_gives_the_device_back_to_its_driver)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	write_conf("# nothing\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_given_back(), "back on e1000e and no longer managed");
 }
 
 Test(engine, invalid_config_keeps_the_last_good_one_in_force)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:99.9 numfs=3\n");
 	cr_assert_eq(engine_reload(eng, "test"), -EINVAL);
 	cr_assert_eq(engine_config(eng)->n_entries, 1);
 	cr_assert_geq(engine_config_errors(eng)->n, 1);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_vfio(), "the device stays where the good config put it");
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
 	cr_assert_eq(engine_reload(eng, "fixed"), 0);
 	cr_assert_eq(engine_config_errors(eng)->n, 0, "fixing the file clears the errors");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev3_vfio());
 }
 
 Test(engine, a_missing_file_at_start_holds_every_device_as_it_is)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	engine_free(eng);
 	/* Restarted with no file at all: releasing what state.json lists
 	 * would take the device from whoever uses it. */
-	cr_assert_eq(unlink(conf), 0);
-	eng = make_engine(&kops, 10000);
+	cr_assert_eq(unlink(fx.conf), 0);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(engine_config_missing(eng));
 	cr_assert(dev2_vfio(), "a missing file gave the device back");
@@ -211,12 +174,12 @@ Test(engine, a_missing_file_at_start_holds_every_device_as_it_is)
 Test(engine, a_file_that_disappears_keeps_the_last_good_config)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
-	cr_assert_eq(unlink(conf), 0);
+	cr_assert_eq(unlink(fx.conf), 0);
 	cr_assert_eq(engine_reload(eng, "test"), -ENOENT);
-	stepper_advance(&step, 10000);
+	stepper_advance(&fx.step, 10000);
 	cr_assert(engine_config_missing(eng));
 	cr_assert_eq(engine_config(eng)->n_entries, 1, "the last good config stays in force");
 	cr_assert(dev2_vfio(), "a missing file gave the device back");
@@ -224,21 +187,16 @@ Test(engine, a_file_that_disappears_keeps_the_last_good_config)
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
 	cr_assert_eq(engine_reload(eng, "test"), 0);
 	cr_assert_not(engine_config_missing(eng));
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev3_vfio());
 }
 
 static struct engine *make_graceful_engine(int grace_ms)
 {
-	struct engine_opts o = {
-		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "worker-0",
-		.run_dir = tmpdir, .stuck_ms = 10000, .coalesce_ms = 10, .workers = 2,
-		.sysfs = &kops, .modules = &mops, .clock = &step.clock,
-		.release_grace_ms = grace_ms,
-	};
+	struct engine_opts o = enginefix_opts(&fx);
 
-	step.eng = engine_new(base, &o);
-	return step.eng;
+	o.release_grace_ms = grace_ms;
+	return enginefix_engine(&fx, &o);
 }
 
 Test(engine, a_file_rewritten_in_place_releases_nothing_it_still_asks_for)
@@ -250,10 +208,10 @@ Test(engine, a_file_rewritten_in_place_releases_nothing_it_still_asks_for)
 	/* A tool truncates the file, the watch fires, then it writes again. */
 	write_conf("");
 	cr_assert_eq(engine_reload(eng, "file changed"), 0);
-	stepper_advance(&step, 1000);
+	stepper_advance(&fx.step, 1000);
 	cr_assert(dev2_vfio(), "released during the grace");
 	write_conf("DEFAULT 0000:00:02.0\n");
-	stepper_advance(&step, 5000);
+	stepper_advance(&fx.step, 5000);
 	cr_assert(dev2_vfio(), "released what the file, read again, still asks for");
 	cr_assert_eq(engine_counters(eng)->restores, 0);
 }
@@ -266,12 +224,12 @@ Test(engine, a_release_that_stays_in_the_file_happens_after_the_grace)
 	eng = make_graceful_engine(2000);
 	start_and_settle();
 	write_conf("# released\n");
-	changed = step.mono;
+	changed = fx.step.mono;
 	cr_assert_eq(engine_reload(eng, "file changed"), 0);
-	stepper_advance(&step, changed + 1999 - step.mono);
+	stepper_advance(&fx.step, changed + 1999 - fx.step.mono);
 	cr_assert(dev2_vfio(), "released before the grace ended");
-	stepper_advance(&step, 1);
-	stepper_settle(&step);
+	stepper_advance(&fx.step, 1);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_given_back());
 }
 
@@ -282,7 +240,7 @@ Test(engine, an_edit_the_daemon_made_itself_releases_at_once)
 	start_and_settle();
 	write_conf("# removed by vfiobind remove\n");
 	cr_assert_eq(engine_reload_edited(eng, "client edit"), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_given_back(), "a whole file written by the daemon waited out the grace");
 }
 
@@ -291,12 +249,12 @@ Test(engine, burst_of_events_gives_one_pass)
 	unsigned long before;
 
 	write_conf("DEFAULT id=8086:10d3\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	before = engine_counters(eng)->passes;
 	for (int i = 0; i < 128; i++)
 		engine_device_event(eng, "change", "0000:00:04.0");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(engine_counters(eng)->passes - before, 1, "%lu passes for 128 events",
 		     engine_counters(eng)->passes - before);
 	cr_assert_eq(engine_counters(eng)->events - 0, 128);
@@ -307,14 +265,14 @@ Test(engine, a_pass_waits_out_the_coalescing_window)
 	unsigned long before;
 
 	write_conf("DEFAULT id=8086:10d3\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	before = engine_counters(eng)->passes;
 	engine_device_event(eng, "change", "0000:00:04.0");
-	cr_assert_eq(engine_next_wakeup(eng), step.mono + 10, "the window is coalesce_ms");
-	stepper_advance(&step, 9);
+	cr_assert_eq(engine_next_wakeup(eng), fx.step.mono + 10, "the window is coalesce_ms");
+	stepper_advance(&fx.step, 9);
 	cr_assert_eq(engine_counters(eng)->passes, before, "a pass before the window closed");
-	stepper_advance(&step, 1);
+	stepper_advance(&fx.step, 1);
 	cr_assert_eq(engine_counters(eng)->passes, before + 1);
 }
 
@@ -331,9 +289,9 @@ Test(engine, backoff_doubles_from_one_second_to_five_minutes)
 Test(engine, failing_bind_is_retried_with_backoff_not_spun)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, "0000:00:02.0", EBUSY, -1);
-	eng = make_engine(&kops, 10000);
-	long long started = step.mono;
+	fakesys_fault(fx.fs, FAKESYS_FAULT_UNBIND, "0000:00:02.0", EBUSY, -1);
+	eng = make_engine(&fx.kops, 10000);
+	long long started = fx.step.mono;
 	start_and_settle();
 	cr_assert(dev2_failed());
 	const struct devtab_entry *d = engine_dev_info(eng, "0000:00:02.0");
@@ -344,12 +302,12 @@ Test(engine, failing_bind_is_retried_with_backoff_not_spun)
 	cr_assert_eq(dev2_state(), PROTO_STATE_ERROR, "a failed action is the state");
 	unsigned long passes = engine_counters(eng)->passes;
 	/* Up to a millisecond before the retry is due: nothing at all. */
-	stepper_advance(&step, started + 999 - step.mono);
+	stepper_advance(&fx.step, started + 999 - fx.step.mono);
 	cr_assert_eq(engine_counters(eng)->passes, passes, "no spinning while backing off");
 	cr_assert_eq(engine_dev_info(eng, "0000:00:02.0")->attempts, 1);
 	/* Due: tried again, failed again, and the next delay doubles. */
-	stepper_advance(&step, 1);
-	stepper_settle(&step);
+	stepper_advance(&fx.step, 1);
+	stepper_settle(&fx.step);
 	d = engine_dev_info(eng, "0000:00:02.0");
 	cr_assert_eq(d->attempts, 2);
 	cr_assert_eq(d->failures, 2);
@@ -376,17 +334,17 @@ static bool dev2_converged(void)
 Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_converged());
 	drift_warnings = 0;
 	log_set_sink(count_drift, NULL);
 	/* As real udev reports a hand rebind: unbind first, then bind. */
-	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", NULL), 0);
+	cr_assert_eq(fakesys_set_driver(fx.fs, "0000:00:02.0", NULL), 0);
 	engine_device_event(eng, "unbind", "0000:00:02.0");
-	cr_assert_eq(fakesys_set_driver(fs, "0000:00:02.0", "e1000e"), 0);
+	cr_assert_eq(fakesys_set_driver(fx.fs, "0000:00:02.0", "e1000e"), 0);
 	engine_device_event(eng, "bind", "0000:00:02.0");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_converged());
 	logcap_quiet();
 	cr_assert_eq(drift_warnings, 1, "%d warnings", drift_warnings);
@@ -395,23 +353,23 @@ Test(engine, device_rebound_by_hand_is_taken_back_with_one_warning)
 Test(engine, hotplugged_device_matching_a_line_is_bound_on_arrival)
 {
 	write_conf("DEFAULT id=8086:10d3\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	add_nic("0000:00:09.0", 9);
 	engine_device_event(eng, "add", "0000:00:09.0");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev9_vfio());
 }
 
 Test(engine, restarted_daemon_remembers_original_drivers)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	engine_free(eng);
 	write_conf("");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
 	start_and_settle();
 	cr_assert(dev2_e1000e());
@@ -420,16 +378,17 @@ Test(engine, restarted_daemon_remembers_original_drivers)
 Test(engine, dry_run_writes_nothing)
 {
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
-	struct engine_opts o = {
-		.config_path = conf, .sysfs_root = fakesys_root(fs), .node_name = "n",
-		.run_dir = NULL, .dry_run = true, .coalesce_ms = 10,
-		.sysfs = &sysfs_ops_deny, .modules = &modules_ops_none, .clock = &step.clock,
-	};
-	unsigned writes = fakesys_write_count(fs);
+	struct engine_opts o = enginefix_opts(&fx);
+	unsigned writes = fakesys_write_count(fx.fs);
 
-	eng = step.eng = engine_new(base, &o);
+	o.node_name = "n";
+	o.run_dir = NULL;
+	o.dry_run = true;
+	o.sysfs = &sysfs_ops_deny;
+	o.modules = &modules_ops_none;
+	eng = enginefix_engine(&fx, &o);
 	start_and_settle();
-	cr_assert_eq(fakesys_write_count(fs), writes);
+	cr_assert_eq(fakesys_write_count(fx.fs), writes);
 	cr_assert(dev2_e1000e());
 	cr_assert_eq(engine_plan(eng)->n_actions, 2, "it still plans both binds");
 }
@@ -444,24 +403,24 @@ static int hanging_write(void *ud, const char *path, const char *buf, size_t len
 
 		poll(&p, 1, 20000);
 	}
-	return kops.write(ud, path, buf, len);
+	return fx.kops.write(ud, path, buf, len);
 }
 
 /* Hang dev2's writes until release_hang(). */
 static struct sysfs_ops hang_ops(void)
 {
-	struct sysfs_ops hang = { hanging_write, kops.ud };
+	struct sysfs_ops hang = { hanging_write, fx.kops.ud };
 
 	cr_assert_eq(pipe(hang_pipe), 0);
-	step.hung = 1;
+	fx.step.hung = 1;
 	return hang;
 }
 
 static void release_hang(void)
 {
 	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
-	step.hung = 0;
-	stepper_settle(&step);
+	fx.step.hung = 0;
+	stepper_settle(&fx.step);
 	close(hang_pipe[0]);
 	close(hang_pipe[1]);
 }
@@ -479,7 +438,7 @@ Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
 	cr_assert_eq(d->in_flight_since_ms, STEPPER_START_MS);
 	cr_assert_eq(engine_next_wakeup(eng), STEPPER_START_MS + 101,
 		     "the engine wakes up when the action turns stuck");
-	stepper_advance(&step, STEPPER_START_MS + 101 - step.mono);
+	stepper_advance(&fx.step, STEPPER_START_MS + 101 - fx.step.mono);
 	cr_assert_eq(dev2_state(), PROTO_STATE_STUCK, "the hung device is reported stuck");
 	cr_assert_str_eq(engine_dev_info(eng, "0000:00:02.0")->reason, VIEW_STUCK_REASON,
 			 "and the log and watch were told so");
@@ -504,14 +463,14 @@ Test(engine, the_loop_never_reads_a_device_a_worker_is_writing)
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
 	eng = make_engine(&hang, 100);
 	start_and_settle();
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:02.0/vendor", fakesys_root(fs));
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:02.0/vendor", fakesys_root(fx.fs));
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(mkdir(path, 0755), 0);
 	logcap_start();
 	passes = engine_counters(eng)->passes;
 	engine_device_event(eng, "change", "0000:00:02.0");
 	engine_request_pass(eng, true, "test");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(strstr(logcap_text(), "0000:00:02.0: a write to it is in the kernel: read later"),
 		  "%s", logcap_text());
 	logcap_quiet();
@@ -544,14 +503,14 @@ static void on_settled(void *ud, const struct plan_action *done, const bool *ok,
 Test(engine, reconcile_waiter_fires_after_the_pass_work_settles)
 {
 	write_conf("");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	write_conf("DEFAULT 0000:00:02.0\n");
 	engine_reload(eng, "test");
 	settled_calls = 0;
 	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
 	engine_request_pass(eng, true, "test");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(settled_calls, 1);
 	cr_assert_eq(settled_done, 1, "the bind it waited for is listed");
 	cr_assert(settled_ok);
@@ -569,7 +528,7 @@ Test(engine, reconcile_waiter_does_not_wait_for_a_stuck_action)
 	cr_assert_not_null(engine_wait_settled(eng, on_settled, NULL));
 	start_and_settle();
 	cr_assert_eq(settled_calls, 0, "settled while the action could still finish in time");
-	stepper_advance(&step, 100);
+	stepper_advance(&fx.step, 100);
 	cr_assert_eq(settled_calls, 1, "settles once the action counts as stuck");
 	cr_assert_not(settled_converged);
 	release_hang();
@@ -588,14 +547,14 @@ static void on_ready(void *ud)
 Test(engine, ready_only_after_the_first_pass_work_is_done)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	ready_calls = 0;
 	engine_set_ready_cb(eng, on_ready, NULL);
 	start_and_settle();
 	cr_assert_eq(ready_calls, 1);
 	cr_assert(ready_dev2_vfio, "READY came before the device was bound");
 	engine_request_pass(eng, true, "test");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(ready_calls, 1, "ready is said once");
 }
 
@@ -609,7 +568,7 @@ Test(engine, ready_does_not_wait_for_a_stuck_action)
 	engine_set_ready_cb(eng, on_ready, NULL);
 	start_and_settle();
 	cr_assert_eq(ready_calls, 0);
-	stepper_advance(&step, 100);
+	stepper_advance(&fx.step, 100);
 	cr_assert_eq(ready_calls, 1, "a hung driver held READY back");
 	cr_assert_not(ready_dev2_vfio);
 	release_hang();
@@ -621,11 +580,11 @@ static void add_pf(const char *bdf, int group, const char *vf_driver)
 {
 	struct fakesys_dev d;
 
-	fakesys_add_driver(fs, "ixgbe");
+	fakesys_add_driver(fx.fs, "ixgbe");
 	fakesys_dev_init(&d, bdf, "ixgbe", group);
 	d.totalvfs = 4;
 	d.vf_driver = vf_driver;
-	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	cr_assert_eq(fakesys_add_device(fx.fs, &d), 0);
 }
 
 static bool vfs01_vfio(void)
@@ -646,13 +605,13 @@ Test(engine, unclaimed_vf_no_driver_takes_is_given_back_once_not_in_a_loop)
 
 	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(vfs01_vfio());
 	passes = engine_counters(eng)->passes;
 	restores = engine_counters(eng)->restores;
 	cr_assert_eq(engine_next_wakeup(eng), 0, "nothing left to do, and no timer");
-	stepper_advance(&step, 500);
+	stepper_advance(&fx.step, 500);
 	cr_assert_eq(engine_counters(eng)->passes - passes, 0, "%lu passes while nothing changed",
 		     engine_counters(eng)->passes - passes);
 	cr_assert_eq(engine_counters(eng)->restores, restores, "restores go on in a loop");
@@ -677,10 +636,10 @@ static int pf_vfs_on_vfio(void)
 
 static void start_nvme_vfs(void)
 {
-	fakesys_add_driver(fs, "nvme");
+	fakesys_add_driver(fx.fs, "nvme");
 	add_pf("0000:00:05.0", 5, "nvme");
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0,2\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 }
 
@@ -691,7 +650,7 @@ static void nvme_lets_go(const char *vf)
 	if (!on(vf, "nvme"))
 		return;
 	engine_device_event(eng, "bind", vf);
-	cr_assert_eq(fakesys_set_driver(fs, vf, NULL), 0);
+	cr_assert_eq(fakesys_set_driver(fx.fs, vf, NULL), 0);
 	engine_device_event(eng, "unbind", vf);
 }
 
@@ -713,7 +672,7 @@ static unsigned long nvme_vfs_given_back(void)
 	start_nvme_vfs();
 	nvme_lets_go(NVME_VF1);
 	nvme_lets_go(NVME_VF3);
-	stepper_advance(&step, 1000);
+	stepper_advance(&fx.step, 1000);
 	return engine_counters(eng)->restores;
 }
 
@@ -727,7 +686,7 @@ Test(engine, a_vf_whose_driver_fails_its_probe_is_given_back_once_and_settles)
 	for (int i = 0; i < 600; i++) {
 		nvme_lets_go(NVME_VF1);
 		nvme_lets_go(NVME_VF3);
-		stepper_advance(&step, 100);
+		stepper_advance(&fx.step, 100);
 		unsettled += !all_converged();
 	}
 	cr_assert_eq(engine_counters(eng)->restores, restores,
@@ -746,7 +705,7 @@ Test(engine, a_late_add_event_of_a_vf_it_knows_is_not_news)
 
 	engine_device_event(eng, "add", NVME_VF1);
 	engine_device_event(eng, "add", NVME_VF3);
-	stepper_advance(&step, 60000);
+	stepper_advance(&fx.step, 60000);
 	cr_assert_eq(engine_counters(eng)->restores, restores, "given back again");
 }
 
@@ -759,22 +718,22 @@ Test(engine, vfs_made_anew_by_someone_else_are_given_back_again_once)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/sriov_numvfs",
-		 fakesys_root(fs));
-	cr_assert_eq(kops.write(kops.ud, path, "0", 1), 0);
+		 fakesys_root(fx.fs));
+	cr_assert_eq(fx.kops.write(fx.kops.ud, path, "0", 1), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(vfs); i++)
 		engine_device_event(eng, "remove", vfs[i]);
-	cr_assert_eq(kops.write(kops.ud, path, "4", 1), 0); /* autoprobe on: nvme takes all */
+	cr_assert_eq(fx.kops.write(fx.kops.ud, path, "4", 1), 0); /* autoprobe on: nvme takes all */
 	for (size_t i = 0; i < ARRAY_SIZE(vfs); i++)
 		engine_device_event(eng, "add", vfs[i]);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	nvme_lets_go(NVME_VF1);
 	nvme_lets_go(NVME_VF3);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(engine_counters(eng)->restores, restores + 2);
 	for (int i = 0; i < 100; i++) {
 		nvme_lets_go(NVME_VF1);
 		nvme_lets_go(NVME_VF3);
-		stepper_advance(&step, 600);
+		stepper_advance(&fx.step, 600);
 	}
 	cr_assert_eq(engine_counters(eng)->restores, restores + 2, "and they settle again");
 	cr_assert(on("0000:00:06.0", "vfio-pci") && on("0000:00:06.2", "vfio-pci"));
@@ -788,20 +747,20 @@ Test(engine, a_vf_left_without_a_driver_backs_off_before_it_is_given_back_again)
 
 	add_pf("0000:00:05.0", 5, "iavf"); /* iavf: no such driver or module */
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4 vfs=0-1\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
-	given = step.mono;
+	given = fx.step.mono;
 	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 1);
 	/* Someone steers it (an override) and pokes it: news, but the next
 	 * restore waits out the backoff of the first hand-back (1 s). */
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:06.2/driver_override",
-		 fakesys_root(fs));
-	cr_assert_eq(kops.write(kops.ud, path, "vfio-pci", 8), 0);
+		 fakesys_root(fx.fs));
+	cr_assert_eq(fx.kops.write(fx.kops.ud, path, "vfio-pci", 8), 0);
 	engine_device_event(eng, "change", "0000:00:06.2");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 1, "not before the backoff");
-	stepper_advance(&step, given + 1000 - step.mono);
-	stepper_settle(&step);
+	stepper_advance(&fx.step, given + 1000 - fx.step.mono);
+	stepper_settle(&fx.step);
 	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->attempts, 2, "given back after it");
 	cr_assert_eq(engine_dev_info(eng, "0000:00:06.2")->hand_backs, 2, "next backoff 2 s");
 }
@@ -815,11 +774,11 @@ Test(engine, vf_binds_wait_for_their_pf_count_change)
 	add_pf("0000:00:05.0", 5, "e1000e"); /* VFs come up on a host driver */
 	/* Two VFs the administrator made, on e1000e, before any line names them. */
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/sriov_numvfs",
-		 fakesys_root(fs));
-	cr_assert_eq(kops.write(kops.ud, path, "2", 1), 0);
+		 fakesys_root(fx.fs));
+	cr_assert_eq(fx.kops.write(fx.kops.ud, path, "2", 1), 0);
 	cr_assert(on("0000:00:06.0", "e1000e"));
 	write_conf("");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	/* Now a line wants 4 VFs on vfio-pci: the count goes 2 -> 0 -> 4, so the
 	 * two existing VFs are about to be removed; binding them now would race
@@ -827,7 +786,7 @@ Test(engine, vf_binds_wait_for_their_pf_count_change)
 	logcap_start();
 	write_conf("DEFAULT 0000:00:05.0 numvfs=4\n");
 	engine_reload(eng, "test");
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert_eq(pf_vfs_on_vfio(), 4);
 	util_strlcpy(logged, logcap_text(), sizeof(logged));
 	logcap_quiet();
@@ -844,20 +803,20 @@ Test(engine, vf_binds_wait_for_their_pf_count_change)
 Test(engine, an_invalid_first_config_holds_every_device_as_it_is)
 {
 	write_conf("DEFAULT 0000:00:02.0\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio());
 	engine_free(eng);
 	/* Restarted on a broken file: giving everything back would pull the
 	 * device from under whoever uses it. */
 	write_conf("DEFAULT 0000:00:02.0 numfs=2\n");
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_vfio(), "the device was given back on a broken config");
 	cr_assert_not_null(managed_find(engine_managed(eng), "0000:00:02.0"));
 	write_conf("# fixed: nothing wanted\n");
 	cr_assert_eq(engine_reload(eng, "fixed"), 0);
-	stepper_settle(&step);
+	stepper_settle(&fx.step);
 	cr_assert(dev2_given_back(), "a good config then applies");
 }
 
@@ -868,9 +827,9 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 	write_conf("DEFAULT 0000:00:02.0\n");
 	/* The state file's place is a directory: every save fails. */
 	cr_assert_lt(snprintf(cmd, sizeof(cmd), "mkdir -p '%s/state.json' '%s/.state.json.tmp'",
-			      tmpdir, tmpdir), (int)sizeof(cmd));
+			      fx.dir, fx.dir), (int)sizeof(cmd));
 	cr_assert_eq(system(cmd), 0);
-	eng = make_engine(&kops, 10000);
+	eng = make_engine(&fx.kops, 10000);
 	start_and_settle();
 	cr_assert(dev2_failed());
 	cr_assert(dev2_e1000e(), "bound without a record of its original driver");
@@ -882,13 +841,13 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 Test(engine, once_moves_every_device_and_tries_each_once)
 {
 	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\nDEFAULT 0000:00:04.0\n");
-	fakesys_fault(fs, FAKESYS_FAULT_UNBIND, "0000:00:04.0", EBUSY, -1);
-	eng = make_engine(&kops, 10000);
+	fakesys_fault(fx.fs, FAKESYS_FAULT_UNBIND, "0000:00:04.0", EBUSY, -1);
+	eng = make_engine(&fx.kops, 10000);
 	/* --once runs its own loop on the system's clock (the stepper's is
 	 * manual: nothing would wake the loop). */
 	engine_free(eng);
-	step.clock = (struct engine_clock){ 0 };
-	eng = make_engine(&kops, 10000);
+	fx.step.clock = (struct engine_clock){ 0 };
+	eng = make_engine(&fx.kops, 10000);
 	cr_assert_eq(engine_run_once(eng), 1, "one device failed: exit 1");
 	cr_assert(dev2_vfio());
 	cr_assert(dev3_vfio());
