@@ -71,6 +71,11 @@ void engine_refresh(struct engine *e, const char *bdf)
 		pci_state_refresh_busy(e->pci, e->sysfs_root, bdf, engine_busy, e);
 }
 
+int engine_numa_node(struct engine *e, const char *bdf)
+{
+	return engine_busy(bdf, e) ? -1 : pci_read_numa_node(e->sysfs_root, bdf);
+}
+
 int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;

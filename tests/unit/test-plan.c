@@ -69,7 +69,6 @@ static struct pci_dev *dev(const char *bdf, uint16_t vendor, uint16_t device, ui
 	d->class_code = cls;
 	snprintf(d->driver, sizeof(d->driver), "%s", driver);
 	d->iommu_group = group;
-	d->numa_node = -1;
 	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
 	d->vf_index = -1;
 	d->boot_vga = -1;
