@@ -223,7 +223,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 			log_warning("%s: unbound behind vfiobindd's back; taking it back to %s", bdf,
 				    m->driver);
 		info->state = PROTO_STATE_PENDING;
-		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
+		info->reason_hash = devtab_reason_hash("moved behind vfiobindd's back");
 		info->last_transition_ms = now;
 	}
 	engine_schedule_pass(e, false, action, now);

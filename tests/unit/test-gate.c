@@ -324,5 +324,5 @@ Test(gate, backoff_doubles_from_one_second_to_five_minutes_and_a_success_clears_
 	devtab_note_success(d);
 	cr_assert_eq(d->failures, 0);
 	cr_assert_eq(d->retry_at_ms, 0);
-	cr_assert_str_eq(d->last_error, "");
+	cr_assert_null(d->last_error);
 }
