@@ -16,7 +16,9 @@
  *   4. ordering: statuses by address; actions RESTORE, SET_NUMVFS, BIND.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +60,59 @@ struct dplan {
 struct builder {
 	struct plan *p;
 	size_t cap_actions, cap_statuses, cap_held;
+	bool oom;
 };
+
+/* The reasons of a plan's statuses, one after another in blocks: a status
+ * points into them. A plan of thousands of devices holds a few bytes of
+ * text for each rather than a 256-byte buffer. */
+struct plan_texts {
+	struct plan_texts *next;
+	size_t used, cap;
+	char buf[];
+};
+
+#define PLAN_TEXTS_BLOCK 16384
+
+static const char *texts_add(struct plan *p, const char *text)
+{
+	size_t n = strlen(text) + 1;
+	struct plan_texts *t = p->texts;
+	char *out;
+
+	if (!t || t->cap - t->used < n) {
+		size_t cap = n > PLAN_TEXTS_BLOCK ? n : PLAN_TEXTS_BLOCK;
+
+		t = malloc(sizeof(*t) + cap);
+		if (!t)
+			return NULL;
+		t->next = p->texts;
+		t->used = 0;
+		t->cap = cap;
+		p->texts = t;
+	}
+	out = t->buf + t->used;
+	memcpy(out, text, n);
+	t->used += n;
+	return out;
+}
+
+/* Status s says why, printf-style (cut at PLAN_REASON_MAX). */
+static void __attribute__((format(printf, 3, 4)))
+set_reason(struct builder *b, struct plan_status *s, const char *fmt, ...)
+{
+	char buf[PLAN_REASON_MAX];
+	const char *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	r = buf[0] ? texts_add(b->p, buf) : "";
+	if (!r)
+		b->oom = true;
+	s->reason = r ? r : "";
+}
 
 static bool streq(const char *a, const char *b)
 {
@@ -374,21 +428,21 @@ static const char *group_name(enum cfg_group g)
 }
 
 /* "lines 3 and 7 disagree: vfio-pci vs igb" (first difference only). */
-static void format_disagreement(char *buf, size_t size, const struct cfg_entry *a,
-				const struct cfg_entry *b, bool numvfs)
+static void format_disagreement(struct builder *b, struct plan_status *s,
+				const struct cfg_entry *x, const struct cfg_entry *y, bool numvfs)
 {
 	if (numvfs)
-		(void)util_fmt(buf, size, "lines %u and %u disagree: numvfs=%d vs numvfs=%d",
-			       a->line, b->line, a->numvfs, b->numvfs);
-	else if (!streq(a->driver, b->driver))
-		(void)util_fmt(buf, size, "lines %u and %u disagree: %s vs %s", a->line, b->line,
-			       a->driver, b->driver);
-	else if (a->group != b->group)
-		(void)util_fmt(buf, size, "lines %u and %u disagree: group=%s vs group=%s",
-			       a->line, b->line, group_name(a->group), group_name(b->group));
+		set_reason(b, s, "lines %u and %u disagree: numvfs=%d vs numvfs=%d", x->line,
+			   y->line, x->numvfs, y->numvfs);
+	else if (!streq(x->driver, y->driver))
+		set_reason(b, s, "lines %u and %u disagree: %s vs %s", x->line, y->line, x->driver,
+			   y->driver);
+	else if (x->group != y->group)
+		set_reason(b, s, "lines %u and %u disagree: group=%s vs group=%s", x->line, y->line,
+			   group_name(x->group), group_name(y->group));
 	else
-		(void)util_fmt(buf, size, "lines %u and %u disagree: force=%s vs force=%s",
-			       a->line, b->line, yesno(a->force), yesno(b->force));
+		set_reason(b, s, "lines %u and %u disagree: force=%s vs force=%s", x->line, y->line,
+			   yesno(x->force), yesno(y->force));
 }
 
 static bool vfio_compatible(const char *driver)
@@ -606,6 +660,7 @@ static struct plan_status *add_status(struct builder *b, const char *bdf, enum p
 	memset(s, 0, sizeof(*s));
 	util_strlcpy(s->bdf, bdf, sizeof(s->bdf));
 	s->state = state;
+	s->reason = "";
 	s->line = line;
 	s->numvfs = -1;
 	s->iommu_group = -1;
@@ -684,17 +739,17 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 	const struct cfg_entry *e = dp[i].line;
 	struct plan_action *a;
 	const char *why;
-	char buf[sizeof(s->reason)];
+	char buf[PLAN_REASON_MAX];
 
 	util_strlcpy(s->desired, e->driver, sizeof(s->desired));
 	if (d->is_bridge) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, "PCI bridge: not bound", sizeof(s->reason));
+		set_reason(b, s, "PCI bridge: not bound");
 		return 0;
 	}
 	if (dp[i].vanishes) {
 		s->state = PROTO_STATE_PENDING;
-		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s",
+		set_reason(b, s, "goes away: numvfs change on %s",
 			       d->physfn);
 		return 0;
 	}
@@ -703,13 +758,13 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 	why = claim_block(in, dp, i, buf, sizeof(buf));
 	if (why) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, why, sizeof(s->reason));
+		set_reason(b, s, "%s", why);
 		if (dp[i].held && why == dp[i].held->reason)
 			return add_held(b, d->bdf, false, dp[i].held);
 		return 0;
 	}
 	s->state = PROTO_STATE_PENDING;
-	(void)util_fmt(s->reason, sizeof(s->reason), "bind to %s", e->driver);
+	set_reason(b, s, "bind to %s", e->driver);
 	a = add_action(b, PROTO_ACTION_BIND, d, e->line);
 	if (!a)
 		return -ENOMEM;
@@ -721,21 +776,21 @@ static int plan_restore(const struct dplan *x, struct plan_status *s, struct bui
 {
 	const char *orig = x->m ? x->m->original_driver : "";
 	struct plan_action *a;
-	char why[sizeof(s->reason)];
+	char why[PLAN_REASON_MAX];
 
 	if (x->doomed_by) {
 		s->state = PROTO_STATE_BLOCKED;
 		format_vf_held(why, sizeof(why), x->doomed_by->pf_held);
-		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s waits: %s",
+		set_reason(b, s, "goes away: numvfs change on %s waits: %s",
 			       x->doomed_by->d->bdf, why);
 		return add_held(b, x->d->bdf, false, x->doomed_by->pf_held);
 	}
 	if (x->block) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, x->block, sizeof(s->reason));
+		set_reason(b, s, "%s", x->block);
 		return x->held ? add_held(b, x->d->bdf, false, x->held) : 0;
 	}
-	(void)util_fmt(s->reason, sizeof(s->reason), "no longer in config: back to %s",
+	set_reason(b, s, "no longer in config: back to %s",
 		       orig[0] ? orig : "the kernel's choice");
 	a = add_action(b, PROTO_ACTION_RESTORE, x->d, 0);
 	if (!a)
@@ -764,7 +819,7 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 			  dp[i].offender < 0;
 	if (x->rc == -EEXIST) {
 		s->state = PROTO_STATE_ERROR;
-		format_disagreement(s->reason, sizeof(s->reason), x->line, x->other, false);
+		format_disagreement(b, s, x->line, x->other, false);
 		return 0;
 	}
 	if (x->rc == 0) {
@@ -777,15 +832,14 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 /* A count change a held VF keeps from running: blocked, naming the VF. */
 static int plan_pf_held(const struct dplan *x, struct plan_status *s, struct builder *b)
 {
-	char why[sizeof(s->reason)];
+	char why[PLAN_REASON_MAX];
 
 	s->state = PROTO_STATE_BLOCKED;
 	format_vf_held(why, sizeof(why), x->pf_held);
 	if (x->pf_rc == -ENOENT)
-		(void)util_fmt(s->reason, sizeof(s->reason),
-			       "no longer in config: back to %d VFs waits: %s", x->wanted_numvfs, why);
+		set_reason(b, s, "no longer in config: back to %d VFs waits: %s", x->wanted_numvfs, why);
 	else
-		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d waits: %s",
+		set_reason(b, s, "numvfs %d -> %d waits: %s",
 			       x->d->sriov_numvfs, x->wanted_numvfs, why);
 	return add_held(b, x->d->bdf, true, x->pf_held);
 }
@@ -810,17 +864,17 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 	s->iommu_group = d->iommu_group;
 	if (x->pf_rc == -EEXIST) {
 		s->state = PROTO_STATE_ERROR;
-		format_disagreement(s->reason, sizeof(s->reason), e, x->pf_other, true);
+		format_disagreement(b, s, e, x->pf_other, true);
 		return 0;
 	}
 	if (x->pf_rc == 0 && d->sriov_totalvfs < 0) {
 		s->state = PROTO_STATE_ERROR;
-		(void)util_fmt(s->reason, sizeof(s->reason), "%s is not SR-IOV capable", d->bdf);
+		set_reason(b, s, "%s is not SR-IOV capable", d->bdf);
 		return 0;
 	}
 	if (x->pf_rc == 0 && e->numvfs > d->sriov_totalvfs) {
 		s->state = PROTO_STATE_ERROR;
-		(void)util_fmt(s->reason, sizeof(s->reason), "asks %d VFs, %s supports %d",
+		set_reason(b, s, "asks %d VFs, %s supports %d",
 			       e->numvfs, d->bdf, d->sriov_totalvfs);
 		return 0;
 	}
@@ -830,10 +884,9 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 		return 0; /* converged */
 	s->state = PROTO_STATE_PENDING;
 	if (x->pf_rc == -ENOENT)
-		(void)util_fmt(s->reason, sizeof(s->reason),
-			       "no longer in config: back to %d VFs", x->target_numvfs);
+		set_reason(b, s, "no longer in config: back to %d VFs", x->target_numvfs);
 	else
-		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d",
+		set_reason(b, s, "numvfs %d -> %d",
 			       d->sriov_numvfs, x->target_numvfs);
 	a = add_action(b, PROTO_ACTION_NUMVFS, d, s->line);
 	if (!a)
@@ -915,8 +968,7 @@ static int plan_absent(const struct plan_input *in, struct builder *b)
 		s->numvfs = pf_claim ? e->numvfs : -1;
 		if (!pf_claim && e->sel.kind == CFG_SEL_BDF)
 			util_strlcpy(s->desired, e->driver, sizeof(s->desired));
-		util_strlcpy(s->reason, e->sel.kind == CFG_SEL_PF ? "PF not present" : "not present",
-			     sizeof(s->reason));
+		set_reason(b, s, "%s", e->sel.kind == CFG_SEL_PF ? "PF not present" : "not present");
 	}
 	free(v);
 	return r;
@@ -1081,6 +1133,8 @@ int plan_compute(const struct plan_input *in, struct plan **out)
 		goto out;
 	}
 	r = compute(&input, dp, &b);
+	if (r == 0 && b.oom)
+		r = -ENOMEM;
 	if (r < 0)
 		goto out;
 	if (b.p->n_statuses)
@@ -1104,6 +1158,12 @@ void plan_free(struct plan *p)
 	free(p->actions);
 	free(p->statuses);
 	free(p->held);
+	while (p->texts) {
+		struct plan_texts *t = p->texts;
+
+		p->texts = t->next;
+		free(t);
+	}
 	free(p);
 }
 
