@@ -110,6 +110,22 @@ once_irs() {
 			>"$W/top-$key-$n" || true
 }
 
+# The heap at its peak during the same --once (valgrind massif), and which
+# allocations make it.
+heap_peak() {
+	local n=$1
+	printf 'DEFAULT id=8086:10d3\n' >"$W/all.conf"
+	valgrind -q --tool=massif --massif-out-file="$W/massif" "$D" --once --dry-run \
+		--sysfs-root "$TREE" --config "$W/all.conf" --node-name bench >/dev/null 2>&1 || true
+	R[heap_kib]=$(awk -F= '/^mem_heap_B=/ { if ($2 > m) m = $2 } END { printf "%d", m / 1024 }' \
+		"$W/massif")
+	# The peak snapshot's tree in massif's own file: depth 1 is " nK: BYTES ...",
+	# depth 2 "  nK: ..." (the callers that made each).
+	awk '/^heap_tree=/ { peak = ($0 == "heap_tree=peak"); next }
+		peak && /^  ?n[0-9]+: [0-9]+ / { sub(/0x[0-9A-F]+: /, ""); print }
+		peak && /^snapshot=/ { exit }' "$W/massif" | head -n 10 >"$W/heap-$n"
+}
+
 daemon_facts() { # RSS, idle wakeups, times (bench-daemon)
 	local out
 	out=$(VFIOBIND_BUILDDIR=$build "$build/bench/bench-daemon" "$1" "$idle")
@@ -121,7 +137,7 @@ daemon_facts() { # RSS, idle wakeups, times (bench-daemon)
 
 declare -A R ALL
 keys="scan_sys refresh_sys scan_ir start_sys pass_sys once_ir once_ir_n once_vf_ir once_vf_ir_n"
-keys+=" rss_kib idle_cs start_ms edit_ms"
+keys+=" heap_kib rss_kib idle_cs start_ms edit_ms"
 for n in $sizes; do
 	echo "scale.sh: $n functions" >&2
 	R=()
@@ -129,6 +145,7 @@ for n in $sizes; do
 	scan_counts "$n"
 	daemon_counts "$n"
 	once_irs "$n" 8086:10d3 once_ir
+	heap_peak "$n"
 	rm -rf "$TREE"
 	TREE=$("$build/bench/fake-tree" "$n" vfs=63)
 	fns=("$TREE"/bus/pci/devices/*)
@@ -183,6 +200,7 @@ total_rows pass_sys "syscalls, a full pass (vfiobind reconcile)"
 row scan_ir "instructions, pci_scan"
 total_rows once_ir "instr., --once --dry-run claiming all" once_ir_n
 total_rows once_vf_ir "instr., same, PFs with 63 VFs each" once_vf_ir_n
+row heap_kib "heap peak of that --once (KiB, total)"
 row rss_kib "daemon RSS after start (KiB, total)"
 row idle_cs "idle context switches in ${idle} s (total)"
 row start_ms "side note: start to first pass (ms, total)"
@@ -191,6 +209,8 @@ for n in $sizes; do
 	echo
 	echo "top of --once --dry-run (instructions in each function itself), $n functions:"
 	cat "$W/top-once_ir-$n" 2>/dev/null || true
+	echo "its heap at the peak, by allocation site:"
+	cat "$W/heap-$n" 2>/dev/null || true
 done
 
 if [[ -n $json ]]; then

@@ -169,15 +169,29 @@ bench_reactions() {
 
 # strace_floor NAME FROM DRIVER-OR-back BDF...: each sysfs write of the floor
 # with its duration and the file it went to (strace -y -T).
+# Where the links did not end right, which devices and what the kernel said
+# (dmesg) go to floor-NAME.wrong.
 strace_floor() {
-	local name=$1 from=$2 how=$3
+	local name=$1 from=$2 how=$3 want=$3 b wrong=()
 	shift 3
+	[[ $how == back ]] && want=$from
+	dmesg -c >/dev/null 2>&1
 	if [[ $how == back ]]; then
 		strace -y -T -e trace=write -o "$DIAG/floor-$name.strace" "$FLOOR" back "$@"
 	else
 		strace -y -T -e trace=write -o "$DIAG/floor-$name.strace" "$FLOOR" to "$how" "$@"
 	fi
-	settle_on "$from" "$@"
+	settle_on "$want" "$@" && return 0
+	for b in "$@"; do
+		[[ $(pci_driver "$b") == "${want/#-/}" ]] || wrong+=("$b")
+	done
+	{
+		echo "not on ${want/#-/no driver} after the floor: ${wrong[*]}"
+		echo "first of them: driver '$(pci_driver "${wrong[0]}")'," \
+			"driver_override '$(<"/sys/bus/pci/devices/${wrong[0]}/driver_override")'"
+		dmesg 2>/dev/null | tail -n 60
+	} >"$DIAG/floor-$name.wrong"
+	return 1
 }
 
 diag_floor() {
@@ -198,7 +212,7 @@ diag_floor() {
 # --once moving the devices there and back twice: once at --log-level debug,
 # its log lined up with the observer's start (t0_realtime_ms) to tell its
 # phases (start-up, scan and plan, binds, the final rescan); once under
-# strace -c -f to count its system calls.
+# strace -C -f -tt -T: its system calls, counted, and the ones that waited.
 diag_once() {
 	local name=$1 from=$2 json dir
 	shift 2
@@ -212,7 +226,7 @@ diag_once() {
 		record "{\"kind\":\"diag-once\",\"what\":\"$name\",\"dir\":\"$dir\",\"log\":\"once-$name-$dir.log\",\"lw\":${json:-null}}"
 	done
 	config_for "$CFG_O" "$@"
-	strace -f -c -o "$DIAG/once-$name-to.count" "$VFIOBINDD" --once --release-grace 0 \
+	strace -C -f -tt -T -o "$DIAG/once-$name-to.strace" "$VFIOBINDD" --once --release-grace 0 \
 		--config "$CFG_O" --run-dir "$RUN_O" --node-name vmtest >>"$LOGS/once-diag.log" 2>&1
 	settle_on vfio-pci "$@"
 	config_for "$CFG_O"
@@ -249,25 +263,51 @@ diag_daemon() {
 }
 
 # One event: the daemon manages one NIC, a person moves it by hand; what the
-# daemon reads and writes for that (strace -c over the event and its pass).
+# daemon reads and writes for that: counted (strace -c), then, for a second
+# hand move, every file it opens or link it reads, in order (strace -tt).
 diag_event() {
-	local nic=${NICS[0]} sp json
+	local nic=${NICS[0]} sp json what
 	WL=diag-event BDFS=("$nic")
 	reset_devs e1000e "$nic"
-	daemon_start event "$nic"
+	DAEMON_EXTRA="--log-level debug" daemon_start event "$nic"
 	settle_on vfio-pci "$nic"
-	udevadm settle -t 10 2>/dev/null
-	sleep 1
-	strace -f -c -o "$DIAG/daemon-one-event.count" -p "$DPID" 2>/dev/null &
-	sp=$!
-	sleep 1
-	json=$("$LW" -t 60 -e e1000e -e vfio-pci "$nic" -- "$FLOOR" back "$nic")
-	record "{\"kind\":\"diag-event\",\"lw\":${json:-null}}"
-	sleep 1
-	kill -INT "$sp" 2>/dev/null
-	wait "$sp" 2>/dev/null
+	for what in count trace; do
+		udevadm settle -t 10 2>/dev/null
+		sleep 1
+		if [[ $what == count ]]; then
+			strace -f -c -o "$DIAG/daemon-one-event.count" -p "$DPID" 2>/dev/null &
+		else
+			strace -f -tt -e trace=openat,readlinkat,readlink,rename,fsync \
+				-o "$DIAG/daemon-one-event.trace" -p "$DPID" 2>/dev/null &
+		fi
+		sp=$!
+		sleep 1
+		json=$("$LW" -t 60 -e e1000e -e vfio-pci "$nic" -- "$FLOOR" back "$nic")
+		record "{\"kind\":\"diag-event\",\"what\":\"$what\",\"log\":\"${DLOG##*/}\",\"lw\":${json:-null}}"
+		sleep 1
+		kill -INT "$sp" 2>/dev/null
+		wait "$sp" 2>/dev/null
+		settle_on vfio-pci "$nic"
+	done
 	daemon_stop
 	reset_devs e1000e "$nic"
+}
+
+# The daemon's own scan of this guest's real /sys (read only): bench-scan
+# --root /sys, 5 scans against none, timed, and one scan counted.
+diag_scan() {
+	local t0 t5 bs=$VFIOBIND_BUILDDIR/bench/bench-scan
+	[[ -x $bs ]] || return 0
+	t0=$EPOCHREALTIME
+	"$bs" --root /sys --scans 0
+	t0=$(ms_since "$t0")
+	t5=$EPOCHREALTIME
+	"$bs" --root /sys --scans 5
+	t5=$(ms_since "$t5")
+	strace -f -c -o "$DIAG/scan-guest-0.count" "$bs" --root /sys --scans 0
+	strace -f -c -o "$DIAG/scan-guest-1.count" "$bs" --root /sys --scans 1
+	local fns=(/sys/bus/pci/devices/*)
+	record "{\"kind\":\"diag-scan\",\"functions\":${#fns[@]},\"exec_ms\":$t0,\"five_scans_ms\":$t5}"
 }
 
 # perf, where the guest kernel lets it sample (TCG has no PMU: cpu-clock).
@@ -299,5 +339,6 @@ diag_where() {
 	((${#VFS_A[@]} == 0)) || diag_daemon vf-nvme nvme "${VFS_A[@]}"
 	((${#VFS_B[@]} == 0)) || diag_daemon vf-none - "${VFS_B[@]}"
 	diag_event
+	diag_scan
 	diag_perf
 }

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,10 +169,16 @@ def floor_writes(path):
 
 
 def strace_counts(path):
-    """strace -c -w: calls and wall seconds per system call."""
+    """The summary table of strace -c (or -C, after the trace): calls and
+    seconds per system call."""
     out = {}
-    with open(path) as f:
+    table = False
+    with open(path, errors="replace") as f:
         for line in f:
+            if line.startswith("% time"):
+                table = True
+            if not table:
+                continue
             p = line.split()
             if len(p) >= 5 and re.match(r"^[\d.]+$", p[0]) and p[-1] != "total":
                 try:
@@ -206,6 +213,46 @@ def daemon_timeline(path, t0_ms, until_ms):
     return [{"line": k, **v} for k, v in shapes.items()]
 
 
+TT_RE = re.compile(r"^(\d+) +(\d\d):(\d\d):(\d\d\.\d+) (.*?)(?: <([\d.]+)>)?$")
+
+
+def slow_calls(path, limit_ms=100):
+    """From strace -f -tt -T: the system calls that took longer than limit_ms
+    (waits, mostly), with when they started (ms after the first line) and
+    how long they took; and when the process ended."""
+    first = end = None
+    slow = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = TT_RE.match(line.rstrip())
+            if not m:
+                continue
+            t = (int(m.group(2)) * 3600 + int(m.group(3)) * 60 + float(m.group(4))) * 1e3
+            first = t if first is None else first
+            end = t
+            if m.group(6) and float(m.group(6)) * 1e3 >= limit_ms:
+                call = re.match(r"(?:<\.\.\. )?(\w+)", m.group(5)).group(1)
+                slow.append({"at_ms": round(t - first), "ms": round(float(m.group(6)) * 1e3),
+                             "call": call[:40], "pid": int(m.group(1))})
+    return {"process_ms": round(end - first) if first is not None else None,
+            "slow": sorted(slow, key=lambda x: x["at_ms"])[:30]}
+
+
+def trace_paths(path):
+    """strace -tt of the daemon over one event: how many times it opened or
+    read each kind of path (BDFs, numbers blanked), most first."""
+    kinds = defaultdict(int)
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.search(r'(openat|readlinkat|readlink|rename)\((?:[^,"]*, )?"([^"]*)"', line)
+            if m:
+                p = re.sub(r"\d+", "N", SHAPE_RE.sub("BDF", m.group(2)))
+                kinds[f"{m.group(1)} {p}"] += 1
+            elif re.search(r"\bfsync\(", line):
+                kinds["fsync"] += 1
+    return sorted(({"call": k, "n": v} for k, v in kinds.items()), key=lambda x: -x["n"])[:20]
+
+
 def diagnostics(rows, diag, logs):
     d = {}
     if not diag or not os.path.isdir(diag):
@@ -216,16 +263,36 @@ def diagnostics(rows, diag, logs):
             d.setdefault("floor_writes", {})[f[6:-7]] = floor_writes(p)
         elif f.endswith(".count"):
             d.setdefault("syscalls", {})[f[:-6]] = strace_counts(p)
+        elif f.startswith("once-") and f.endswith(".strace"):
+            d.setdefault("syscalls", {})[f[:-7]] = strace_counts(p)
+            d.setdefault("once_waits", {})[f[5:-7]] = slow_calls(p)
+    trace = os.path.join(diag, "daemon-one-event.trace")
+    if os.path.exists(trace):
+        d["one_event_files"] = trace_paths(trace)
+    sc = next((r for r in rows if r.get("kind") == "diag-scan"), None)
+    c0, c1 = d.get("syscalls", {}).get("scan-guest-0"), d.get("syscalls", {}).get("scan-guest-1")
+    if sc:
+        n = sc["functions"]
+        d["guest_scan"] = {"functions": n,
+                           "scan_ms": round((sc["five_scans_ms"] - sc["exec_ms"]) / 5, 1)}
+        d["guest_scan"]["us_per_function"] = round(d["guest_scan"]["scan_ms"] * 1e3 / n)
+        if c0 and c1:
+            d["guest_scan"]["syscalls_per_function"] = round(
+                (sum(v["calls"] for v in c1.values()) -
+                 sum(v["calls"] for v in c0.values())) / n, 1)
     for r in rows:
-        kind = {"diag-daemon": "daemon_timeline", "diag-once": "once_timeline"}.get(r.get("kind"))
-        if kind and r.get("lw") and logs:
+        kind = {"diag-daemon": "daemon_timeline", "diag-once": "once_timeline",
+                "diag-event": "event_timeline"}.get(r.get("kind"))
+        if kind == "event_timeline" and r.get("what") != "trace":
+            continue
+        if kind and r.get("lw") and logs and r.get("log"):
             p = os.path.join(logs, r["log"])
             if os.path.exists(p):
                 lw = r["lw"]
                 # Up to the end of this move: the next one starts soon after.
-                until = max(lw["stage_ms"][0] or 30000, lw["cmd_ms"]) + 60
-                d.setdefault(kind, {})[f'{r["what"]}-{r["dir"]}'] = {
-                    "links_right_ms": lw["stage_ms"][0],
+                until = max(lw["stage_ms"][-1] or 30000, lw["cmd_ms"]) + 60
+                d.setdefault(kind, {})[f'{r["what"]}-{r.get("dir", "")}'] = {
+                    "links_right_ms": lw["stage_ms"][-1],
                     "process_end_ms": lw["cmd_ms"] if lw["cmd_ms"] >= 0 else None,
                     "lines": daemon_timeline(p, lw["t0_realtime_ms"], until)}
     for name in ("perf-once-nic8-to-dso", "perf-once-nic8-to-sym"):
@@ -344,8 +411,23 @@ def md_report(data):
         total = sum(v["calls"] for v in c.values())
         L.append(f"- system calls of {name} (strace -c -f): {total}; " + ", ".join(
             f"{k} {v['calls']}" for k, v in top))
+    for name, w in dg.get("once_waits", {}).items():
+        L += ["", f"--once {name} under strace -f -tt -T (process: {fmt_ms(w['process_ms'])}): "
+              "the system calls that took 100 ms or more, by start", "",
+              "| at ms | took ms | thread | call |", "|---|---|---|---|"]
+        L += [f"| {x['at_ms']} | {x['ms']} | {x['pid']} | `{x['call']}` |" for x in w["slow"]]
+    gs = dg.get("guest_scan")
+    if gs:
+        L.append(f"- the daemon's scan (`pci_scan`) of this guest's {gs['functions']} functions: "
+                 f"{gs['scan_ms']} ms, {gs['us_per_function']} µs and "
+                 f"{gs.get('syscalls_per_function', '?')} system calls per function")
+    if dg.get("one_event_files"):
+        L += ["", "What the daemon opened and read for one hand rebind taken back "
+              "(strace -tt, BDFs and numbers blanked):", "", "| calls | what |", "|---|---|"]
+        L += [f"| {x['n']} | `{x['call']}` |" for x in dg["one_event_files"]]
     for kind, title, start in (("once_timeline", "--once", "its start"),
-                               ("daemon_timeline", "daemon", "the config rename")):
+                               ("daemon_timeline", "daemon", "the config rename"),
+                               ("event_timeline", "daemon, one event", "the hand move's start")):
         for name, t in dg.get(kind, {}).items():
             end = (f", the process ended at {fmt_ms(t['process_end_ms'])}"
                    if t.get("process_end_ms") else "")
@@ -385,6 +467,7 @@ def plot(mv, svg):
                 title = f"{name}: {'to vfio-pci' if d == 'to' else 'back to ' + frm}"
                 panels.append((title, series))
     if not panels:
+        shutil.rmtree(tmp, ignore_errors=True)
         return
     cols = 2
     rows = (len(panels) + cols - 1) // cols
@@ -404,6 +487,7 @@ def plot(mv, svg):
     with open(script, "w") as f:
         f.write("\n".join(g) + "\n")
     subprocess.run(["gnuplot", script], check=True, stderr=subprocess.DEVNULL)
+    shutil.rmtree(tmp, ignore_errors=True)
     # The licence line every file of the tree carries (tests/build/check-spdx.sh).
     with open(svg) as f:
         text = f.read()

@@ -76,7 +76,7 @@ if ((${#missing[@]})); then
 fi
 
 echo "run.sh: building the daemon, the client and the bench programs" >&2
-make -C "$build" -j2 daemon/vfiobindd client/vfiobind bench/vm/floor bench/vm/linkwatch \
+make -C "$build" -j2 daemon/vfiobindd client/vfiobind bench/bench-scan bench/vm/floor bench/vm/linkwatch \
 	bench/vm/nvme-vf-online >&2
 
 out=${out:-$(mktemp -d "${TMPDIR:-/tmp}/vfiobind-bench-vm.XXXXXX")}
