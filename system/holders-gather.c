@@ -473,8 +473,22 @@ static int gather_processes(const char *proc_root, struct holders_facts *f)
 
 /* --- all of it ----------------------------------------------------------------- */
 
-int holders_gather(const char *proc_root, const char *sysfs_root, const char *const *bdfs,
-		   size_t n, struct holders_facts *f)
+/* Could any of bdfs be held, by the nodes found? Without pci: maybe. */
+static bool any_holdable(const struct holders_facts *f, const struct pci_state *pci,
+			 const char *const *bdfs, size_t n)
+{
+	const struct pci_dev *d;
+
+	if (!pci)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((d = pci_find(pci, bdfs[i])) && holders_facts_holdable(f, d))
+			return true;
+	return false;
+}
+
+int holders_gather(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
+		   const char *const *bdfs, size_t n, struct holders_facts *f)
 {
 	int r = 0;
 
@@ -485,7 +499,9 @@ int holders_gather(const char *proc_root, const char *sysfs_root, const char *co
 		r = gather_own_nodes(sysfs_root, bdfs[i], f);
 	if (r == 0)
 		r = gather_group_nodes(sysfs_root, f);
-	if (r == 0 && f->n_nodes)
+	if (r == 0 && (!f->n_nodes || !any_holdable(f, pci, bdfs, n)))
+		return 0;
+	if (r == 0)
 		r = gather_processes(proc_root, f);
 	if (r == 0)
 		check_hidden(proc_root, f);
@@ -494,22 +510,30 @@ int holders_gather(const char *proc_root, const char *sysfs_root, const char *co
 	return r;
 }
 
-static bool listed(const char *const *v, size_t n, const char *bdf)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], bdf) == 0)
-			return true;
-	return false;
-}
-
 static int add_target(const char ***v, size_t *n, size_t *cap, const char *bdf)
 {
-	if (listed(*v, *n, bdf))
-		return 0;
 	if (util_grow(v, *n, cap, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[(*n)++] = bdf;
 	return 0;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, each once (a VF both bound and under a count change): n log n,
+ * where a look-up before each push was n squared in actions. */
+static size_t unique_targets(const char **v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_target);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+			v[k++] = v[i];
+	return k;
 }
 
 int holders_for_plan(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
@@ -537,7 +561,8 @@ int holders_for_plan(const char *proc_root, const char *sysfs_root, const struct
 	}
 	if (r < 0 || n == 0)
 		return r;
-	r = holders_gather(proc_root, sysfs_root, bdfs, n, &f);
+	n = unique_targets(bdfs, n);
+	r = holders_gather(proc_root, sysfs_root, pci, bdfs, n, &f);
 	if (r < 0)
 		return r;
 	r = holders_compute(pci, &f, bdfs, n, out, n_out);

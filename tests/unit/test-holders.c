@@ -324,7 +324,7 @@ static int gather_all(void)
 	holders_facts_clear(&F);
 	free(V);
 	V = NULL;
-	r = holders_gather(fakeproc_root(fp), fakesys_root(fs), all, n, &F);
+	r = holders_gather(fakeproc_root(fp), fakesys_root(fs), st, all, n, &F);
 	if (r == 0)
 		r = holders_compute(st, &F, all, n, &V, &NV);
 	pci_state_free(st);
@@ -532,11 +532,38 @@ Test(holders_gather, kernel_threads_hold_no_files)
 	cr_assert_str_eq(r, "");
 }
 
+/* What a gather about just these functions kept: how many processes and
+ * descriptors it looked at and kept. */
+static void gather_only(const char *const *bdfs, size_t n)
+{
+	struct pci_state *st = NULL;
+
+	cr_assert_eq(pci_scan(fakesys_root(fs), &st), 0);
+	holders_facts_clear(&F);
+	cr_assert_eq(holders_gather(fakeproc_root(fp), fakesys_root(fs), st, bdfs, n, &F), 0);
+	pci_state_free(st);
+}
+
+Test(holders_gather, functions_nothing_could_hold_cost_no_walk_of_the_processes)
+{
+	const char *gpu[] = { "0000:02:00.0" }, *both[] = { "0000:01:00.0", "0000:02:00.0" };
+
+	/* The group node of 01:00.0 is held: that says nothing about the GPU,
+	 * which has no node of its own and whose group has none. */
+	cr_assert_eq(fakeproc_add_process(fp, 4242, "qemu-system-x86", 107, 1, 0), 0);
+	cr_assert_eq(fakeproc_add_fd(fp, 4242, 31, "/dev/full", NULL), 0);
+	gather_only(gpu, 1);
+	cr_assert_eq(F.n_procs + F.n_fds, 0, "no process was looked at");
+	gather_only(both, 2);
+	cr_assert_eq(F.n_fds, 1, "with a holdable function among them, every process is");
+	cr_assert_eq(F.n_procs, 1);
+}
+
 Test(holders_gather, no_proc_root_no_facts)
 {
 	const char *one[] = { "0000:01:00.0" };
 
-	cr_assert_eq(holders_gather(NULL, fakesys_root(fs), one, 1, &F), 0);
+	cr_assert_eq(holders_gather(NULL, fakesys_root(fs), NULL, one, 1, &F), 0);
 	cr_assert_eq(F.n_nodes + F.n_fds + F.n_procs, 0);
 }
 
