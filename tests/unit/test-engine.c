@@ -276,6 +276,22 @@ Test(engine, a_pass_waits_out_the_coalescing_window)
 	cr_assert_eq(engine_counters(eng)->passes, before + 1);
 }
 
+Test(engine, a_config_reload_runs_its_pass_without_the_window)
+{
+	unsigned long before;
+
+	write_conf("DEFAULT id=8086:10d3\n");
+	eng = make_engine(&fx.kops, 10000);
+	start_and_settle();
+	before = engine_counters(eng)->passes;
+	/* The watch gathered the save's burst already: one whole change. */
+	write_conf("DEFAULT 0000:00:04.0\n");
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	cr_assert_eq(engine_next_wakeup(eng), fx.step.mono, "due at once, not after coalesce_ms");
+	stepper_advance(&fx.step, 0);
+	cr_assert_eq(engine_counters(eng)->passes, before + 1);
+}
+
 Test(engine, backoff_doubles_from_one_second_to_five_minutes)
 {
 	cr_assert_eq(devtab_backoff_ms(1), 1000);
