@@ -217,15 +217,21 @@ struct work {
 	double end_ms;
 };
 
+/* The whole command line, however long (the floor and dpdk-devbind.py get
+ * every BDF: 120 VFs and more; a fixed 64 once cut the floor's list in half). */
 static pid_t spawn(struct work *k, const char *bdf)
 {
-	char *argv[64];
-	int i;
+	char **argv;
+	int i, n = 0;
 	pid_t pid;
 
-	for (i = 0; k->argv[i] && i < 63; i++)
+	while (k->argv[n])
+		n++;
+	argv = calloc((size_t)n + 1, sizeof(*argv));
+	if (!argv)
+		return -1;
+	for (i = 0; i < n; i++)
 		argv[i] = bdf && strcmp(k->argv[i], "{}") == 0 ? (char *)bdf : k->argv[i];
-	argv[i] = NULL;
 	pid = fork();
 	if (pid == 0) {
 		int fd = open(k->log ? k->log : "/dev/null",
@@ -238,6 +244,7 @@ static pid_t spawn(struct work *k, const char *bdf)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	free(argv);
 	return pid;
 }
 
