@@ -14,7 +14,9 @@
 # BENCH_NICS       numbers of e1000e NICs to move ("1 2 4 8")
 # BENCH_VFS_NVME   numbers of VFs that start on nvme ("8 16 32")
 # BENCH_VFS_NONE   numbers of VFs that start driverless ("8 32 120")
-# BENCH_TOOLS      "floor edit add once driverctl dpdk"
+# BENCH_TOOLS      "floor edit edit0 add once driverctl dpdk" (edit0: the
+#                  config edit with --release-grace 0: what a release costs
+#                  without the wait the shipped default adds on purpose)
 # BENCH_BUDGET_MS  a peer (driverctl, dpdk) whose run there and back took
 #                  longer gets no more runs at that N (20000); the floor and
 #                  vfiobindd always get every run
@@ -25,7 +27,7 @@ set -uo pipefail
 . "$VMTEST_LIB"
 
 : "${BENCH_RUNS:=3}" "${BENCH_NICS:=1 2 4 8}" "${BENCH_VFS_NVME:=8 16 32}"
-: "${BENCH_VFS_NONE:=8 32 120}" "${BENCH_TOOLS:=floor edit add once driverctl dpdk}"
+: "${BENCH_VFS_NONE:=8 32 120}" "${BENCH_TOOLS:=floor edit edit0 add once driverctl dpdk}"
 : "${BENCH_BUDGET_MS:=20000}" "${BENCH_DAEMON_ARGS:=}" "${BENCH_DIAG:=1}"
 BIN=$VFIOBIND_BUILDDIR/bench/vm
 FLOOR=$BIN/floor LW=$BIN/linkwatch
@@ -168,7 +170,7 @@ tool_cmd() {
 		# back (it ends before the grace does; see bench/README.md).
 		LWCMD=("$VFIOBINDD" --once --release-grace 0 --config "$CFG_O" --run-dir "$RUN_O"
 			--node-name vmtest) ;;
-	edit:*)
+	edit:* | edit0:*)
 		if [[ $dir == to ]]; then config_for "$CFG_D.new" "${BDFS[@]}"; else config_for "$CFG_D.new"; fi
 		LWOPTS=(-r "$CFG_D.new:$CFG_D") ;;
 	add:to)
@@ -249,7 +251,10 @@ bench_workload() {
 		for tool in $BENCH_TOOLS; do
 			[[ -z ${dead[$tool]:-} ]] || continue
 			reset_devs "$WL_FROM" "${BDFS[@]}"
-			[[ $tool == edit || $tool == add ]] && daemon_start "$tool-$run"
+			case $tool in
+			edit | add) daemon_start "$tool-$run" ;;
+			edit0) DAEMON_EXTRA="--release-grace 0" daemon_start "$tool-$run" ;;
+			esac
 			spent=0
 			for dir in to back; do
 				t=$EPOCHREALTIME

@@ -28,6 +28,7 @@ from datetime import datetime
 TOOLS = [
     ("floor", "floor"),
     ("edit", "vfiobindd (config edit)"),
+    ("edit0", "vfiobindd (config edit, --release-grace 0)"),
     ("add", "vfiobindd (vfiobind add)"),
     ("once", "vfiobindd --once"),
     ("driverctl", "driverctl --nosave"),
@@ -350,14 +351,18 @@ def md_moves(mv):
     return lines
 
 
+OURS = ("floor", "edit", "edit0", "add", "once")
+
+
 def md_per_function(mv):
-    lines = ["| work | " + " | ".join(t[1] for t in TOOLS[:4]) + " |",
-             "|---|" + "---|" * 4]
+    ours = [t for t in TOOLS if t[0] in OURS and any(m["tool"] == t[0] for m in mv)]
+    lines = ["| work | " + " | ".join(t[1] for t in ours) + " |",
+             "|---|" + "---|" * len(ours)]
     for wl, name, _ in WORKLOADS:
         for d in ("to", "back"):
             for n in sorted({m["n"] for m in mv if m["workload"] == wl}):
                 row = []
-                for t, _ in TOOLS[:4]:
+                for t, _ in ours:
                     m = next((m for m in mv if (m["workload"], m["n"], m["dir"], m["tool"]) ==
                               (wl, n, d, t)), None)
                     row.append(f"{m['per_function_ms']:.1f}" if m and m["per_function_ms"]

@@ -11,7 +11,7 @@
 #
 # usage: bench/vm/run.sh [--quick] [--runs N] [--nics "1 2 4 8"]
 #                        [--vfs-nvme "8 16 32"] [--vfs-none "8 32 120"]
-#                        [--tools "floor edit add once driverctl dpdk"]
+#                        [--tools "floor edit edit0 add once driverctl dpdk"]
 #                        [--no-diag] [--out DIR] [--docs | --no-docs]
 #   --quick    1 run, fewer N, no diagnostics: a try of the machinery
 #   --out DIR  where the raw results go (default: a new dir under /tmp)
@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${VFIOBIND_BUILDDIR:-$src}
 runs=3 nics="1 2 4 8" vfs_nvme="8 16 32" vfs_none="8 32 120"
-tools="floor edit add once driverctl dpdk" diag=1 out="" docs=""
+tools="floor edit edit0 add once driverctl dpdk" diag=1 out="" docs=""
 
 usage() {
 	awk '/^# usage/ { p = 1 } p && !/^#/ { exit } p { sub(/^# ?/, ""); print }' "$0" >&2
