@@ -409,36 +409,15 @@ Test(engine, dry_run_writes_nothing)
 	cr_assert_eq(engine_plan(eng)->n_actions, 2, "it still plans both binds");
 }
 
-/* A sysfs door that hangs every write for one device until released, as a
- * driver whose remove() sleeps in the kernel would. */
-static int hang_pipe[2];
-static int hanging_write(void *ud, const char *path, const char *buf, size_t len)
-{
-	if (strstr(path, "0000:00:02.0") || (len >= 12 && strncmp(buf, "0000:00:02.0", 12) == 0)) {
-		struct pollfd p = { hang_pipe[0], POLLIN, 0 };
-
-		poll(&p, 1, 20000);
-	}
-	return fx.kops.write(ud, path, buf, len);
-}
-
 /* Hang dev2's writes until release_hang(). */
 static struct sysfs_ops hang_ops(void)
 {
-	struct sysfs_ops hang = { hanging_write, fx.kops.ud };
-
-	cr_assert_eq(pipe(hang_pipe), 0);
-	fx.step.hung = 1;
-	return hang;
+	return enginefix_hang_ops(&fx, "0000:00:02.0");
 }
 
 static void release_hang(void)
 {
-	cr_assert_eq(write(hang_pipe[1], "x", 1), 1);
-	fx.step.hung = 0;
-	stepper_settle(&fx.step);
-	close(hang_pipe[0]);
-	close(hang_pipe[1]);
+	enginefix_release_hang(&fx);
 }
 
 Test(engine, stuck_write_blocks_neither_the_loop_nor_other_devices)
