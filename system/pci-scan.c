@@ -355,21 +355,34 @@ static void link_vfs(struct pci_state *st, int devices_dfd, const struct pci_dev
 	}
 }
 
-/* Index of vf under pf, read from pf's virtfnN links; -1 when not found. */
-static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf)
+/* Is pf's virtfn<i> link vf? */
+static bool virtfn_is(int devices_dfd, const char *pf, int i, const char *vf)
 {
 	char rel[BDF_BUFSZ + 24], name[BDF_BUFSZ];
+
+	return i >= 0 && util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
+	       fileio_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
+	       strcmp(name, vf) == 0;
+}
+
+/* Index of vf under pf, read from pf's virtfnN links; -1 when not found.
+ * known: the index the model had for it (-1 none): one link read confirms
+ * it, where a walk costs one per VF before it (a burst of 120 VF events
+ * was 7,000 link reads). The kernel renumbers VFs only by removing and
+ * adding them again, which a changed answer here still catches. */
+static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf, int known)
+{
+	char rel[BDF_BUFSZ + 24];
 	long numvfs;
 
+	if (virtfn_is(devices_dfd, pf, known, vf))
+		return known;
 	if (util_fmt(rel, sizeof(rel), "%s/sriov_numvfs", pf) < 0 ||
 	    attr_long_at(devices_dfd, rel, 10, 0, PCI_VF_MAX, &numvfs) < 0)
 		return -1;
-	for (int i = 0; i < numvfs; i++) {
-		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
-		    fileio_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
-		    strcmp(name, vf) == 0)
+	for (int i = 0; i < numvfs; i++)
+		if (i != known && virtfn_is(devices_dfd, pf, i, vf))
 			return i;
-	}
 	return -1;
 }
 
@@ -499,7 +512,7 @@ int pci_read_device(const char *root, const char *bdf, struct pci_dev *out)
 	if (r < 0)
 		return r;
 	if (out->physfn[0])
-		out->vf_index = vf_index_lookup(devices_dfd, out->physfn, out->bdf);
+		out->vf_index = vf_index_lookup(devices_dfd, out->physfn, out->bdf, -1);
 	return 0;
 }
 
@@ -526,9 +539,12 @@ static int refresh(struct pci_state *st, const char *root, const char *bdf,
 	}
 	if (r < 0)
 		return r;
+	was = d.physfn[0] ? pci_find(st, bdf) : NULL;
 	if (d.physfn[0] && !is_busy(b, d.physfn))
-		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf);
-	else if (d.physfn[0] && (was = pci_find(st, bdf)))
+		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf,
+					     was && strcmp(was->physfn, d.physfn) == 0 ? was->vf_index
+										       : -1);
+	else if (was)
 		d.vf_index = was->vf_index;
 	r = pci_state_upsert(st, &d);
 	if (r < 0)

@@ -292,6 +292,37 @@ Test(pci, reads_sriov_totals_and_vf_links_with_index)
 	pci_state_free(st);
 }
 
+Test(pci, a_vf_refresh_keeps_a_right_index_and_mends_a_wrong_one)
+{
+	struct fakesys_dev pf;
+	struct pci_state *st;
+	struct pci_dev *a, *b;
+	int ia, ib;
+
+	fakesys_dev_init(&pf, "0000:03:00.0", "igb", 1);
+	pf.totalvfs = 7;
+	pf.vf_driver = "igbvf";
+	cr_assert_eq(fakesys_add_device(fs, &pf), 0);
+	cr_assert_eq(fakesys_add_driver(fs, "igbvf"), 0);
+	set_numvfs("0000:03:00.0", "4");
+	st = scan();
+	a = (struct pci_dev *)must_find(st, st->devs[1].bdf);
+	b = (struct pci_dev *)must_find(st, st->devs[2].bdf);
+	ia = a->vf_index;
+	ib = b->vf_index;
+	cr_assert_eq(pci_state_refresh(st, root, a->bdf), 0);
+	a = (struct pci_dev *)must_find(st, st->devs[1].bdf);
+	cr_assert_eq(a->vf_index, ia, "the index it had, confirmed");
+	/* A model that had them swapped (as after a renumbering it missed). */
+	a->vf_index = ib;
+	b->vf_index = ia;
+	cr_assert_eq(pci_state_refresh(st, root, a->bdf), 0);
+	cr_assert_eq(pci_state_refresh(st, root, b->bdf), 0);
+	cr_assert_eq(must_find(st, st->devs[1].bdf)->vf_index, ia, "a wrong index is mended");
+	cr_assert_eq(must_find(st, st->devs[2].bdf)->vf_index, ib);
+	pci_state_free(st);
+}
+
 Test(pci, reads_network_interface_names)
 {
 	struct fakesys_dev spec;
