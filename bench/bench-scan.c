@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-scan.c: how long pci_scan takes, and what it costs in memory, on fake
  * trees of 256, 1024 and 4096 functions; and how long refreshing one device
- * takes. Not a test: it prints a table (see bench/README.md). */
+ * takes. Not a test: it prints a table (see bench/README.md).
+ *
+ * bench-scan --root ROOT [--scans K] [--refresh K]: only K scans of an
+ * existing tree (bench/fake-tree) and K refreshes of its middle device, with
+ * no clock and no output, for bench/scale.sh to count what they cost with
+ * strace and callgrind (the difference to --scans 0 --refresh 0 is theirs).
+ * Reads only: ROOT may be the real /sys. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -145,12 +151,43 @@ static int run(unsigned n)
 	return 0;
 }
 
+/* --root: the work alone, to be counted from outside. */
+static int counted(const char *root, int scans, int refreshes)
+{
+	struct pci_state *st = NULL;
+	int r = 0;
+
+	for (int i = 0; i < scans && r == 0; i++) {
+		pci_state_free(st);
+		r = pci_scan(root, &st);
+	}
+	if (r == 0 && refreshes > 0 && !st)
+		r = pci_scan(root, &st);
+	for (int i = 0; r == 0 && i < refreshes && st->n; i++)
+		r = pci_state_refresh(st, root, st->devs[st->n / 2].bdf);
+	pci_state_free(st);
+	if (r < 0)
+		fprintf(stderr, "bench-scan: %s: %s\n", root, strerror(-r));
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned sizes[] = { 256, 1024, 4096 };
 	int r = 0;
 
 	log_set_level(LOG_LVL_WARNING);
+	if (argc > 2 && strcmp(argv[1], "--root") == 0) {
+		int scans = 1, refreshes = 0;
+
+		for (int i = 3; i + 1 < argc; i += 2) {
+			if (strcmp(argv[i], "--scans") == 0)
+				scans = atoi(argv[i + 1]);
+			else if (strcmp(argv[i], "--refresh") == 0)
+				refreshes = atoi(argv[i + 1]);
+		}
+		return counted(argv[2], scans, refreshes);
+	}
 	if (argc > 1) {
 		unsigned n = (unsigned)strtoul(argv[1], NULL, 0);
 

@@ -127,7 +127,7 @@ static int reload(struct engine *e, const char *why, bool debounce)
 	e->release_after = debounce && e->o.release_grace_ms > 0 ? now + e->o.release_grace_ms : 0;
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_LOADED, 0, "%s loaded: %zu entries",
 		    e->config_path, e->config->n_entries);
-	engine_schedule_pass(e, true, "config reload", now);
+	engine_schedule_pass_now(e, true, "config reload", now);
 	engine_arm(e, now);
 	return 0;
 }
@@ -160,7 +160,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	e->release_after = 0; /* asked for by an operator, whole */
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_RUNTIME, 0,
 		    "runtime config applied: %zu entries", c->n_entries);
-	engine_schedule_pass(e, false, "runtime config change", now);
+	engine_schedule_pass_now(e, false, "runtime config change", now);
 	engine_arm(e, now);
 	return 0;
 }

@@ -31,15 +31,16 @@ void engine_emit(struct engine *e, enum proto_event_kind kind, const char *bdf,
 static void tell(struct engine *e, struct devtab_entry *d, const struct view_dev *v,
 		 long long now)
 {
+	uint64_t h = devtab_reason_hash(v->reason);
 	enum log_level lvl;
 
-	if (d->told && d->state == v->state && strcmp(d->reason, v->reason) == 0)
+	if (d->told && d->state == v->state && d->reason_hash == h)
 		return;
 	if (!d->told || d->state != v->state)
 		d->last_transition_ms = now;
 	d->told = true;
 	d->state = v->state;
-	util_strlcpy(d->reason, v->reason, sizeof(d->reason));
+	d->reason_hash = h;
 	lvl = v->state == PROTO_STATE_BLOCKED || v->state == PROTO_STATE_ERROR ||
 			      v->state == PROTO_STATE_STUCK ?
 		      LOG_LVL_WARNING :

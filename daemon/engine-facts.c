@@ -71,6 +71,11 @@ void engine_refresh(struct engine *e, const char *bdf)
 		pci_state_refresh_busy(e->pci, e->sysfs_root, bdf, engine_busy, e);
 }
 
+int engine_numa_node(struct engine *e, const char *bdf)
+{
+	return engine_busy(bdf, e) ? -1 : pci_read_numa_node(e->sysfs_root, bdf);
+}
+
 int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;
@@ -80,6 +85,24 @@ int engine_rescan(struct engine *e)
 		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
 	pci_state_free(e->pci);
 	e->pci = st;
+	return 0;
+}
+
+/* The actions whose in-use and holder facts this pass needs, in *ask (its
+ * own copy of the array): not a move already running on its device (the
+ * gate makes it wait, and a worker is writing that device: its facts come
+ * on the pass after), nor one on a VF whose PF's count is changing. */
+static int facts_wanted(struct engine *e, const struct plan *p, struct plan *ask)
+{
+	*ask = (struct plan){ 0 };
+	if (p->n_actions == 0)
+		return 0;
+	ask->actions = calloc(p->n_actions, sizeof(*ask->actions));
+	if (!ask->actions)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_actions; i++)
+		if (p->actions[i].kind == PROTO_ACTION_NUMVFS || !engine_busy(p->actions[i].bdf, e))
+			ask->actions[ask->n_actions++] = p->actions[i];
 	return 0;
 }
 
@@ -99,17 +122,20 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 	};
 	_cleanup_free_ struct plan_inuse *use = NULL;
 	_cleanup_free_ struct plan_held *held = NULL;
-	struct plan *first = NULL;
+	struct plan *first = NULL, ask;
 	int r;
 
 	r = plan_compute(&in, &first);
 	if (r < 0)
 		return r;
 	/* Never plan a move without knowing what is in use or held. */
-	r = inuse_for_plan(e->proc_root, e->sysfs_root, e->dev_root, e->pci, first, &use,
-			   &in.n_inuse);
+	r = facts_wanted(e, first, &ask);
 	if (r == 0)
-		r = holders_for_plan(e->proc_root, e->sysfs_root, e->pci, first, &held, &in.n_held);
+		r = inuse_for_plan(e->proc_root, e->sysfs_root, e->dev_root, e->pci, &ask, &use,
+				   &in.n_inuse);
+	if (r == 0)
+		r = holders_for_plan(e->proc_root, e->sysfs_root, e->pci, &ask, &held, &in.n_held);
+	free(ask.actions);
 	if (r < 0) {
 		plan_free(first);
 		return r;
@@ -139,7 +165,7 @@ int engine_holders(struct engine *e, const char *const *bdfs, size_t n, struct p
 
 	*out = NULL;
 	*n_out = 0;
-	r = holders_gather(e->proc_root, e->sysfs_root, bdfs, n, &f);
+	r = holders_gather(e->proc_root, e->sysfs_root, e->pci, bdfs, n, &f);
 	if (r < 0)
 		return r;
 	r = holders_compute(e->pci, &f, bdfs, n, out, n_out);
@@ -218,7 +244,7 @@ void engine_device_event(struct engine *e, const char *action, const char *bdf)
 			log_warning("%s: unbound behind vfiobindd's back; taking it back to %s", bdf,
 				    m->driver);
 		info->state = PROTO_STATE_PENDING;
-		snprintf(info->reason, sizeof(info->reason), "moved behind vfiobindd's back");
+		info->reason_hash = devtab_reason_hash("moved behind vfiobindd's back");
 		info->last_transition_ms = now;
 	}
 	engine_schedule_pass(e, false, action, now);

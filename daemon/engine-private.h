@@ -182,6 +182,10 @@ void engine_holders_free(struct engine *e);
 /* engine-sched.c: engine_request_pass(), engine_reconcile_now() and
  * engine_next_wakeup() are public. */
 void engine_schedule_pass(struct engine *e, bool full, const char *why, long long now);
+/* The same, due now: a request that is one whole change already (a config
+ * file whose burst of events the watch gathered, an operator's edit) has
+ * no burst to wait for; 50 ms of every config edit's reaction. */
+void engine_schedule_pass_now(struct engine *e, bool full, const char *why, long long now);
 /* Recompute the deadlines that follow from the device table, and arm the
  * wake timer for the next one (no timer with a manual clock). */
 void engine_arm(struct engine *e, long long now);

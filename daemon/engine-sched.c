@@ -23,6 +23,13 @@ void engine_schedule_pass(struct engine *e, bool full, const char *why, long lon
 	e->pass_due = now + e->o.coalesce_ms;
 }
 
+void engine_schedule_pass_now(struct engine *e, bool full, const char *why, long long now)
+{
+	engine_schedule_pass(e, full, why, now);
+	if (e->pass_requested && e->pass_due > now)
+		e->pass_due = now;
+}
+
 void engine_request_pass(struct engine *e, bool full, const char *why)
 {
 	long long now = engine_now(e);

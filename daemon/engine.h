@@ -224,6 +224,10 @@ long long engine_last_pass_ms(const struct engine *e);
 void engine_set_report_cb(struct engine *e, void (*fn)(void *ud), void *ud,
 			  int min_interval_ms, int refresh_ms);
 
+/* The NUMA node of a device, read now (the scan leaves it out: only
+ * `devices` shows it); -1 when unknown or while a write to it is in the
+ * kernel (the loop reads nothing of such a device). */
+int engine_numa_node(struct engine *e, const char *bdf);
 /* Plan what config c would do now, without doing it (caller frees). */
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out);
 /* Who holds functions bdfs[0..n) open now (logic/holders.h), whether or not

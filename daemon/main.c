@@ -11,15 +11,13 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "backend.h"
 #include "conffile.h"
 #include "engine.h"
 #include "export.h"
 #include "log.h"
+#include "notify.h"
 #include "rundir.h"
 #include "server.h"
 #include "udev.h"
@@ -309,9 +307,8 @@ struct daemon_ctx {
 static void on_ready(void *ud)
 {
 	log_info("first pass done: ready");
-#ifdef HAVE_LIBSYSTEMD
-	sd_notify(0, "READY=1\nSTATUS=devices reconciled");
-#endif
+	if (notify_service_manager("READY=1\nSTATUS=devices reconciled") < 0)
+		log_warning("could not tell the service manager (NOTIFY_SOCKET) we are ready");
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -325,9 +322,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: shutting down", strsignal((int)sig));
-#ifdef HAVE_LIBSYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
+	(void)notify_service_manager("STOPPING=1");
 	event_base_loopbreak(d->base);
 }
 

@@ -60,17 +60,33 @@ void devtab_prune(struct devtab *t, const struct plan *p)
 		if (found)
 			keep[i] = true;
 	}
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		if (keep[i] || t->v[i].in_flight || t->v[i].handed_back || t->v[i].hand_backs)
 			t->v[w++] = t->v[i];
+		else
+			free(t->v[i].last_error);
+	}
 	t->n = w;
 	free(keep);
 }
 
 void devtab_clear(struct devtab *t)
 {
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].last_error);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
+}
+
+uint64_t devtab_reason_hash(const char *reason)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)reason; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }
 
 long long devtab_backoff_ms(int failures)
@@ -86,11 +102,14 @@ void devtab_note_failure(struct devtab_entry *d, int err, const char *msg, long 
 {
 	d->failures++;
 	d->last_errno = err < 0 ? -err : err;
+	char buf[DEVTAB_ERROR_MAX];
+
 	if (msg && *msg)
-		util_strlcpy(d->last_error, msg, sizeof(d->last_error));
+		util_strlcpy(buf, msg, sizeof(buf));
 	else
-		snprintf(d->last_error, sizeof(d->last_error), "the last action failed (errno %d)",
-			 d->last_errno);
+		snprintf(buf, sizeof(buf), "the last action failed (errno %d)", d->last_errno);
+	free(d->last_error);
+	d->last_error = strdup(buf); /* NULL when out of memory: "the last action failed" */
 	d->retry_at_ms = now + devtab_backoff_ms(d->failures);
 }
 
@@ -98,7 +117,8 @@ void devtab_note_success(struct devtab_entry *d)
 {
 	d->failures = 0;
 	d->last_errno = 0;
-	d->last_error[0] = '\0';
+	free(d->last_error);
+	d->last_error = NULL;
 	d->retry_at_ms = 0;
 }
 

@@ -10,19 +10,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bdf.h"
 #include "plan.h"
 #include "vocab.h"
 
-#define DEVTAB_REASON_MAX 256
 #define DEVTAB_ERROR_MAX 512
 
+/* One per device a plan names: a few dozen bytes, the texts only when
+ * there is one (thousands of devices are thousands of entries). */
 struct devtab_entry {
 	char bdf[BDF_BUFSZ];
 	bool told;			/* state and reason were said (log, watch) */
 	enum proto_state state;		/* the effective state last said */
-	char reason[DEVTAB_REASON_MAX];
+	uint64_t reason_hash;		/* ... and its reason, by devtab_reason_hash() */
 	bool in_flight;
 	enum proto_action_kind in_flight_kind;
 	long long in_flight_since_ms;
@@ -34,7 +36,7 @@ struct devtab_entry {
 	unsigned attempts;		/* actions started on it by this process */
 	int failures;			/* consecutive */
 	int last_errno;			/* positive errno of the last failure, 0 none */
-	char last_error[DEVTAB_ERROR_MAX];
+	char *last_error;		/* the last failure's message (owned), NULL none */
 	long long retry_at_ms;		/* next retry after a failure, 0 none */
 	long long last_transition_ms;	/* last change of the told state, 0 never */
 };
@@ -54,6 +56,9 @@ const struct devtab_entry *devtab_find(const struct devtab *t, const char *bdf);
  * would only go stale. */
 void devtab_prune(struct devtab *t, const struct plan *p);
 void devtab_clear(struct devtab *t);
+/* What a reason is remembered by: telling again only when it changed needs
+ * no copy of it (64-bit FNV-1a). */
+uint64_t devtab_reason_hash(const char *reason);
 
 /* Backoff before retry number `failures` + 1: 1 s doubling to 5 min. */
 #define DEVTAB_BACKOFF_MIN_MS 1000LL

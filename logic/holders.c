@@ -139,9 +139,7 @@ static bool fd_holds(const struct holders_facts *f, const struct holders_fd *fd,
 	return strcmp(x->bdf, d->bdf) == 0;
 }
 
-/* Can anything hold d at all: a node of its own, or its group's? A NIC on
- * its host driver has none (its interface is inuse.h's business). */
-static bool holdable(const struct holders_facts *f, const struct pci_dev *d)
+bool holders_facts_holdable(const struct holders_facts *f, const struct pci_dev *d)
 {
 	for (size_t i = 0; i < f->n_nodes; i++) {
 		const struct holders_node *x = &f->nodes[i];
@@ -317,7 +315,7 @@ static int verdict(const struct pci_state *pci, const struct holders_facts *f,
 	memset(v, 0, sizeof(*v));
 	*any = false;
 	util_strlcpy(v->bdf, d->bdf, sizeof(v->bdf));
-	if (!holdable(f, d))
+	if (!holders_facts_holdable(f, d))
 		return 0;
 	for (size_t i = 0; i < f->n_fds; i++) {
 		if (fd_holds(f, &f->fds[i], d) && found_add(&fo, f, &f->fds[i], d) < 0) {

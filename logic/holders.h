@@ -101,6 +101,10 @@ int holders_facts_add_node(struct holders_facts *f, enum holders_node_kind kind,
 bool holders_facts_has_node(const struct holders_facts *f, bool block, unsigned major,
 			    unsigned minor);
 int holders_facts_add_fd(struct holders_facts *f, const struct holders_fd *fd);
+/* Can anything hold d at all: a node of its own, or its group's? A NIC on
+ * its host driver without a PTP clock has none (its interface is inuse.h's
+ * business); a driverless VF has none. */
+bool holders_facts_holdable(const struct holders_facts *f, const struct pci_dev *d);
 /* The entry for pid, made on first use; NULL on ENOMEM. */
 struct holders_proc *holders_facts_proc(struct holders_facts *f, int pid);
 

@@ -9,34 +9,58 @@
 #include "managed.h"
 #include "util.h"
 
-/* Both arrays hold records that start with their BDF, so one set of array
- * operations serves both. Removal keeps the order, so the persisted state
- * file stays stable; adding a BDF already present replaces its record. */
+/* The arrays hold records that start with their BDF, so one set of array
+ * operations serves them all. Each is kept sorted by BDF (strcmp), so a
+ * pass looks every device up in O(log n) and the persisted state file lists
+ * them in a stable order; adding a BDF already present replaces its
+ * record. */
 _Static_assert(offsetof(struct managed_dev, bdf) == 0, "record starts with its BDF");
 _Static_assert(offsetof(struct managed_pf, bdf) == 0, "record starts with its BDF");
 _Static_assert(offsetof(struct managed_intent, bdf) == 0, "record starts with its BDF");
 
+/* Index of the first record whose BDF is >= bdf. */
+static size_t rec_lower_bound(const void *v, size_t n, size_t size, const char *bdf)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp((const char *)v + mid * size, bdf) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void *rec_find(void *v, size_t n, size_t size, const char *bdf)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		char *r = (char *)v + i * size;
+	size_t i;
 
-		if (strcmp(r, bdf) == 0)
-			return r;
-	}
+	if (!v || !n)
+		return NULL;
+	i = rec_lower_bound(v, n, size, bdf);
+	if (i < n && strcmp((char *)v + i * size, bdf) == 0)
+		return (char *)v + i * size;
 	return NULL;
 }
 
 static int rec_add(void **v, size_t *n, size_t *cap, size_t size, const void *rec)
 {
-	void *old = rec_find(*v, *n, size, rec);
+	size_t i = *v ? rec_lower_bound(*v, *n, size, rec) : 0;
+	char *at;
 
-	if (!old) {
-		if (util_grow(v, *n, cap, size) < 0)
-			return -ENOMEM;
-		old = (char *)*v + (*n)++ * size;
+	if (i < *n && strcmp((char *)*v + i * size, rec) == 0) {
+		memcpy((char *)*v + i * size, rec, size);
+		return 0;
 	}
-	memcpy(old, rec, size);
+	if (util_grow(v, *n, cap, size) < 0)
+		return -ENOMEM;
+	at = (char *)*v + i * size;
+	memmove(at + size, at, (*n - i) * size);
+	memcpy(at, rec, size);
+	(*n)++;
 	return 0;
 }
 

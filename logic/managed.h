@@ -43,6 +43,8 @@ struct managed_intent {
 	long long since_ms;			/* epoch */
 };
 
+/* Each array is sorted by BDF (strcmp): change it only through the
+ * functions below. */
 struct managed_set {
 	struct managed_dev *devs;
 	size_t n_devs, cap_devs;

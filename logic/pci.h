@@ -24,7 +24,6 @@ struct pci_dev {
 	char driver[PCI_DRIVER_MAX];		/* "" when no driver is bound */
 	char driver_override[PCI_DRIVER_MAX];	/* "" when none ("(null)" in sysfs) */
 	int iommu_group;			/* -1 when none */
-	int numa_node;				/* -1 when unknown */
 	int sriov_totalvfs;			/* -1 when not SR-IOV capable */
 	int sriov_numvfs;			/* -1 when not SR-IOV capable */
 	int sriov_autoprobe;			/* -1 when absent */

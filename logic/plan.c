@@ -16,7 +16,9 @@
  *   4. ordering: statuses by address; actions RESTORE, SET_NUMVFS, BIND.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,12 @@ struct dplan {
 	const struct cfg_entry *line;	/* winner (rc 0 or -EEXIST) */
 	const struct cfg_entry *other;	/* rc -EEXIST: the line that disagrees */
 	bool via_group;			/* claimed by another member's group=all */
+	int pf;				/* a VF's PF in pci->devs, -1 none */
+	int offender;			/* first other member of its IOMMU group that
+					   keeps the group from vfio use, -1 none */
+	const char *use;		/* in-use reason from the input, NULL none */
+	const struct plan_held *verdict;	/* holders verdict from the input */
+	const struct plan_held *vf_held;	/* a PF: first held VF (named first) */
 	const char *block;		/* own reason not to move it (in use, held, VGA) */
 	const struct plan_held *held;	/* block is this verdict's reason */
 	const char *end;		/* driver once this plan is carried out */
@@ -52,26 +60,76 @@ struct dplan {
 struct builder {
 	struct plan *p;
 	size_t cap_actions, cap_statuses, cap_held;
+	bool oom;
 };
+
+/* The reasons of a plan's statuses, one after another in blocks: a status
+ * points into them. A plan of thousands of devices holds a few bytes of
+ * text for each rather than a 256-byte buffer. */
+struct plan_texts {
+	struct plan_texts *next;
+	size_t used, cap;
+	char buf[];
+};
+
+#define PLAN_TEXTS_BLOCK 16384
+
+static const char *texts_add(struct plan *p, const char *text)
+{
+	size_t n = strlen(text) + 1;
+	struct plan_texts *t = p->texts;
+	char *out;
+
+	if (!t || t->cap - t->used < n) {
+		size_t cap = n > PLAN_TEXTS_BLOCK ? n : PLAN_TEXTS_BLOCK;
+
+		t = malloc(sizeof(*t) + cap);
+		if (!t)
+			return NULL;
+		t->next = p->texts;
+		t->used = 0;
+		t->cap = cap;
+		p->texts = t;
+	}
+	out = t->buf + t->used;
+	memcpy(out, text, n);
+	t->used += n;
+	return out;
+}
+
+/* Status s says why, printf-style (cut at PLAN_REASON_MAX). */
+static void __attribute__((format(printf, 3, 4)))
+set_reason(struct builder *b, struct plan_status *s, const char *fmt, ...)
+{
+	char buf[PLAN_REASON_MAX];
+	const char *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	r = buf[0] ? texts_add(b->p, buf) : "";
+	if (!r)
+		b->oom = true;
+	s->reason = r ? r : "";
+}
 
 static bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
 }
 
+/* pci->devs is sorted by address (pci.h): lookups are binary searches. */
 static int find_index(const struct pci_state *pci, const char *bdf)
 {
-	for (size_t i = 0; i < pci->n; i++)
-		if (streq(pci->devs[i].bdf, bdf))
-			return (int)i;
-	return -1;
+	const struct pci_dev *d = pci_find(pci, bdf);
+
+	return d ? (int)(d - pci->devs) : -1;
 }
 
 static const struct pci_dev *find_dev(const struct pci_state *pci, const char *bdf)
 {
-	int i = find_index(pci, bdf);
-
-	return i < 0 ? NULL : &pci->devs[i];
+	return pci_find(pci, bdf);
 }
 
 /* A device answers to an interface name it has now, or to the one recorded
@@ -179,55 +237,184 @@ static bool numvfs_claims_agree(const struct cfg_entry *a, const struct cfg_entr
 	return a->numvfs == b->numvfs;
 }
 
-typedef bool (*applies_fn)(const struct cfg_entry *e, const struct pci_dev *d,
-			   const struct pci_state *pci, const struct managed_set *managed,
-			   enum cfg_sel_kind *kind);
 typedef bool (*agree_fn)(const struct cfg_entry *a, const struct cfg_entry *b);
 
 /* Most specific applying line: rank (node kind, selector kind), compared
- * lexicographically. At the top rank the earliest line wins; a later one
- * that disagrees with it makes the result -EEXIST. */
-static int resolve(const struct config *c, const char *node_name, const struct pci_dev *d,
-		   const struct pci_state *pci, const struct managed_set *managed,
-		   applies_fn applies, agree_fn agree,
-		   const struct cfg_entry **winner, const struct cfg_entry **other)
+ * lexicographically. Lines are offered in config order: at the top rank the
+ * earliest wins; a later one that disagrees with it makes the result
+ * -EEXIST. */
+struct pick {
+	const struct cfg_entry *best, *clash;
+	int rank;
+};
+
+static void consider(struct pick *pk, const struct cfg_entry *e, enum cfg_sel_kind kind,
+		     agree_fn agree)
 {
-	const struct cfg_entry *best = NULL, *clash = NULL;
-	int best_rank = -1;
+	int rank = (int)e->node_kind * 16 + (int)kind;
 
-	for (size_t i = 0; c && i < c->n_entries; i++) {
-		const struct cfg_entry *e = &c->entries[i];
-		enum cfg_sel_kind kind;
-		int rank;
-
-		if (!config_node_matches(e, node_name ? node_name : ""))
-			continue;
-		if (!applies(e, d, pci, managed, &kind))
-			continue;
-		rank = (int)e->node_kind * 16 + (int)kind;
-		if (rank > best_rank) {
-			best_rank = rank;
-			best = e;
-			clash = NULL;
-		} else if (rank == best_rank && !clash && !agree(best, e)) {
-			clash = e;
-		}
+	if (!pk->best || rank > pk->rank) {
+		pk->rank = rank;
+		pk->best = e;
+		pk->clash = NULL;
+	} else if (rank == pk->rank && !pk->clash && !agree(pk->best, e)) {
+		pk->clash = e;
 	}
+}
+
+static int picked(const struct pick *pk, const struct cfg_entry **winner,
+		  const struct cfg_entry **other)
+{
 	if (winner)
-		*winner = best;
+		*winner = pk->best;
 	if (other)
-		*other = clash;
-	if (!best)
+		*other = pk->clash;
+	if (!pk->best)
 		return -ENOENT;
-	return clash ? -EEXIST : 0;
+	return pk->clash ? -EEXIST : 0;
 }
 
 int plan_resolve(const struct config *c, const char *node_name, const struct pci_dev *d,
 		 const struct pci_state *pci, const struct managed_set *managed,
 		 const struct cfg_entry **winner, const struct cfg_entry **other)
 {
-	return resolve(c, node_name, d, pci, managed, line_claims_dev, driver_claims_agree,
-		       winner, other);
+	struct pick pk = { 0 };
+
+	for (size_t i = 0; c && i < c->n_entries; i++) {
+		const struct cfg_entry *e = &c->entries[i];
+		enum cfg_sel_kind kind;
+
+		if (config_node_matches(e, node_name ? node_name : "") &&
+		    line_claims_dev(e, d, pci, managed, &kind))
+			consider(&pk, e, kind, driver_claims_agree);
+	}
+	return picked(&pk, winner, other);
+}
+
+/* ---- the config, indexed for one pass ----
+ *
+ * A pass asks every device which lines apply. Asking every line would make
+ * a pass cost devices x lines, and the seed's format is one BDF line per
+ * device: so the lines of this node are split once per pass into those a
+ * device can only match by its address (plain BDF lines, looked up by binary
+ * search) and the rest (few in practice: ids, classes, interfaces, PFs,
+ * numvfs=), which are tried on every device. The two are merged back into
+ * config order, so the answer is plan_resolve's. */
+struct bdf_line {
+	struct pci_addr addr;
+	size_t i;			/* entry index */
+};
+
+struct lines {
+	const struct config *c;
+	size_t *scan, n_scan;		/* entry indexes, config order */
+	struct bdf_line *bdf;		/* plain BDF lines, by address, then order */
+	size_t n_bdf;
+	size_t *pf, n_pf;		/* numvfs= lines, config order */
+};
+
+static int cmp_bdf_line(const void *pa, const void *pb)
+{
+	const struct bdf_line *a = pa, *b = pb;
+	int r = bdf_compare(&a->addr, &b->addr);
+
+	return r ? r : (a->i > b->i) - (a->i < b->i);
+}
+
+static void lines_free(struct lines *l)
+{
+	free(l->scan);
+	free(l->bdf);
+	free(l->pf);
+}
+
+static int lines_index(struct lines *l, const struct config *c, const char *node_name)
+{
+	size_t n = c ? c->n_entries : 0;
+
+	memset(l, 0, sizeof(*l));
+	l->c = c;
+	if (!n)
+		return 0;
+	l->scan = malloc(n * sizeof(*l->scan));
+	l->bdf = malloc(n * sizeof(*l->bdf));
+	l->pf = malloc(n * sizeof(*l->pf));
+	if (!l->scan || !l->bdf || !l->pf) {
+		lines_free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_entry *e = &c->entries[i];
+
+		if (!config_node_matches(e, node_name ? node_name : ""))
+			continue;
+		if (e->numvfs >= 0)
+			l->pf[l->n_pf++] = i;
+		if (e->sel.kind == CFG_SEL_BDF && e->numvfs < 0)
+			l->bdf[l->n_bdf++] = (struct bdf_line){ e->sel.addr, i };
+		else
+			l->scan[l->n_scan++] = i;
+	}
+	if (l->n_bdf > 1)
+		qsort(l->bdf, l->n_bdf, sizeof(*l->bdf), cmp_bdf_line);
+	return 0;
+}
+
+/* The plain BDF lines naming addr: l->bdf[*lo .. *hi). */
+static void lines_at(const struct lines *l, const struct pci_addr *addr, size_t *lo, size_t *hi)
+{
+	size_t a = 0, b = l->n_bdf;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (bdf_compare(&l->bdf[mid].addr, addr) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	for (b = a; b < l->n_bdf && bdf_compare(&l->bdf[b].addr, addr) == 0;)
+		b++;
+	*hi = b;
+}
+
+/* plan_resolve for this node's lines, in O(log lines + scanned lines). */
+static int resolve_dev(const struct lines *l, const struct pci_dev *d,
+		       const struct pci_state *pci, const struct managed_set *managed,
+		       const struct cfg_entry **winner, const struct cfg_entry **other)
+{
+	struct pick pk = { 0 };
+	size_t i = 0, j, hi;
+
+	lines_at(l, &d->addr, &j, &hi);
+	while (i < l->n_scan || j < hi) {
+		size_t k = (j >= hi || (i < l->n_scan && l->scan[i] < l->bdf[j].i)) ? l->scan[i++]
+										   : l->bdf[j++].i;
+		const struct cfg_entry *e = &l->c->entries[k];
+		enum cfg_sel_kind kind;
+
+		if (line_claims_dev(e, d, pci, managed, &kind))
+			consider(&pk, e, kind, driver_claims_agree);
+	}
+	return picked(&pk, winner, other);
+}
+
+/* The winning numvfs= line for PF p. */
+static int resolve_pf(const struct lines *l, const struct pci_dev *p,
+		      const struct pci_state *pci, const struct managed_set *managed,
+		      const struct cfg_entry **winner, const struct cfg_entry **other)
+{
+	struct pick pk = { 0 };
+
+	for (size_t i = 0; i < l->n_pf; i++) {
+		const struct cfg_entry *e = &l->c->entries[l->pf[i]];
+		enum cfg_sel_kind kind;
+
+		if (line_targets_pf(e, p, pci, managed, &kind))
+			consider(&pk, e, kind, numvfs_claims_agree);
+	}
+	return picked(&pk, winner, other);
 }
 
 static const char *yesno(bool b)
@@ -241,37 +428,21 @@ static const char *group_name(enum cfg_group g)
 }
 
 /* "lines 3 and 7 disagree: vfio-pci vs igb" (first difference only). */
-static void format_disagreement(char *buf, size_t size, const struct cfg_entry *a,
-				const struct cfg_entry *b, bool numvfs)
+static void format_disagreement(struct builder *b, struct plan_status *s,
+				const struct cfg_entry *x, const struct cfg_entry *y, bool numvfs)
 {
 	if (numvfs)
-		(void)util_fmt(buf, size, "lines %u and %u disagree: numvfs=%d vs numvfs=%d",
-			       a->line, b->line, a->numvfs, b->numvfs);
-	else if (!streq(a->driver, b->driver))
-		(void)util_fmt(buf, size, "lines %u and %u disagree: %s vs %s", a->line, b->line,
-			       a->driver, b->driver);
-	else if (a->group != b->group)
-		(void)util_fmt(buf, size, "lines %u and %u disagree: group=%s vs group=%s",
-			       a->line, b->line, group_name(a->group), group_name(b->group));
+		set_reason(b, s, "lines %u and %u disagree: numvfs=%d vs numvfs=%d", x->line,
+			   y->line, x->numvfs, y->numvfs);
+	else if (!streq(x->driver, y->driver))
+		set_reason(b, s, "lines %u and %u disagree: %s vs %s", x->line, y->line, x->driver,
+			   y->driver);
+	else if (x->group != y->group)
+		set_reason(b, s, "lines %u and %u disagree: group=%s vs group=%s", x->line, y->line,
+			   group_name(x->group), group_name(y->group));
 	else
-		(void)util_fmt(buf, size, "lines %u and %u disagree: force=%s vs force=%s",
-			       a->line, b->line, yesno(a->force), yesno(b->force));
-}
-
-static const char *inuse_reason(const struct plan_input *in, const char *bdf)
-{
-	for (size_t i = 0; in->inuse && i < in->n_inuse; i++)
-		if (streq(in->inuse[i].bdf, bdf))
-			return in->inuse[i].reason;
-	return NULL;
-}
-
-static const struct plan_held *held_for(const struct plan_input *in, const char *bdf)
-{
-	for (size_t i = 0; in->held && i < in->n_held; i++)
-		if (streq(in->held[i].bdf, bdf))
-			return &in->held[i];
-	return NULL;
+		set_reason(b, s, "lines %u and %u disagree: force=%s vs force=%s", x->line, y->line,
+			   yesno(x->force), yesno(y->force));
 }
 
 static bool vfio_compatible(const char *driver)
@@ -281,35 +452,88 @@ static bool vfio_compatible(const char *driver)
 
 /* ---- step 1: claims ---- */
 
-/* group=all: the winner's line also claims every non-bridge member of the
- * IOMMU group that no line claims itself (an explicit line still wins). */
-static void spread_group_claims(const struct pci_state *pci, struct dplan *dp)
-{
-	for (size_t i = 0; i < pci->n; i++) {
-		const struct cfg_entry *e = dp[i].line;
+/* The members of each IOMMU group together: indexes into pci->devs sorted
+ * by (group, address), devices with no group left out. One pass over it
+ * serves every group, where asking each device's group for its members
+ * would make group=all and viability quadratic in devices. */
+struct member {
+	int group;
+	size_t i;			/* index into pci->devs and the dplans */
+};
 
-		if (dp[i].rc != 0 || dp[i].via_group || e->group != CFG_GROUP_ALL ||
-		    dp[i].d->is_bridge || dp[i].d->iommu_group < 0)
-			continue;
-		for (size_t j = 0; j < pci->n; j++) {
-			if (j == i || dp[j].rc != -ENOENT || dp[j].d->is_bridge ||
-			    dp[j].d->iommu_group != dp[i].d->iommu_group)
+struct groups {
+	struct member *v;
+	size_t n;
+};
+
+static int cmp_member(const void *pa, const void *pb)
+{
+	const struct member *a = pa, *b = pb;
+
+	if (a->group != b->group)
+		return (a->group > b->group) - (a->group < b->group);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static int groups_index(struct groups *g, const struct dplan *dp, size_t n)
+{
+	g->n = 0;
+	g->v = malloc((n ? n : 1) * sizeof(*g->v));
+	if (!g->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (dp[i].d->iommu_group >= 0)
+			g->v[g->n++] = (struct member){ dp[i].d->iommu_group, i };
+	if (g->n > 1)
+		qsort(g->v, g->n, sizeof(*g->v), cmp_member);
+	return 0;
+}
+
+/* The members of one group: g->v[lo .. return). */
+static size_t group_end(const struct groups *g, size_t lo)
+{
+	size_t hi = lo + 1;
+
+	while (hi < g->n && g->v[hi].group == g->v[lo].group)
+		hi++;
+	return hi;
+}
+
+/* group=all: the winner's line also claims every non-bridge member of the
+ * IOMMU group that no line claims itself (an explicit line still wins).
+ * The first winner in address order spreads: after it, no member is left
+ * unclaimed for another to take. */
+static void spread_group_claims(const struct groups *g, struct dplan *dp)
+{
+	for (size_t lo = 0, hi; lo < g->n; lo = hi) {
+		const struct dplan *w = NULL;
+
+		hi = group_end(g, lo);
+		for (size_t k = lo; k < hi && !w; k++) {
+			const struct dplan *x = &dp[g->v[k].i];
+
+			if (x->rc == 0 && x->line->group == CFG_GROUP_ALL && !x->d->is_bridge)
+				w = x;
+		}
+		for (size_t k = lo; w && k < hi; k++) {
+			struct dplan *x = &dp[g->v[k].i];
+
+			if (x == w || x->rc != -ENOENT || x->d->is_bridge)
 				continue;
-			dp[j].rc = 0;
-			dp[j].line = e;
-			dp[j].via_group = true;
+			x->rc = 0;
+			x->line = w->line;
+			x->via_group = true;
 		}
 	}
 }
 
-static void claim_pf(const struct plan_input *in, struct dplan *x)
+static void claim_pf(const struct plan_input *in, const struct lines *l, struct dplan *x)
 {
 	const struct pci_dev *d = x->d;
 	const struct managed_pf *mp;
 
 	x->target_numvfs = -1;
-	x->pf_rc = resolve(in->config, in->node_name, d, in->pci, in->managed, line_targets_pf,
-			   numvfs_claims_agree, &x->pf_line, &x->pf_other);
+	x->pf_rc = resolve_pf(l, d, in->pci, in->managed, &x->pf_line, &x->pf_other);
 	if (x->pf_rc == 0) {
 		if (d->sriov_totalvfs >= 0 && x->pf_line->numvfs <= d->sriov_totalvfs &&
 		    x->pf_line->numvfs != d->sriov_numvfs)
@@ -326,24 +550,11 @@ static void claim_pf(const struct plan_input *in, struct dplan *x)
  * those the new count keeps too. While a process holds one (a VM's VF), the
  * count stays, unless the claiming line says force=yes (a removed line has
  * no force). A named holder is preferred over a "cannot tell". */
-static void hold_pf(const struct plan_input *in, struct dplan *x)
+static void hold_pf(struct dplan *x)
 {
-	const struct plan_held *pick = NULL;
-
-	if (x->target_numvfs < 0 || (x->pf_rc == 0 && x->pf_line->force))
+	if (x->target_numvfs < 0 || (x->pf_rc == 0 && x->pf_line->force) || !x->vf_held)
 		return;
-	for (size_t i = 0; i < in->pci->n; i++) {
-		const struct pci_dev *v = &in->pci->devs[i];
-		const struct plan_held *h;
-
-		if (!streq(v->physfn, x->d->bdf) || !(h = held_for(in, v->bdf)))
-			continue;
-		if (!pick || (pick->unknown && !h->unknown))
-			pick = h;
-	}
-	if (!pick)
-		return;
-	x->pf_held = pick;
+	x->pf_held = x->vf_held;
 	x->wanted_numvfs = x->target_numvfs;
 	x->target_numvfs = -1;
 }
@@ -372,8 +583,8 @@ static void block_held(struct dplan *x, const struct plan_held *held)
 static void compute_end(const struct plan_input *in, struct dplan *x)
 {
 	const struct pci_dev *d = x->d;
-	const char *use = inuse_reason(in, d->bdf);
-	const struct plan_held *held = held_for(in, d->bdf);
+	const char *use = x->use;
+	const struct plan_held *held = x->verdict;
 	const struct dplan *doomed_by = x->doomed_by;
 
 	x->end = d->driver;
@@ -414,19 +625,25 @@ static void compute_end(const struct plan_input *in, struct dplan *x)
 	}
 }
 
-/* First other member of d's group that keeps the group from vfio use once
- * this plan is done, or -1 when the group is viable. */
-static int group_offender(const struct pci_state *pci, const struct dplan *dp, size_t self)
+/* For each member of each group, the first other member that keeps the
+ * group from vfio use once this plan is done (dplan.offender): the first
+ * such member of the group, or the second when that is the device itself. */
+static void find_offenders(const struct groups *g, struct dplan *dp)
 {
-	int g = dp[self].d->iommu_group;
+	for (size_t lo = 0, hi; lo < g->n; lo = hi) {
+		int off[2] = { -1, -1 };
+		unsigned n_off = 0;
 
-	for (size_t j = 0; j < pci->n; j++) {
-		if (j == self || dp[j].d->iommu_group != g || dp[j].d->is_bridge)
-			continue;
-		if (!vfio_compatible(dp[j].end))
-			return (int)j;
+		hi = group_end(g, lo);
+		for (size_t k = lo; k < hi && n_off < 2; k++) {
+			const struct dplan *x = &dp[g->v[k].i];
+
+			if (!x->d->is_bridge && !vfio_compatible(x->end))
+				off[n_off++] = (int)g->v[k].i;
+		}
+		for (size_t k = lo; k < hi; k++)
+			dp[g->v[k].i].offender = off[0] == (int)g->v[k].i ? off[1] : off[0];
 	}
-	return -1;
 }
 
 /* ---- output ---- */
@@ -443,6 +660,7 @@ static struct plan_status *add_status(struct builder *b, const char *bdf, enum p
 	memset(s, 0, sizeof(*s));
 	util_strlcpy(s->bdf, bdf, sizeof(s->bdf));
 	s->state = state;
+	s->reason = "";
 	s->line = line;
 	s->numvfs = -1;
 	s->iommu_group = -1;
@@ -504,7 +722,7 @@ static const char *claim_block(const struct plan_input *in, const struct dplan *
 			return "IOMMU is off: boot with intel_iommu=on or amd_iommu=on (and iommu=pt)";
 		if (d->iommu_group < 0)
 			return "no IOMMU group";
-		off = group_offender(in->pci, dp, i);
+		off = dp[i].offender;
 		if (off >= 0) {
 			(void)util_fmt(buf, size, "group %d not viable: %s on %s", d->iommu_group,
 				       dp[off].d->bdf, dp[off].end);
@@ -521,17 +739,17 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 	const struct cfg_entry *e = dp[i].line;
 	struct plan_action *a;
 	const char *why;
-	char buf[sizeof(s->reason)];
+	char buf[PLAN_REASON_MAX];
 
 	util_strlcpy(s->desired, e->driver, sizeof(s->desired));
 	if (d->is_bridge) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, "PCI bridge: not bound", sizeof(s->reason));
+		set_reason(b, s, "PCI bridge: not bound");
 		return 0;
 	}
 	if (dp[i].vanishes) {
 		s->state = PROTO_STATE_PENDING;
-		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s",
+		set_reason(b, s, "goes away: numvfs change on %s",
 			       d->physfn);
 		return 0;
 	}
@@ -540,13 +758,13 @@ static int plan_claimed(const struct plan_input *in, const struct dplan *dp, siz
 	why = claim_block(in, dp, i, buf, sizeof(buf));
 	if (why) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, why, sizeof(s->reason));
+		set_reason(b, s, "%s", why);
 		if (dp[i].held && why == dp[i].held->reason)
 			return add_held(b, d->bdf, false, dp[i].held);
 		return 0;
 	}
 	s->state = PROTO_STATE_PENDING;
-	(void)util_fmt(s->reason, sizeof(s->reason), "bind to %s", e->driver);
+	set_reason(b, s, "bind to %s", e->driver);
 	a = add_action(b, PROTO_ACTION_BIND, d, e->line);
 	if (!a)
 		return -ENOMEM;
@@ -558,21 +776,21 @@ static int plan_restore(const struct dplan *x, struct plan_status *s, struct bui
 {
 	const char *orig = x->m ? x->m->original_driver : "";
 	struct plan_action *a;
-	char why[sizeof(s->reason)];
+	char why[PLAN_REASON_MAX];
 
 	if (x->doomed_by) {
 		s->state = PROTO_STATE_BLOCKED;
 		format_vf_held(why, sizeof(why), x->doomed_by->pf_held);
-		(void)util_fmt(s->reason, sizeof(s->reason), "goes away: numvfs change on %s waits: %s",
+		set_reason(b, s, "goes away: numvfs change on %s waits: %s",
 			       x->doomed_by->d->bdf, why);
 		return add_held(b, x->d->bdf, false, x->doomed_by->pf_held);
 	}
 	if (x->block) {
 		s->state = PROTO_STATE_BLOCKED;
-		util_strlcpy(s->reason, x->block, sizeof(s->reason));
+		set_reason(b, s, "%s", x->block);
 		return x->held ? add_held(b, x->d->bdf, false, x->held) : 0;
 	}
-	(void)util_fmt(s->reason, sizeof(s->reason), "no longer in config: back to %s",
+	set_reason(b, s, "no longer in config: back to %s",
 		       orig[0] ? orig : "the kernel's choice");
 	a = add_action(b, PROTO_ACTION_RESTORE, x->d, 0);
 	if (!a)
@@ -598,10 +816,10 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 	util_strlcpy(s->current, d->driver, sizeof(s->current));
 	s->iommu_group = d->iommu_group;
 	s->group_viable = d->iommu_group >= 0 && in->pci->iommu_on &&
-			  group_offender(in->pci, dp, i) < 0;
+			  dp[i].offender < 0;
 	if (x->rc == -EEXIST) {
 		s->state = PROTO_STATE_ERROR;
-		format_disagreement(s->reason, sizeof(s->reason), x->line, x->other, false);
+		format_disagreement(b, s, x->line, x->other, false);
 		return 0;
 	}
 	if (x->rc == 0) {
@@ -614,15 +832,14 @@ static int plan_device(const struct plan_input *in, const struct dplan *dp, size
 /* A count change a held VF keeps from running: blocked, naming the VF. */
 static int plan_pf_held(const struct dplan *x, struct plan_status *s, struct builder *b)
 {
-	char why[sizeof(s->reason)];
+	char why[PLAN_REASON_MAX];
 
 	s->state = PROTO_STATE_BLOCKED;
 	format_vf_held(why, sizeof(why), x->pf_held);
 	if (x->pf_rc == -ENOENT)
-		(void)util_fmt(s->reason, sizeof(s->reason),
-			       "no longer in config: back to %d VFs waits: %s", x->wanted_numvfs, why);
+		set_reason(b, s, "no longer in config: back to %d VFs waits: %s", x->wanted_numvfs, why);
 	else
-		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d waits: %s",
+		set_reason(b, s, "numvfs %d -> %d waits: %s",
 			       x->d->sriov_numvfs, x->wanted_numvfs, why);
 	return add_held(b, x->d->bdf, true, x->pf_held);
 }
@@ -647,17 +864,17 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 	s->iommu_group = d->iommu_group;
 	if (x->pf_rc == -EEXIST) {
 		s->state = PROTO_STATE_ERROR;
-		format_disagreement(s->reason, sizeof(s->reason), e, x->pf_other, true);
+		format_disagreement(b, s, e, x->pf_other, true);
 		return 0;
 	}
 	if (x->pf_rc == 0 && d->sriov_totalvfs < 0) {
 		s->state = PROTO_STATE_ERROR;
-		(void)util_fmt(s->reason, sizeof(s->reason), "%s is not SR-IOV capable", d->bdf);
+		set_reason(b, s, "%s is not SR-IOV capable", d->bdf);
 		return 0;
 	}
 	if (x->pf_rc == 0 && e->numvfs > d->sriov_totalvfs) {
 		s->state = PROTO_STATE_ERROR;
-		(void)util_fmt(s->reason, sizeof(s->reason), "asks %d VFs, %s supports %d",
+		set_reason(b, s, "asks %d VFs, %s supports %d",
 			       e->numvfs, d->bdf, d->sriov_totalvfs);
 		return 0;
 	}
@@ -667,10 +884,9 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 		return 0; /* converged */
 	s->state = PROTO_STATE_PENDING;
 	if (x->pf_rc == -ENOENT)
-		(void)util_fmt(s->reason, sizeof(s->reason),
-			       "no longer in config: back to %d VFs", x->target_numvfs);
+		set_reason(b, s, "no longer in config: back to %d VFs", x->target_numvfs);
 	else
-		(void)util_fmt(s->reason, sizeof(s->reason), "numvfs %d -> %d",
+		set_reason(b, s, "numvfs %d -> %d",
 			       d->sriov_numvfs, x->target_numvfs);
 	a = add_action(b, PROTO_ACTION_NUMVFS, d, s->line);
 	if (!a)
@@ -684,54 +900,92 @@ static int plan_pf(const struct dplan *x, struct builder *b)
 	return 0;
 }
 
-static bool has_status(const struct plan *p, const char *bdf, bool pf_claim)
+/* A BDF line (or pf=BDF line) on this node naming an address no device has,
+ * with the key (address, pf claim) its status would have. */
+struct absent {
+	struct pci_addr addr;
+	bool pf_claim;
+	size_t i;			/* entry index */
+};
+
+static int cmp_absent(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < p->n_statuses; i++)
-		if (p->statuses[i].pf_claim == pf_claim && streq(p->statuses[i].bdf, bdf))
-			return true;
-	return false;
+	const struct absent *a = pa, *b = pb;
+	int r = bdf_compare(&a->addr, &b->addr);
+
+	if (r)
+		return r;
+	if (a->pf_claim != b->pf_claim)
+		return (int)a->pf_claim - (int)b->pf_claim;
+	return (a->i > b->i) - (a->i < b->i);
 }
 
-/* A BDF line (or pf=BDF line) on this node whose device is not there. A pf=
+/* A BDF line (or pf=BDF line) on this node whose device is not there: one
+ * status per address (and kind of claim), from the first such line. A pf=
  * line that names its PF by interface has no address to report. */
 static int plan_absent(const struct plan_input *in, struct builder *b)
 {
 	const struct config *c = in->config;
+	struct absent *v;
+	size_t n = 0;
+	int r = 0;
 
-	for (size_t i = 0; c && i < c->n_entries; i++) {
+	if (!c || !c->n_entries)
+		return 0;
+	v = malloc(c->n_entries * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct cfg_entry *e = &c->entries[i];
-		char bdf[BDF_BUFSZ];
-		bool pf_claim = e->sel.kind == CFG_SEL_BDF && e->numvfs >= 0;
-		struct plan_status *s;
 
 		if (e->sel.kind != CFG_SEL_BDF && !(e->sel.kind == CFG_SEL_PF && e->sel.pf_by_addr))
 			continue;
 		if (!config_node_matches(e, in->node_name ? in->node_name : ""))
 			continue;
-		bdf_format(&e->sel.addr, bdf);
-		if (find_dev(in->pci, bdf) || has_status(b->p, bdf, pf_claim))
+		v[n++] = (struct absent){ e->sel.addr, e->sel.kind == CFG_SEL_BDF && e->numvfs >= 0,
+					  i };
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_absent);
+	for (size_t k = 0; k < n && r == 0; k++) {
+		const struct cfg_entry *e = &c->entries[v[k].i];
+		bool pf_claim = v[k].pf_claim;
+		char bdf[BDF_BUFSZ];
+		struct plan_status *s;
+
+		if (k > 0 && bdf_compare(&v[k - 1].addr, &v[k].addr) == 0 &&
+		    v[k - 1].pf_claim == pf_claim)
+			continue;
+		bdf_format(&v[k].addr, bdf);
+		if (find_dev(in->pci, bdf))
 			continue;
 		s = add_status(b, bdf, PROTO_STATE_ABSENT, e->line);
-		if (!s)
-			return -ENOMEM;
+		if (!s) {
+			r = -ENOMEM;
+			break;
+		}
 		s->pf_claim = pf_claim;
 		s->numvfs = pf_claim ? e->numvfs : -1;
 		if (!pf_claim && e->sel.kind == CFG_SEL_BDF)
 			util_strlcpy(s->desired, e->driver, sizeof(s->desired));
-		util_strlcpy(s->reason, e->sel.kind == CFG_SEL_PF ? "PF not present" : "not present",
-			     sizeof(s->reason));
+		set_reason(b, s, "%s", e->sel.kind == CFG_SEL_PF ? "PF not present" : "not present");
 	}
-	return 0;
+	free(v);
+	return r;
 }
 
 /* ---- step 4: order ---- */
 
+/* Statuses and actions carry canonical names (bdf_format's): the domain is
+ * the one field of varying width, with no leading zero beyond four digits,
+ * so the longer name is the higher address and names of one length compare
+ * as strings. No parsing in a sort of thousands. */
 static int cmp_bdf(const char *a, const char *b)
 {
-	struct pci_addr x, y;
+	size_t la = strlen(a), lb = strlen(b);
 
-	if (bdf_parse(a, &x) == 0 && bdf_parse(b, &y) == 0)
-		return bdf_compare(&x, &y);
+	if (la != lb)
+		return la < lb ? -1 : 1;
 	return strcmp(a, b);
 }
 
@@ -781,35 +1035,75 @@ static int cmp_action(const void *pa, const void *pb)
 static void mark_vanishing(const struct pci_state *pci, struct dplan *dp)
 {
 	for (size_t i = 0; i < pci->n; i++) {
-		const struct pci_dev *d = dp[i].d;
-		int pf = d->physfn[0] ? find_index(pci, d->physfn) : -1;
+		const struct dplan *pf = dp[i].pf >= 0 ? &dp[dp[i].pf] : NULL;
 
-		if (pf < 0)
+		if (!pf)
 			continue;
-		if (dp[pf].target_numvfs >= 0 && d->vf_index >= dp[pf].target_numvfs)
+		if (pf->target_numvfs >= 0 && dp[i].d->vf_index >= pf->target_numvfs)
 			dp[i].vanishes = true;
-		else if (dp[pf].pf_held && d->vf_index >= dp[pf].wanted_numvfs)
-			dp[i].doomed_by = &dp[pf];
+		else if (pf->pf_held && dp[i].d->vf_index >= pf->wanted_numvfs)
+			dp[i].doomed_by = pf;
+	}
+}
+
+/* The input's in-use facts and holders verdicts, each on its device (the
+ * first one given for a device counts), and on each PF the verdict of its
+ * first held VF, a named holder before a "cannot tell". */
+static void attach_facts(const struct plan_input *in, struct dplan *dp)
+{
+	for (size_t i = 0; in->inuse && i < in->n_inuse; i++) {
+		int k = find_index(in->pci, in->inuse[i].bdf);
+
+		if (k >= 0 && !dp[k].use)
+			dp[k].use = in->inuse[i].reason;
+	}
+	for (size_t i = 0; in->held && i < in->n_held; i++) {
+		int k = find_index(in->pci, in->held[i].bdf);
+
+		if (k >= 0 && !dp[k].verdict)
+			dp[k].verdict = &in->held[i];
+	}
+	for (size_t i = 0; i < in->pci->n; i++) {
+		const struct plan_held *h = dp[i].verdict;
+		struct dplan *pf = dp[i].pf >= 0 ? &dp[dp[i].pf] : NULL;
+
+		if (h && pf && (!pf->vf_held || (pf->vf_held->unknown && !h->unknown)))
+			pf->vf_held = h;
 	}
 }
 
 static int compute(const struct plan_input *in, struct dplan *dp, struct builder *b)
 {
 	const struct pci_state *pci = in->pci;
+	struct groups g = { 0 };
+	struct lines l;
 	int r;
 
+	r = lines_index(&l, in->config, in->node_name);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < pci->n; i++) {
 		dp[i].d = &pci->devs[i];
-		dp[i].m = in->managed ? managed_find(in->managed, dp[i].d->bdf) : NULL;
-		dp[i].rc = plan_resolve(in->config, in->node_name, dp[i].d, pci, in->managed,
-					&dp[i].line, &dp[i].other);
-		claim_pf(in, &dp[i]);
-		hold_pf(in, &dp[i]);
+		dp[i].pf = dp[i].d->physfn[0] ? find_index(pci, dp[i].d->physfn) : -1;
+		dp[i].offender = -1;
 	}
-	spread_group_claims(pci, dp);
+	attach_facts(in, dp);
+	for (size_t i = 0; i < pci->n; i++) {
+		dp[i].m = in->managed ? managed_find(in->managed, dp[i].d->bdf) : NULL;
+		dp[i].rc = resolve_dev(&l, dp[i].d, pci, in->managed, &dp[i].line, &dp[i].other);
+		claim_pf(in, &l, &dp[i]);
+		hold_pf(&dp[i]);
+	}
+	lines_free(&l);
+	r = groups_index(&g, dp, pci->n);
+	if (r < 0)
+		return r;
+	spread_group_claims(&g, dp);
 	mark_vanishing(pci, dp);
 	for (size_t i = 0; i < pci->n; i++)
 		compute_end(in, &dp[i]);
+	find_offenders(&g, dp);
+	free(g.v);
 	for (size_t i = 0; i < pci->n; i++) {
 		r = plan_device(in, dp, i, b);
 		if (r < 0)
@@ -839,6 +1133,8 @@ int plan_compute(const struct plan_input *in, struct plan **out)
 		goto out;
 	}
 	r = compute(&input, dp, &b);
+	if (r == 0 && b.oom)
+		r = -ENOMEM;
 	if (r < 0)
 		goto out;
 	if (b.p->n_statuses)
@@ -862,6 +1158,12 @@ void plan_free(struct plan *p)
 	free(p->actions);
 	free(p->statuses);
 	free(p->held);
+	while (p->texts) {
+		struct plan_texts *t = p->texts;
+
+		p->texts = t->next;
+		free(t);
+	}
 	free(p);
 }
 

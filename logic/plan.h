@@ -101,10 +101,13 @@ struct plan_action {
 	unsigned line;			/* config line behind it, 0 for a restore */
 };
 
+/* The longest reason a status gives (longer ones are cut). */
+#define PLAN_REASON_MAX 256
+
 struct plan_status {
 	char bdf[BDF_BUFSZ];
 	enum proto_state state;
-	char reason[256];		/* "" when converged */
+	const char *reason;		/* "" when converged; the plan owns it */
 	unsigned line;			/* claiming line, 0 when none */
 	bool pf_claim;			/* the status of a numvfs= claim on a PF */
 	char desired[PCI_DRIVER_MAX];	/* "" when being restored */
@@ -123,6 +126,7 @@ struct plan {
 	 * VF's holders), sorted by bdf, pf claims after device claims. */
 	struct plan_held *held;
 	size_t n_held;
+	struct plan_texts *texts;	/* where the reasons live */
 };
 
 int plan_compute(const struct plan_input *in, struct plan **out);

@@ -35,7 +35,7 @@ struct view_dev view_device(const struct plan_status *st, const struct devtab_en
 		/* Still to do only because the last try failed: that failure
 		 * is the state, and the kernel's word the reason. */
 		v.state = PROTO_STATE_ERROR;
-		v.reason = d->last_error[0] ? d->last_error : "the last action failed";
+		v.reason = d->last_error ? d->last_error : "the last action failed";
 	}
 	return v;
 }

@@ -126,30 +126,73 @@ static int nvme_heads(const char *sysfs_root, const char *bdf, const char *path_
 	return 0;
 }
 
-/* class/block entries that resolve under the function: the multipath paths. */
-static int gather_nvme_heads(const char *sysfs_root, const char *bdf, const char *devdir,
-			     struct holders_facts *f)
+/* The multipath paths of class/block (nvmeXcYnZ) and where they resolve:
+ * read once per gather, not once per function (120 NVMe VFs with a
+ * namespace each were 120 x 120 realpath() calls). */
+struct nvme_path {
+	char name[64];
+	char *real;
+};
+
+struct nvme_paths {
+	struct nvme_path *v;
+	size_t n, cap;
+};
+
+static void nvme_paths_clear(struct nvme_paths *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].real);
+	free(p->v);
+	*p = (struct nvme_paths){ 0 };
+}
+
+static int nvme_paths_read(const char *sysfs_root, struct nvme_paths *p)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	char dir[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
 	struct dirent *de;
-	size_t dl = strlen(devdir);
 
 	if (util_fmt(dir, sizeof(dir), "%s/class/block", sysfs_root) < 0)
 		return 0;
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
+		struct nvme_path *x;
+
 		if (strncmp(de->d_name, "nvme", 4) || !strchr(de->d_name, 'c') ||
+		    strlen(de->d_name) >= sizeof(x->name) ||
 		    util_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
-		    !realpath(path, real) || strncmp(real, devdir, dl) || real[dl] != '/')
+		    !realpath(path, real))
 			continue;
-		if (nvme_heads(sysfs_root, bdf, de->d_name, f) < 0)
+		if (util_grow(&p->v, p->n, &p->cap, sizeof(*p->v)) < 0)
+			return -ENOMEM;
+		x = &p->v[p->n];
+		util_strlcpy(x->name, de->d_name, sizeof(x->name));
+		x->real = strdup(real);
+		if (!x->real)
+			return -ENOMEM;
+		p->n++;
+	}
+	return 0;
+}
+
+/* The multipath paths that resolve under the function's directory. */
+static int gather_nvme_heads(const char *sysfs_root, const char *bdf, const char *devdir,
+			     const struct nvme_paths *p, struct holders_facts *f)
+{
+	size_t dl = strlen(devdir);
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (strncmp(p->v[i].real, devdir, dl) || p->v[i].real[dl] != '/')
+			continue;
+		if (nvme_heads(sysfs_root, bdf, p->v[i].name, f) < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int gather_own_nodes(const char *sysfs_root, const char *bdf, struct holders_facts *f)
+static int gather_own_nodes(const char *sysfs_root, const char *bdf, const struct nvme_paths *p,
+			    struct holders_facts *f)
 {
 	_cleanup_close_ int dfd = -1;
 	char path[PATH_MAX], real[PATH_MAX];
@@ -162,7 +205,7 @@ static int gather_own_nodes(const char *sysfs_root, const char *bdf, struct hold
 		return 0;
 	if (walk_nodes(dfd, 0, bdf, f) < 0)
 		return -ENOMEM;
-	return gather_nvme_heads(sysfs_root, bdf, real, f);
+	return gather_nvme_heads(sysfs_root, bdf, real, p, f);
 }
 
 /* Every VFIO group node: a process that holds any group is a candidate
@@ -473,19 +516,38 @@ static int gather_processes(const char *proc_root, struct holders_facts *f)
 
 /* --- all of it ----------------------------------------------------------------- */
 
-int holders_gather(const char *proc_root, const char *sysfs_root, const char *const *bdfs,
-		   size_t n, struct holders_facts *f)
+/* Could any of bdfs be held, by the nodes found? Without pci: maybe. */
+static bool any_holdable(const struct holders_facts *f, const struct pci_state *pci,
+			 const char *const *bdfs, size_t n)
 {
+	const struct pci_dev *d;
+
+	if (!pci)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((d = pci_find(pci, bdfs[i])) && holders_facts_holdable(f, d))
+			return true;
+	return false;
+}
+
+int holders_gather(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
+		   const char *const *bdfs, size_t n, struct holders_facts *f)
+{
+	struct nvme_paths paths = { 0 };
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
 	if (!proc_root || !sysfs_root || n == 0)
 		return 0;
+	r = nvme_paths_read(sysfs_root, &paths);
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = gather_own_nodes(sysfs_root, bdfs[i], f);
+		r = gather_own_nodes(sysfs_root, bdfs[i], &paths, f);
+	nvme_paths_clear(&paths);
 	if (r == 0)
 		r = gather_group_nodes(sysfs_root, f);
-	if (r == 0 && f->n_nodes)
+	if (r == 0 && (!f->n_nodes || !any_holdable(f, pci, bdfs, n)))
+		return 0;
+	if (r == 0)
 		r = gather_processes(proc_root, f);
 	if (r == 0)
 		check_hidden(proc_root, f);
@@ -494,22 +556,30 @@ int holders_gather(const char *proc_root, const char *sysfs_root, const char *co
 	return r;
 }
 
-static bool listed(const char *const *v, size_t n, const char *bdf)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], bdf) == 0)
-			return true;
-	return false;
-}
-
 static int add_target(const char ***v, size_t *n, size_t *cap, const char *bdf)
 {
-	if (listed(*v, *n, bdf))
-		return 0;
 	if (util_grow(v, *n, cap, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[(*n)++] = bdf;
 	return 0;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, each once (a VF both bound and under a count change): n log n,
+ * where a look-up before each push was n squared in actions. */
+static size_t unique_targets(const char **v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_target);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+			v[k++] = v[i];
+	return k;
 }
 
 int holders_for_plan(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
@@ -537,7 +607,8 @@ int holders_for_plan(const char *proc_root, const char *sysfs_root, const struct
 	}
 	if (r < 0 || n == 0)
 		return r;
-	r = holders_gather(proc_root, sysfs_root, bdfs, n, &f);
+	n = unique_targets(bdfs, n);
+	r = holders_gather(proc_root, sysfs_root, pci, bdfs, n, &f);
 	if (r < 0)
 		return r;
 	r = holders_compute(pci, &f, bdfs, n, out, n_out);

@@ -30,10 +30,13 @@
 #include "plan.h"
 
 /* Gather the facts about functions bdfs[0..n). proc_root NULL: no facts at
- * all (a fake sysfs tree: the host's processes hold none of it). Missing
- * files are no facts, not errors. 0 or -ENOMEM (then f is cleared). */
-int holders_gather(const char *proc_root, const char *sysfs_root, const char *const *bdfs,
-		   size_t n, struct holders_facts *f);
+ * all (a fake sysfs tree: the host's processes hold none of it). With pci,
+ * the processes are only looked at when one of the functions has a node
+ * that could be held (holders_facts_holdable()): a walk of every process's
+ * descriptors answers nothing about the others. Missing files are no
+ * facts, not errors. 0 or -ENOMEM (then f is cleared). */
+int holders_gather(const char *proc_root, const char *sysfs_root, const struct pci_state *pci,
+		   const char *const *bdfs, size_t n, struct holders_facts *f);
 
 /* The engine's step: the functions plan p would take from whoever holds them
  * (the device of every BIND and RESTORE; every VF of a PF whose count a

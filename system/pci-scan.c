@@ -97,66 +97,154 @@ static int subdir_fd(int dfd, const char *name)
 
 /* ---- one device ---- */
 
-/* The ids and class are what identify a function; without them it cannot be
- * matched by any rule, so they are mandatory. On failure *what names the
- * attribute. Subsystem ids are absent on some old kernels: left 0. */
-static int read_ids(int dfd, struct pci_dev *d, const char **what)
+/* Paths of one device's attributes relative to the devices directory fd:
+ * "BDF/NAME", built by copying, not formatting. The kernel resolves the
+ * BDF symlink in each lookup; that saves an open and a close a function
+ * against holding a directory fd of each device. */
+struct devpath {
+	char rel[BDF_BUFSZ + 32];
+	size_t base;			/* length of "BDF/" */
+};
+
+static void devpath_init(struct devpath *p, const char *bdf)
+{
+	size_t n = strlen(bdf);
+
+	memcpy(p->rel, bdf, n);
+	p->rel[n] = '/';
+	p->base = n + 1;
+	p->rel[p->base] = '\0';
+}
+
+static const char *devpath_at(struct devpath *p, const char *name)
+{
+	util_strlcpy(p->rel + p->base, name, sizeof(p->rel) - p->base);
+	return p->rel;
+}
+
+/* "XXXX:YYYY" of exactly four hex digits each (uevent's PCI_ID). */
+static int parse_id_pair(const char *s, uint16_t *a, uint16_t *b)
+{
+	char x[5], y[5];
+	long v, w;
+
+	if (strlen(s) != 9 || s[4] != ':')
+		return -EINVAL;
+	memcpy(x, s, 4);
+	x[4] = '\0';
+	memcpy(y, s + 5, 4);
+	y[4] = '\0';
+	if (parse_long(x, 16, 0, 0xffff, &v) < 0 || parse_long(y, 16, 0, 0xffff, &w) < 0)
+		return -EINVAL;
+	*a = (uint16_t)v;
+	*b = (uint16_t)w;
+	return 0;
+}
+
+/* What BDF/uevent says in one read (dev_uevent() then pci_uevent()):
+ *   DRIVER=e1000e            only while a driver is bound
+ *   PCI_CLASS=20000          the 24-bit class, %04X
+ *   PCI_ID=8086:10D3         vendor:device
+ *   PCI_SUBSYS_ID=8086:0000  subsystem vendor:device
+ * 0 when it gave the ids and the class (the driver then comes from it too);
+ * -ENODATA when it lacks them, or -errno: the caller reads the attributes.
+ * The kernel prints the driver from dev->driver, set from the start of a
+ * probe to the end of a remove: the link comes and goes inside that span. */
+static int read_uevent(int devices_dfd, struct devpath *p, struct pci_dev *d)
+{
+	char buf[4096], *line, *next;
+	bool id = false, cls = false;
+	long v;
+	int r;
+
+	r = fileio_read_attr_at(devices_dfd, devpath_at(p, "uevent"), buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, "DRIVER=", 7) == 0) {
+			if (util_strlcpy(d->driver, line + 7, sizeof(d->driver)) >= sizeof(d->driver))
+				d->driver[0] = '\0';
+		} else if (strncmp(line, "PCI_CLASS=", 10) == 0) {
+			cls = parse_long(line + 10, 16, 0, 0xffffff, &v) == 0;
+			if (cls)
+				d->class_code = (uint32_t)v;
+		} else if (strncmp(line, "PCI_ID=", 7) == 0) {
+			id = parse_id_pair(line + 7, &d->vendor, &d->device) == 0;
+		} else if (strncmp(line, "PCI_SUBSYS_ID=", 14) == 0) {
+			(void)parse_id_pair(line + 14, &d->subsys_vendor, &d->subsys_device);
+		}
+	}
+	if (id && cls)
+		return 0;
+	d->driver[0] = '\0';
+	return -ENODATA;
+}
+
+/* Without a usable uevent: the ids and class from their attributes, the
+ * driver from its link. They identify a function; without them it cannot
+ * be matched by any rule, so they are mandatory. On failure *what names
+ * the attribute. Subsystem ids are absent on some old kernels: left 0. */
+static int read_ids(int dfd, struct devpath *p, struct pci_dev *d, const char **what)
 {
 	long v;
 	int r;
 
 	*what = "vendor";
-	r = attr_long_at(dfd, *what, 16, 0, 0xffff, &v);
+	r = attr_long_at(dfd, devpath_at(p, *what), 16, 0, 0xffff, &v);
 	if (r < 0)
 		return r;
 	d->vendor = (uint16_t)v;
 	*what = "device";
-	r = attr_long_at(dfd, *what, 16, 0, 0xffff, &v);
+	r = attr_long_at(dfd, devpath_at(p, *what), 16, 0, 0xffff, &v);
 	if (r < 0)
 		return r;
 	d->device = (uint16_t)v;
 	*what = "class";
-	r = attr_long_at(dfd, *what, 16, 0, 0xffffff, &v);
+	r = attr_long_at(dfd, devpath_at(p, *what), 16, 0, 0xffffff, &v);
 	if (r < 0)
 		return r;
 	d->class_code = (uint32_t)v;
-	if (attr_long_at(dfd, "subsystem_vendor", 16, 0, 0xffff, &v) == 0)
+	if (attr_long_at(dfd, devpath_at(p, "subsystem_vendor"), 16, 0, 0xffff, &v) == 0)
 		d->subsys_vendor = (uint16_t)v;
-	if (attr_long_at(dfd, "subsystem_device", 16, 0, 0xffff, &v) == 0)
+	if (attr_long_at(dfd, devpath_at(p, "subsystem_device"), 16, 0, 0xffff, &v) == 0)
 		d->subsys_device = (uint16_t)v;
+	if (fileio_read_link_base_at(dfd, devpath_at(p, "driver"), d->driver,
+				     sizeof(d->driver)) < 0)
+		d->driver[0] = '\0';
 	return 0;
 }
 
-static void read_driver_fields(int dfd, struct pci_dev *d)
+static void read_override_group(int dfd, struct devpath *p, struct pci_dev *d)
 {
 	char group[16];
 	long v;
 
-	if (fileio_read_link_base_at(dfd, "driver", d->driver, sizeof(d->driver)) < 0)
-		d->driver[0] = '\0';
 	/* The kernel prints an unset override as "(null)". */
-	if (fileio_read_attr_at(dfd, "driver_override", d->driver_override,
-			 sizeof(d->driver_override)) < 0 ||
+	if (fileio_read_attr_at(dfd, devpath_at(p, "driver_override"), d->driver_override,
+				sizeof(d->driver_override)) < 0 ||
 	    strcmp(d->driver_override, "(null)") == 0)
 		d->driver_override[0] = '\0';
 	d->iommu_group = -1;
-	if (fileio_read_link_base_at(dfd, "iommu_group", group, sizeof(group)) >= 0 &&
+	if (fileio_read_link_base_at(dfd, devpath_at(p, "iommu_group"), group, sizeof(group)) >= 0 &&
 	    parse_long(group, 10, 0, INT_MAX, &v) == 0)
 		d->iommu_group = (int)v;
 }
 
-static void read_sriov(int dfd, struct pci_dev *d)
+static void read_sriov(int dfd, struct devpath *p, struct pci_dev *d)
 {
-	d->sriov_totalvfs = attr_int_or_none(dfd, "sriov_totalvfs");
+	d->sriov_totalvfs = attr_int_or_none(dfd, devpath_at(p, "sriov_totalvfs"));
 	/* The sriov_* attributes come as a set: skip two failed opens per
 	 * function on the (common) devices without the capability. */
 	if (d->sriov_totalvfs < 0) {
 		d->sriov_numvfs = d->sriov_autoprobe = -1;
 	} else {
-		d->sriov_numvfs = attr_int_or_none(dfd, "sriov_numvfs");
-		d->sriov_autoprobe = attr_int_or_none(dfd, "sriov_drivers_autoprobe");
+		d->sriov_numvfs = attr_int_or_none(dfd, devpath_at(p, "sriov_numvfs"));
+		d->sriov_autoprobe = attr_int_or_none(dfd, devpath_at(p, "sriov_drivers_autoprobe"));
 	}
-	if (fileio_read_link_base_at(dfd, "physfn", d->physfn, sizeof(d->physfn)) < 0) {
+	if (fileio_read_link_base_at(dfd, devpath_at(p, "physfn"), d->physfn, sizeof(d->physfn)) < 0) {
 		d->physfn[0] = '\0';
 	} else if (!bdf_is_canonical(d->physfn)) {
 		log_debug("pci: %s: ignoring physfn with odd name '%s'", d->bdf, d->physfn);
@@ -171,12 +259,12 @@ static int cmp_ifname(const void *a, const void *b)
 
 /* net/ holds one directory per interface the function drives. Names too
  * long for IFNAMSIZ cannot be interface names and are skipped. */
-static void read_ifnames(int dfd, struct pci_dev *d)
+static void read_ifnames(int dfd, struct devpath *p, struct pci_dev *d)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 
-	if (dir_wrap(subdir_fd(dfd, "net"), &dir) < 0)
+	if (dir_wrap(subdir_fd(dfd, devpath_at(p, "net")), &dir) < 0)
 		return;
 	while ((de = readdir(dir)) && d->n_ifnames < PCI_MAX_IFNAMES) {
 		if (is_dot(de->d_name) || strlen(de->d_name) >= PCI_IFNAME_MAX)
@@ -196,36 +284,43 @@ static bool may_have_boot_vga(uint32_t class_code)
 /* Read device `name` under devices_dfd (ROOT/bus/pci/devices). Returns 0,
  * -ENODEV when it is not there (it may vanish mid-scan: hot-unplug, VFs
  * going away), or -errno when a mandatory attribute is unreadable. vf_index
- * is left -1: deriving it needs the PF (see link_vfs). */
+ * is left -1: deriving it needs the PF (see link_vfs).
+ *
+ * About ten system calls a function: uevent (ids, class, driver), the
+ * override and the group link, and one failed lookup each for physfn,
+ * sriov_totalvfs and net/ on a function that has none (bench/README.md). */
 static int read_dev_at(int devices_dfd, const char *name, struct pci_dev *d)
 {
-	_cleanup_close_ int dfd = -1;
-	const char *what;
+	struct devpath p;
+	const char *what = "uevent";
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	if (bdf_parse_full(name, &d->addr) < 0)
 		return -EINVAL;
 	bdf_format(&d->addr, d->bdf);
-	/* O_PATH: we only use it as a base for *at() calls. */
-	dfd = openat(devices_dfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
-	r = read_ids(dfd, d, &what);
+	devpath_init(&p, d->bdf);
+	r = read_uevent(devices_dfd, &p, d);
+	if (r < 0 && r != -ENOENT)
+		r = read_ids(devices_dfd, &p, d, &what);
 	if (r < 0) {
 		/* ENOENT with the device entry gone: it was removed under us. */
 		if (r == -ENOENT && faccessat(devices_dfd, name, F_OK, 0) < 0 && errno == ENOENT)
 			return -ENODEV;
-		return log_errno(LOG_LVL_WARNING, r, "pci: %s: cannot read %s, skipping it",
-				 d->bdf, what);
+		if (r == -ENOENT)
+			r = read_ids(devices_dfd, &p, d, &what);
+		if (r < 0)
+			return log_errno(LOG_LVL_WARNING, r, "pci: %s: cannot read %s, skipping it",
+					 d->bdf, what);
 	}
-	read_driver_fields(dfd, d);
-	d->numa_node = attr_int_or_none(dfd, "numa_node");
-	read_sriov(dfd, d);
+	read_override_group(devices_dfd, &p, d);
+	read_sriov(devices_dfd, &p, d);
 	d->vf_index = -1;
-	d->boot_vga = may_have_boot_vga(d->class_code) ? attr_int_or_none(dfd, "boot_vga") : -1;
+	d->boot_vga = may_have_boot_vga(d->class_code)
+			      ? attr_int_or_none(devices_dfd, devpath_at(&p, "boot_vga"))
+			      : -1;
 	d->is_bridge = (d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609;
-	read_ifnames(dfd, d);
+	read_ifnames(devices_dfd, &p, d);
 	return 0;
 }
 
@@ -260,21 +355,34 @@ static void link_vfs(struct pci_state *st, int devices_dfd, const struct pci_dev
 	}
 }
 
-/* Index of vf under pf, read from pf's virtfnN links; -1 when not found. */
-static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf)
+/* Is pf's virtfn<i> link vf? */
+static bool virtfn_is(int devices_dfd, const char *pf, int i, const char *vf)
 {
 	char rel[BDF_BUFSZ + 24], name[BDF_BUFSZ];
+
+	return i >= 0 && util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
+	       fileio_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
+	       strcmp(name, vf) == 0;
+}
+
+/* Index of vf under pf, read from pf's virtfnN links; -1 when not found.
+ * known: the index the model had for it (-1 none): one link read confirms
+ * it, where a walk costs one per VF before it (a burst of 120 VF events
+ * was 7,000 link reads). The kernel renumbers VFs only by removing and
+ * adding them again, which a changed answer here still catches. */
+static int vf_index_lookup(int devices_dfd, const char *pf, const char *vf, int known)
+{
+	char rel[BDF_BUFSZ + 24];
 	long numvfs;
 
+	if (virtfn_is(devices_dfd, pf, known, vf))
+		return known;
 	if (util_fmt(rel, sizeof(rel), "%s/sriov_numvfs", pf) < 0 ||
 	    attr_long_at(devices_dfd, rel, 10, 0, PCI_VF_MAX, &numvfs) < 0)
 		return -1;
-	for (int i = 0; i < numvfs; i++) {
-		if (util_fmt(rel, sizeof(rel), "%s/virtfn%d", pf, i) == 0 &&
-		    fileio_read_link_base_at(devices_dfd, rel, name, sizeof(name)) >= 0 &&
-		    strcmp(name, vf) == 0)
+	for (int i = 0; i < numvfs; i++)
+		if (i != known && virtfn_is(devices_dfd, pf, i, vf))
 			return i;
-	}
 	return -1;
 }
 
@@ -404,7 +512,7 @@ int pci_read_device(const char *root, const char *bdf, struct pci_dev *out)
 	if (r < 0)
 		return r;
 	if (out->physfn[0])
-		out->vf_index = vf_index_lookup(devices_dfd, out->physfn, out->bdf);
+		out->vf_index = vf_index_lookup(devices_dfd, out->physfn, out->bdf, -1);
 	return 0;
 }
 
@@ -431,9 +539,12 @@ static int refresh(struct pci_state *st, const char *root, const char *bdf,
 	}
 	if (r < 0)
 		return r;
+	was = d.physfn[0] ? pci_find(st, bdf) : NULL;
 	if (d.physfn[0] && !is_busy(b, d.physfn))
-		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf);
-	else if (d.physfn[0] && (was = pci_find(st, bdf)))
+		d.vf_index = vf_index_lookup(devices_dfd, d.physfn, d.bdf,
+					     was && strcmp(was->physfn, d.physfn) == 0 ? was->vf_index
+										       : -1);
+	else if (was)
 		d.vf_index = was->vf_index;
 	r = pci_state_upsert(st, &d);
 	if (r < 0)
@@ -501,6 +612,17 @@ int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size)
 	if (r < 0)
 		return r;
 	return util_strlcpy(buf, tmp, size) >= size ? -ENAMETOOLONG : 0;
+}
+
+int pci_read_numa_node(const char *root, const char *bdf)
+{
+	char buf[32];
+	long v;
+
+	if (device_read(root, bdf, "numa_node", false, buf, sizeof(buf)) < 0 ||
+	    parse_long(buf, 10, -1, INT_MAX, &v) < 0)
+		return -1;
+	return (int)v;
 }
 
 bool pci_driver_registered(const char *root, const char *driver)

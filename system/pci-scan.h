@@ -4,9 +4,11 @@
  * Everything is read under `root` (the --sysfs-root option, "/sys" normally),
  * so tests run the same code on a fake tree. Reading only: writes are bind.c's.
  * Paths used (Documentation/ABI/testing/sysfs-bus-pci):
- *   bus/pci/devices/BDF/{vendor,device,subsystem_vendor,subsystem_device,class,
- *     driver,driver_override,iommu_group,numa_node,sriov_totalvfs,sriov_numvfs,
- *     sriov_drivers_autoprobe,physfn,virtfnN,modalias,boot_vga,net/}
+ *   bus/pci/devices/BDF/{uevent,driver_override,iommu_group,sriov_totalvfs,
+ *     sriov_numvfs,sriov_drivers_autoprobe,physfn,virtfnN,boot_vga,net/}
+ *   and when uevent lacks PCI_ID or PCI_CLASS: {vendor,device,
+ *     subsystem_vendor,subsystem_device,class,driver}; on demand: modalias,
+ *     numa_node
  *   bus/pci/drivers/NAME
  *   kernel/iommu_groups/N/devices/
  */
@@ -47,6 +49,9 @@ void pci_state_refresh_iommu(struct pci_state *st, const char *root);
 
 /* Lazily read attributes the planner never needs. */
 int pci_read_modalias(const char *root, const char *bdf, char *buf, size_t size);
+/* The NUMA node of one device, -1 when unknown (or no such device). Its
+ * read takes no device lock (dev_to_node()). */
+int pci_read_numa_node(const char *root, const char *bdf);
 /* Is a driver with this name registered (ROOT/bus/pci/drivers/NAME)? */
 bool pci_driver_registered(const char *root, const char *driver);
 /* Current driver of one device ("" when none): 0 or -errno. */

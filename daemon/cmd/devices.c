@@ -58,7 +58,8 @@ static json_object *device_entry(struct engine *e, const struct pci_dev *d)
 	json_object_object_add(o, PROTO_D_DRIVER, server_json_str(d->driver, true));
 	json_object_object_add(o, PROTO_D_DRIVER_OVERRIDE, server_json_str(d->driver_override, true));
 	json_object_object_add(o, PROTO_S_IOMMU_GROUP, server_json_nonneg(d->iommu_group));
-	json_object_object_add(o, PROTO_D_NUMA_NODE, server_json_nonneg(d->numa_node));
+	json_object_object_add(o, PROTO_D_NUMA_NODE,
+			       server_json_nonneg(engine_numa_node(e, d->bdf)));
 	json_object_object_add(o, PROTO_D_SRIOV_TOTALVFS, server_json_nonneg(d->sriov_totalvfs));
 	json_object_object_add(o, PROTO_D_SRIOV_NUMVFS, server_json_nonneg(d->sriov_numvfs));
 	json_object_object_add(o, PROTO_S_PF, server_json_str(d->physfn, true));

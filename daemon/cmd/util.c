@@ -106,7 +106,8 @@ static void status_runtime(json_object *o, struct engine *e, const struct plan_s
 	if (d && d->last_errno) {
 		le = json_object_new_object();
 		json_object_object_add(le, PROTO_S_ERRNO, json_object_new_int(d->last_errno));
-		json_object_object_add(le, PROTO_S_MESSAGE, json_object_new_string(d->last_error));
+		json_object_object_add(le, PROTO_S_MESSAGE,
+				       json_object_new_string(d->last_error ? d->last_error : ""));
 	}
 	json_object_object_add(o, PROTO_S_LAST_ERROR, le);
 	json_object_object_add(o, PROTO_S_FAILURES, json_object_new_int(d ? d->failures : 0));

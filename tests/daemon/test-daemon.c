@@ -141,6 +141,30 @@ Test(daemon, status_and_devices_name_the_process_that_holds_a_device)
 	fakeproc_free(fp);
 }
 
+/* The scan leaves the NUMA node out (only `devices` shows it): it is read
+ * when asked. */
+Test(daemon, devices_reads_the_numa_node_when_asked)
+{
+	const char *extra[] = { "--dry-run", NULL };
+	const char *devices[] = { harness_bin("client/vfiobind"), "--socket", d.sock, "--json",
+				  "devices", "id=8086:1521", NULL };
+	struct fakesys_dev spec;
+	char *out;
+
+	fakesys_dev_init(&spec, "0000:05:00.0", "igb", 40);
+	spec.device = 0x1521;
+	spec.numa_node = 1;
+	cr_assert_eq(fakesys_add_device(fs, &spec), 0);
+	harness_write_conf(&d, "");
+	harness_start(&d, fs, extra);
+	cr_assert(harness_wait_socket(&d, 5000));
+	cr_assert_eq(harness_run(devices, &out), 0);
+	cr_assert(strstr(out, "\"device\":\"0000:05:00.0\""), "%s", out);
+	cr_assert(strstr(out, "\"numa_node\":1,"), "%s", out);
+	free(out);
+	harness_stop(&d);
+}
+
 Test(daemon, second_instance_is_refused_by_the_lock)
 {
 	const char *extra[] = { "--dry-run", NULL };

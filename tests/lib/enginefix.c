@@ -3,8 +3,11 @@
 #include <criterion/criterion.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "enginefix.h"
 #include "logcap.h"
@@ -75,4 +78,34 @@ struct engine *enginefix_engine(struct enginefix *f, const struct engine_opts *o
 	f->step.eng = engine_new(f->base, o);
 	cr_assert_not_null(f->step.eng);
 	return f->step.eng;
+}
+
+static int hanging_write(void *ud, const char *path, const char *buf, size_t len)
+{
+	struct enginefix *f = ud;
+	size_t bl = strlen(f->hang_bdf);
+
+	if (strstr(path, f->hang_bdf) || (len >= bl && strncmp(buf, f->hang_bdf, bl) == 0)) {
+		struct pollfd p = { f->hang_pipe[0], POLLIN, 0 };
+
+		poll(&p, 1, 20000);
+	}
+	return f->kops.write(f->kops.ud, path, buf, len);
+}
+
+struct sysfs_ops enginefix_hang_ops(struct enginefix *f, const char *bdf)
+{
+	cr_assert_eq(pipe(f->hang_pipe), 0);
+	snprintf(f->hang_bdf, sizeof(f->hang_bdf), "%s", bdf);
+	f->step.hung = 1;
+	return (struct sysfs_ops){ hanging_write, f };
+}
+
+void enginefix_release_hang(struct enginefix *f)
+{
+	cr_assert_eq(write(f->hang_pipe[1], "x", 1), 1);
+	f->step.hung = 0;
+	stepper_settle(&f->step);
+	close(f->hang_pipe[0]);
+	close(f->hang_pipe[1]);
 }

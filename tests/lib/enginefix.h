@@ -17,6 +17,8 @@ struct enginefix {
 	struct sysfs_ops kops;		/* the fake kernel's sysfs door */
 	struct modules_ops mops;	/* its module loader */
 	char dir[64];			/* the temporary directory, the run dir */
+	int hang_pipe[2];		/* enginefix_hang_ops(): written to release */
+	char hang_bdf[16];
 	char conf[128];			/* DIR/vfiobind.conf */
 };
 
@@ -31,5 +33,10 @@ void enginefix_write_conf(struct enginefix *f, const char *text);
  * clock, node "worker-0", a 10 ms coalescing window, 2 workers, stuck after
  * 10 s, no resync. */
 struct engine_opts enginefix_opts(struct enginefix *f);
+/* A sysfs door that hangs every write for bdf until enginefix_release_hang(),
+ * as a driver whose remove() sleeps in the kernel would (the stepper is told
+ * one action hangs on purpose). */
+struct sysfs_ops enginefix_hang_ops(struct enginefix *f, const char *bdf);
+void enginefix_release_hang(struct enginefix *f);
 /* engine_new() with o; the stepper drives it, teardown frees it. */
 struct engine *enginefix_engine(struct enginefix *f, const struct engine_opts *o);

@@ -122,6 +122,40 @@ void fk_cur_driver(const struct fakesys *fs, const char *bdf, char *buf, size_t 
 		buf[0] = '\0';
 }
 
+/* ---- uevent, as the kernel shows it ---- */
+
+/* pci_uevent(): the modalias, from the same facts as the modalias file. */
+static void fk_modalias(const struct fdev *d, char out[64])
+{
+	snprintf(out, 64, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", d->vendor, d->device,
+		 d->vendor, d->device, (d->class_code >> 16) & 0xff, (d->class_code >> 8) & 0xff,
+		 d->class_code & 0xff);
+}
+
+/* BDF/uevent says what the links and attributes say, in the kernel's
+ * format (dev_uevent() then pci_uevent(); seen on Linux 6.1, bench/README.md):
+ *   DRIVER=e1000e            only while bound
+ *   PCI_CLASS=20000          %04X of the 24-bit class
+ *   PCI_ID=8086:10D3         vendor:device, upper-case hex
+ *   PCI_SUBSYS_ID=8086:10D3  subsystem_vendor:subsystem_device
+ *   PCI_SLOT_NAME=0000:03:00.1
+ *   MODALIAS=pci:v...        as the modalias file
+ * Rewritten at every change of the driver link, so a scan may read it
+ * instead of the link and five attributes. */
+static int fk_write_uevent(struct fakesys *fs, const struct fdev *d, const char *driver)
+{
+	char p[PATH_MAX], drv[FK_NAME_MAX + 8] = "", alias[64];
+
+	if (fk_path(fs, p, "bus/pci/devices/%s/uevent", d->bdf) < 0)
+		return -ENAMETOOLONG;
+	if (driver && *driver)
+		snprintf(drv, sizeof(drv), "DRIVER=%s\n", driver);
+	fk_modalias(d, alias);
+	return fk_putf(p, "%sPCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\n"
+		       "PCI_SLOT_NAME=%s\nMODALIAS=%s\n", drv, d->class_code, d->vendor, d->device,
+		       d->vendor, d->device, d->bdf, alias);
+}
+
 /* ---- driver links, as driver core makes them ---- */
 
 int fk_link_driver(struct fakesys *fs, const struct fdev *d, const char *driver)
@@ -137,17 +171,22 @@ int fk_link_driver(struct fakesys *fs, const struct fdev *d, const char *driver)
 	if (fk_path(fs, p, "bus/pci/drivers/%s/%s", driver, d->bdf) < 0 ||
 	    util_fmt(t, sizeof(t), "../../../../devices/%s/%s", dom, d->bdf) < 0)
 		return -ENAMETOOLONG;
-	return symlink(t, p) < 0 ? -errno : 0;
+	if (symlink(t, p) < 0)
+		return -errno;
+	return fk_write_uevent(fs, d, driver);
 }
 
 void fk_unlink_driver(struct fakesys *fs, const char *bdf, const char *driver)
 {
+	const struct fdev *d = fk_find(fs, bdf);
 	char p[PATH_MAX];
 
 	if (fk_path(fs, p, "bus/pci/devices/%s/driver", bdf) == 0)
 		unlink(p);
 	if (fk_path(fs, p, "bus/pci/drivers/%s/%s", driver, bdf) == 0)
 		unlink(p);
+	if (d)
+		fk_write_uevent(fs, d, NULL);
 }
 
 /* ---- creation of devices ---- */
@@ -155,8 +194,10 @@ void fk_unlink_driver(struct fakesys *fs, const char *bdf, const char *driver)
 static int fk_dev_files(const char *dir, const struct fdev *d,
 			const struct fakesys_dev *spec)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], alias[64];
 	int r = 0;
+
+	fk_modalias(d, alias);
 
 #define PUTF(name, ...) \
 	do { \
@@ -170,9 +211,7 @@ static int fk_dev_files(const char *dir, const struct fdev *d,
 	PUTF("class", "0x%06x\n", d->class_code);
 	PUTF("driver_override", "(null)\n");
 	PUTF("numa_node", "%d\n", d->numa_node);
-	PUTF("modalias", "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", d->vendor, d->device,
-	     d->vendor, d->device, (d->class_code >> 16) & 0xff, (d->class_code >> 8) & 0xff,
-	     d->class_code & 0xff);
+	PUTF("modalias", "%s\n", alias);
 	if (spec && spec->boot_vga >= 0)
 		PUTF("boot_vga", "%d\n", spec->boot_vga);
 	if (d->totalvfs > 0) {
@@ -263,6 +302,8 @@ int fk_create(struct fakesys *fs, struct fdev *d, const struct fakesys_dev *spec
 		return r;
 	if (symlink(t, p) < 0)
 		return -errno;
+	if ((r = fk_write_uevent(fs, d, NULL)) < 0)
+		return r;
 	if ((r = fk_group_link(fs, d)) < 0)
 		return r;
 	if (fs->next_group <= d->group)

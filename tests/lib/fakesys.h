@@ -5,10 +5,13 @@
  *
  * Layout made (as the kernel lays it out):
  *   ROOT/devices/pci0000:00/BDF/{vendor,device,subsystem_vendor,subsystem_device,
- *       class,driver_override,numa_node,modalias,[boot_vga],[sriov_*],
+ *       class,driver_override,numa_node,modalias,uevent,[boot_vga],[sriov_*],
  *       driver -> ../../../bus/pci/drivers/NAME, iommu_group ->
  *       ../../../kernel/iommu_groups/N, physfn, virtfnN, net/IFNAME/}
  *   ROOT/bus/pci/devices/BDF -> ../../../devices/pci0000:00/BDF
+ *   (uevent as the kernel shows it: DRIVER= while bound, PCI_CLASS, PCI_ID,
+ *   PCI_SUBSYS_ID, PCI_SLOT_NAME, MODALIAS; kept in step with the driver
+ *   link by every change the fake kernel or fakesys_set_driver makes)
  *   ROOT/bus/pci/drivers/NAME/{bind,unbind,new_id,remove_id,BDF -> device}
  *   ROOT/bus/pci/drivers_probe
  *   ROOT/kernel/iommu_groups/N/devices/BDF -> device

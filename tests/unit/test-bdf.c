@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bdf.h"
@@ -146,6 +147,30 @@ Test(bdf, formats_canonically)
 	a.bus = 0xff;
 	bdf_format(&a, out);
 	cr_assert_str_eq(out, "ffffffff:ff:1f.7");
+}
+
+/* bdf_format writes the digits by hand: it must say what printf says. */
+Test(bdf, formats_as_printf_does)
+{
+	static const uint32_t domains[] = { 0, 1, 0xa, 0xabc, 0xffff, 0x10000, 0xfffff, 0x1000000,
+					    0xffffffff };
+	char out[BDF_BUFSZ], want[BDF_BUFSZ];
+
+	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+		for (unsigned bus = 0; bus < 256; bus += 17)
+			for (unsigned dev = 0; dev < 32; dev++)
+				for (unsigned fn = 0; fn < 8; fn++) {
+					struct pci_addr a = { .domain = domains[i],
+							      .bus = (uint8_t)bus,
+							      .dev = (uint8_t)dev,
+							      .fn = (uint8_t)fn };
+
+					bdf_format(&a, out);
+					snprintf(want, sizeof(want), "%04x:%02x:%02x.%x",
+						 a.domain, a.bus, a.dev, a.fn);
+					cr_assert_str_eq(out, want);
+					cr_assert(bdf_is_canonical(out), "%s", out);
+				}
 }
 
 Test(bdf, is_canonical_only_for_the_kernels_spelling)

@@ -110,6 +110,57 @@ Test(fakesys, attributes_have_the_kernel_formats)
 	cr_assert_not(exists("bus/pci/devices/0000:03:00.1/sriov_totalvfs"));
 }
 
+/* The format the real kernel shows (Linux 6.1, in the guest of bench/vm;
+ * bench/README.md has the captures): DRIVER= first and only while bound,
+ * PCI_CLASS in %04X. */
+Test(fakesys, uevent_says_what_the_links_and_attributes_say)
+{
+	struct fakesys_dev d;
+
+	add("0000:03:00.1", "e1000e", 7);
+	expect_file("bus/pci/devices/0000:03:00.1/uevent",
+		    "DRIVER=e1000e\nPCI_CLASS=20000\nPCI_ID=8086:10D3\nPCI_SUBSYS_ID=8086:10D3\n"
+		    "PCI_SLOT_NAME=0000:03:00.1\n"
+		    "MODALIAS=pci:v00008086d000010D3sv00008086sd000010D3bc02sc00i00");
+	fakesys_dev_init(&d, "0000:00:12.0", NULL, -1);
+	d.vendor = 0x1af4;
+	d.device = 0x1009;
+	d.class_code = 0x000200;
+	cr_assert_eq(fakesys_add_device(fs, &d), 0);
+	expect_file("devices/pci0000:00/0000:00:12.0/uevent",
+		    "PCI_CLASS=0200\nPCI_ID=1AF4:1009\nPCI_SUBSYS_ID=1AF4:1009\n"
+		    "PCI_SLOT_NAME=0000:00:12.0\n"
+		    "MODALIAS=pci:v00001AF4d00001009sv00001AF4sd00001009bc00sc02i00");
+}
+
+/* A scan that reads uevent instead of the driver link must see every move:
+ * the fake kernel's unbind and probe, a hand rebind, a VF's first probe. */
+Test(fakesys, uevent_follows_the_driver_link)
+{
+	_cleanup_free_ char *u = NULL;
+
+	add("0000:03:00.1", "e1000e", 7);
+	cr_assert_eq(fakesys_add_driver(fs, "vfio-pci"), 0);
+	cr_assert_eq(kwrite("bus/pci/devices/0000:03:00.1/driver_override", "vfio-pci"), 0);
+	cr_assert_eq(kwrite("bus/pci/drivers/e1000e/unbind", "0000:03:00.1"), 0);
+	u = fakesys_read(fs, "bus/pci/devices/0000:03:00.1/uevent");
+	cr_assert(u && strncmp(u, "PCI_CLASS=", 10) == 0, "unbound, uevent: %s", u);
+	free(u);
+	cr_assert_eq(kwrite("bus/pci/drivers_probe", "0000:03:00.1"), 0);
+	u = fakesys_read(fs, "bus/pci/devices/0000:03:00.1/uevent");
+	cr_assert(u && strncmp(u, "DRIVER=vfio-pci\nPCI_CLASS=", 26) == 0, "probed: %s", u);
+	free(u);
+	cr_assert_eq(fakesys_set_driver(fs, "0000:03:00.1", "e1000e"), 0);
+	u = fakesys_read(fs, "bus/pci/devices/0000:03:00.1/uevent");
+	cr_assert(u && strncmp(u, "DRIVER=e1000e\n", 14) == 0, "by hand: %s", u);
+	free(u);
+	add_pf("0000:00:03.0", 2, "nvme");
+	cr_assert_eq(kwrite("bus/pci/devices/0000:00:03.0/sriov_numvfs", "2"), 0);
+	u = fakesys_read(fs, "bus/pci/devices/0000:00:04.1/uevent");
+	cr_assert(u && strstr(u, "DRIVER=nvme\nPCI_CLASS=10802\nPCI_ID=1B36:0011\n") == u,
+		  "VF: %s", u);
+}
+
 Test(fakesys, links_use_the_kernels_relative_targets)
 {
 	add("0000:03:00.1", "e1000e", 7);

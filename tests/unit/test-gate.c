@@ -195,7 +195,7 @@ static struct plan_status status(enum proto_state state, const char *reason)
 {
 	struct plan_status st = { .bdf = "0000:04:00.0", .state = state };
 
-	strcpy(st.reason, reason);
+	st.reason = reason;
 	return st;
 }
 
@@ -297,7 +297,7 @@ Test(gate, the_table_stays_sorted_and_finds_what_it_holds)
 
 Test(gate, pruning_keeps_planned_and_busy_devices_only)
 {
-	struct plan_status st[1] = { { .bdf = "0000:02:00.0" } };
+	struct plan_status st[1] = { { .bdf = "0000:02:00.0", .reason = "" } };
 	struct plan p = { .statuses = st, .n_statuses = 1 };
 
 	devtab_get(&tab, "0000:01:00.0", true);
@@ -324,5 +324,5 @@ Test(gate, backoff_doubles_from_one_second_to_five_minutes_and_a_success_clears_
 	devtab_note_success(d);
 	cr_assert_eq(d->failures, 0);
 	cr_assert_eq(d->retry_at_ms, 0);
-	cr_assert_str_eq(d->last_error, "");
+	cr_assert_null(d->last_error);
 }

@@ -37,7 +37,7 @@ static struct plan_status *st(int i, const char *bdf, enum proto_state state, co
 	memset(s, 0, sizeof(*s));
 	strcpy(s->bdf, bdf);
 	s->state = state;
-	strcpy(s->reason, reason);
+	s->reason = reason;
 	strcpy(s->desired, "vfio-pci");
 	s->iommu_group = 1;
 	if ((size_t)i + 1 > plan.n_statuses)
@@ -162,7 +162,7 @@ Test(health, no_isolation_for_vfio_pci_is_degraded_not_deliberate)
 
 	/* a line for another driver needs no IOMMU: blocked there is on purpose */
 	strcpy(s->desired, "igb");
-	strcpy(s->reason, "in use: eth0 is up");
+	s->reason = "in use: eth0 is up";
 	v = health_view(&in, s);
 	cr_assert_eq(health_classify(&in, s, &v), HEALTH_CLASS_OK);
 }

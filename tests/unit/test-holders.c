@@ -324,7 +324,7 @@ static int gather_all(void)
 	holders_facts_clear(&F);
 	free(V);
 	V = NULL;
-	r = holders_gather(fakeproc_root(fp), fakesys_root(fs), all, n, &F);
+	r = holders_gather(fakeproc_root(fp), fakesys_root(fs), st, all, n, &F);
 	if (r == 0)
 		r = holders_compute(st, &F, all, n, &V, &NV);
 	pci_state_free(st);
@@ -532,11 +532,70 @@ Test(holders_gather, kernel_threads_hold_no_files)
 	cr_assert_str_eq(r, "");
 }
 
+/* What a gather about just these functions kept: how many processes and
+ * descriptors it looked at and kept. */
+static void gather_only(const char *const *bdfs, size_t n)
+{
+	struct pci_state *st = NULL;
+
+	cr_assert_eq(pci_scan(fakesys_root(fs), &st), 0);
+	holders_facts_clear(&F);
+	cr_assert_eq(holders_gather(fakeproc_root(fp), fakesys_root(fs), st, bdfs, n, &F), 0);
+	pci_state_free(st);
+}
+
+Test(holders_gather, functions_nothing_could_hold_cost_no_walk_of_the_processes)
+{
+	const char *gpu[] = { "0000:02:00.0" }, *both[] = { "0000:01:00.0", "0000:02:00.0" };
+
+	/* The group node of 01:00.0 is held: that says nothing about the GPU,
+	 * which has no node of its own and whose group has none. */
+	cr_assert_eq(fakeproc_add_process(fp, 4242, "qemu-system-x86", 107, 1, 0), 0);
+	cr_assert_eq(fakeproc_add_fd(fp, 4242, 31, "/dev/full", NULL), 0);
+	gather_only(gpu, 1);
+	cr_assert_eq(F.n_procs + F.n_fds, 0, "no process was looked at");
+	gather_only(both, 2);
+	cr_assert_eq(F.n_fds, 1, "with a holdable function among them, every process is");
+	cr_assert_eq(F.n_procs, 1);
+}
+
+/* A head under the virtual subsystem, its path under a function. */
+static void add_nvme_head(const char *bdf, unsigned ctrl, const char *head_dev,
+			  const char *path_dev)
+{
+	char cmd[1024], rel[64];
+
+	snprintf(rel, sizeof(rel), "nvme/nvme%u/nvme%uc%un1", ctrl, ctrl, ctrl);
+	cr_assert_eq(fakesys_add_block(fs, bdf, rel, path_dev), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "d=%1$s/devices/virtual/nvme-subsystem/nvme-subsys%2$u/nvme%2$un1 && "
+		 "mkdir -p $d && echo %3$s > $d/dev && ln -s %1$s/class/block $d/subsystem && "
+		 "ln -s $d %1$s/class/block/nvme%2$un1", fakesys_root(fs), ctrl, head_dev);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(holders_gather, each_nvme_head_belongs_to_its_own_function_only)
+{
+	const char *first[] = { "0000:02:00.0" }, *second[] = { "0000:01:00.0" };
+
+	add_nvme_head("0000:02:00.0", 0, "259:0", "259:7");
+	add_nvme_head("0000:01:00.0", 1, "259:1", "259:8");
+	/* A holder, so that the processes are looked at. */
+	cr_assert_eq(fakeproc_add_process(fp, 9, "dd", 0, 1, 0), 0);
+	gather_only(first, 1);
+	cr_assert(holders_facts_has_node(&F, true, 259, 0));
+	cr_assert_not(holders_facts_has_node(&F, true, 259, 1), "another function's head");
+	gather_only(second, 1);
+	cr_assert(holders_facts_has_node(&F, true, 259, 1));
+	cr_assert(holders_facts_has_node(&F, true, 259, 8));
+	cr_assert_not(holders_facts_has_node(&F, true, 259, 0), "another function's head");
+}
+
 Test(holders_gather, no_proc_root_no_facts)
 {
 	const char *one[] = { "0000:01:00.0" };
 
-	cr_assert_eq(holders_gather(NULL, fakesys_root(fs), one, 1, &F), 0);
+	cr_assert_eq(holders_gather(NULL, fakesys_root(fs), NULL, one, 1, &F), 0);
 	cr_assert_eq(F.n_nodes + F.n_fds + F.n_procs, 0);
 }
 

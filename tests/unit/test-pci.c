@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -72,6 +73,29 @@ static void put(const char *rel, const char *content)
 	close(fd);
 }
 
+/* Set (value) or drop (NULL) line KEY= of BDF/uevent, as a kernel that
+ * says more or less than fakesys's would. */
+static void uevent_set(const char *bdf, const char *key, const char *value)
+{
+	char rel[128], p[PATH_MAX], buf[4096] = "", out[4096] = "";
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/uevent", bdf);
+	path_of(p, rel);
+	f = fopen(p, "r");
+	cr_assert_not_null(f, "%s", p);
+	for (char line[512]; fgets(line, sizeof(line), f);)
+		if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+			strcat(buf, line);
+	fclose(f);
+	if (value)
+		snprintf(out, sizeof(out), "%s%s=%s\n", buf, key, value);
+	else
+		snprintf(out, sizeof(out), "%s", buf);
+	put(rel, out);
+}
+
 static void mkdir_in(const char *rel)
 {
 	char p[PATH_MAX];
@@ -124,8 +148,7 @@ Test(pci, scans_every_function_with_ids_class_and_driver)
 	cr_assert_eq(fakesys_add_device(fs, &spec), 0);
 	add("0000:00:1f.3", "snd_hda_intel", 2);
 	add("0000:0a:00.0", "nvme", 9);
-	put("bus/pci/devices/0000:03:00.0/subsystem_vendor", "0x15d9\n");
-	put("bus/pci/devices/0000:03:00.0/subsystem_device", "0x1521\n");
+	uevent_set("0000:03:00.0", "PCI_SUBSYS_ID", "15D9:1521");
 
 	st = scan();
 	cr_assert_eq(st->n, 3);
@@ -141,7 +164,7 @@ Test(pci, scans_every_function_with_ids_class_and_driver)
 	cr_assert_eq(d->subsys_device, 0x1521);
 	cr_assert_eq(d->class_code, 0x020000);
 	cr_assert_str_eq(d->driver, "igb");
-	cr_assert_eq(d->numa_node, 1);
+	cr_assert_eq(pci_read_numa_node(root, "0000:03:00.0"), 1, "read when asked, not scanned");
 	cr_assert_eq(d->sriov_totalvfs, -1);
 	cr_assert_eq(d->sriov_numvfs, -1);
 	cr_assert_eq(d->sriov_autoprobe, -1);
@@ -269,6 +292,37 @@ Test(pci, reads_sriov_totals_and_vf_links_with_index)
 	pci_state_free(st);
 }
 
+Test(pci, a_vf_refresh_keeps_a_right_index_and_mends_a_wrong_one)
+{
+	struct fakesys_dev pf;
+	struct pci_state *st;
+	struct pci_dev *a, *b;
+	int ia, ib;
+
+	fakesys_dev_init(&pf, "0000:03:00.0", "igb", 1);
+	pf.totalvfs = 7;
+	pf.vf_driver = "igbvf";
+	cr_assert_eq(fakesys_add_device(fs, &pf), 0);
+	cr_assert_eq(fakesys_add_driver(fs, "igbvf"), 0);
+	set_numvfs("0000:03:00.0", "4");
+	st = scan();
+	a = (struct pci_dev *)must_find(st, st->devs[1].bdf);
+	b = (struct pci_dev *)must_find(st, st->devs[2].bdf);
+	ia = a->vf_index;
+	ib = b->vf_index;
+	cr_assert_eq(pci_state_refresh(st, root, a->bdf), 0);
+	a = (struct pci_dev *)must_find(st, st->devs[1].bdf);
+	cr_assert_eq(a->vf_index, ia, "the index it had, confirmed");
+	/* A model that had them swapped (as after a renumbering it missed). */
+	a->vf_index = ib;
+	b->vf_index = ia;
+	cr_assert_eq(pci_state_refresh(st, root, a->bdf), 0);
+	cr_assert_eq(pci_state_refresh(st, root, b->bdf), 0);
+	cr_assert_eq(must_find(st, st->devs[1].bdf)->vf_index, ia, "a wrong index is mended");
+	cr_assert_eq(must_find(st, st->devs[2].bdf)->vf_index, ib);
+	pci_state_free(st);
+}
+
 Test(pci, reads_network_interface_names)
 {
 	struct fakesys_dev spec;
@@ -325,10 +379,59 @@ Test(pci, unreadable_vendor_skips_only_that_device_with_a_warning)
 	add("0000:03:00.0", "igb", 1);
 	add("0000:04:00.0", "igb", 2);
 	put("bus/pci/devices/0000:04:00.0/vendor", "garbage\n");
+	uevent_set("0000:04:00.0", "PCI_ID", "garbage");
 	st = scan();
 	cr_assert_eq(st->n, 1);
 	cr_assert_str_eq(st->devs[0].bdf, "0000:03:00.0");
 	cr_assert_not_null(strstr(logcap_text(), "0000:04:00.0: cannot read vendor"), "log: %s", logcap_text());
+	pci_state_free(st);
+}
+
+/* The ids, class and driver come from uevent in one read; the attributes
+ * and the driver link are what is read when uevent cannot say. */
+Test(pci, uevent_gives_ids_class_and_driver_in_one_read)
+{
+	struct pci_state *st;
+	const struct pci_dev *d;
+
+	add("0000:03:00.0", "igb", 1);
+	/* attributes that disagree: the uevent is what was read */
+	put("bus/pci/devices/0000:03:00.0/vendor", "0x1234\n");
+	put("bus/pci/devices/0000:03:00.0/class", "0x010802\n");
+	st = scan();
+	d = must_find(st, "0000:03:00.0");
+	cr_assert_eq(d->vendor, 0x8086);
+	cr_assert_eq(d->class_code, 0x020000);
+	cr_assert_str_eq(d->driver, "igb");
+	pci_state_free(st);
+}
+
+Test(pci, without_a_usable_uevent_the_attributes_are_read)
+{
+	struct pci_state *st;
+	const struct pci_dev *d;
+	char p[PATH_MAX];
+
+	add("0000:03:00.0", "igb", 1);
+	add("0000:04:00.0", "e1000e", 2);
+	add("0000:05:00.0", NULL, 3);
+	put("bus/pci/devices/0000:03:00.0/vendor", "0x1234\n");
+	uevent_set("0000:03:00.0", "PCI_CLASS", NULL);		/* says too little */
+	path_of(p, "bus/pci/devices/0000:04:00.0/uevent");	/* says nothing */
+	cr_assert_eq(unlink(p), 0);
+	uevent_set("0000:05:00.0", "PCI_ID", "8086:10d3x");	/* says it wrong */
+	st = scan();
+	cr_assert_eq(st->n, 3);
+	d = must_find(st, "0000:03:00.0");
+	cr_assert_eq(d->vendor, 0x1234);
+	cr_assert_eq(d->class_code, 0x020000);
+	cr_assert_str_eq(d->driver, "igb", "from the link");
+	d = must_find(st, "0000:04:00.0");
+	cr_assert_eq(d->device, 0x10d3);
+	cr_assert_str_eq(d->driver, "e1000e");
+	d = must_find(st, "0000:05:00.0");
+	cr_assert_str_eq(d->driver, "");
+	cr_assert_str_eq(logcap_text(), "", "log: %s", logcap_text());
 	pci_state_free(st);
 }
 
@@ -360,11 +463,12 @@ Test(pci, missing_optional_attributes_read_as_absent)
 	cr_assert_eq(unlink(p), 0);
 	path_of(p, "bus/pci/devices/0000:03:00.0/driver_override");
 	cr_assert_eq(unlink(p), 0);
-	path_of(p, "bus/pci/devices/0000:03:00.0/subsystem_vendor");
-	cr_assert_eq(unlink(p), 0);
+	uevent_set("0000:03:00.0", "PCI_SUBSYS_ID", NULL);
 	st = scan();
 	d = must_find(st, "0000:03:00.0");
-	cr_assert_eq(d->numa_node, -1);
+	cr_assert_eq(pci_read_numa_node(root, "0000:03:00.0"), -1);
+	cr_assert_eq(pci_read_numa_node(root, "0000:07:00.0"), -1, "no such device");
+	cr_assert_eq(pci_read_numa_node(root, "../0000:03:00.0"), -1, "not a name");
 	cr_assert_str_eq(d->driver_override, "");
 	cr_assert_eq(d->subsys_vendor, 0);
 	cr_assert_eq(d->iommu_group, -1);

@@ -141,8 +141,9 @@ Test(state, save_then_load_gives_back_every_device_and_pf_field)
 	expect_dev("0001:af:1f.7", "mlx5_core", "vfio-pci", "ens1f0v7", 4102444800000LL);
 	cr_assert_eq(managed_find_pf(&m, "0000:00:03.0")->original_numvfs, 0);
 	cr_assert_eq(managed_find_pf(&m, "0000:af:00.0")->original_numvfs, 7);
-	/* in the order saved */
-	cr_assert_str_eq(m.devs[0].bdf, "0000:03:00.1");
+	/* sorted by address, whatever the order they were added in */
+	cr_assert_str_eq(m.devs[0].bdf, "0000:00:02.0");
+	cr_assert_str_eq(m.devs[1].bdf, "0000:03:00.1");
 	cr_assert_str_eq(m.devs[2].bdf, "0001:af:1f.7");
 	cr_assert_str_eq(m.pfs[1].bdf, "0000:af:00.0");
 	cr_assert_str_eq(logcap_text(), "");
@@ -212,15 +213,16 @@ Test(state, saved_file_is_versioned_json_with_the_documented_keys)
 			 "{\"device\":\"0000:03:00.1\",\"original_driver\":\"igb\","
 			 "\"driver\":\"vfio-pci\",\"ifname\":\"enp3s0f1\",\"since\":5}");
 	cr_assert_str_eq(entry_text(pfs, 0), "{\"device\":\"0000:00:03.0\",\"original_numvfs\":2}");
+	/* sorted by address, like the other arrays */
 	cr_assert_str_eq(entry_text(journal, 0),
-			 "{\"action\":\"bind\",\"device\":\"0000:03:00.2\",\"driver\":\"vfio-pci\","
-			 "\"from_driver\":\"igb\",\"since\":9}");
-	cr_assert_str_eq(entry_text(journal, 1),
 			 "{\"action\":\"numvfs\",\"device\":\"0000:00:03.0\",\"numvfs\":4,"
 			 "\"from_numvfs\":2,\"sriov_drivers_autoprobe\":1,\"since\":9}");
-	cr_assert_str_eq(entry_text(journal, 2),
+	cr_assert_str_eq(entry_text(journal, 1),
 			 "{\"action\":\"numvfs\",\"device\":\"0000:00:04.0\",\"numvfs\":0,"
 			 "\"from_numvfs\":3,\"since\":9}", "autoprobe untouched: not written");
+	cr_assert_str_eq(entry_text(journal, 2),
+			 "{\"action\":\"bind\",\"device\":\"0000:03:00.2\",\"driver\":\"vfio-pci\","
+			 "\"from_driver\":\"igb\",\"since\":9}");
 	json_object_put(root);
 }
 

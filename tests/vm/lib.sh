@@ -30,6 +30,16 @@ vm_skip() {
 #   nvme=0|1     NVMe PF with SR-IOV capacity (4 VFs) at 00:10.0
 #   nvmens=MiB   a namespace (nsid 1) of that size on the NVMe (0: none), backed
 #                by a file of zeroes made in the run dir for each boot
+#   vfs=N        the NVMe's sriov_totalvfs (default 4, at most 127), with
+#                flexible queues and interrupts for every VF (2 and 1 each);
+#                above 7 the PF sits alone behind its own root port "rpn" at
+#                00:1e.0 (its VFs take the device numbers that follow the
+#                PF's, which on pcie.0 belong to other devices), so it is at
+#                bus K+1:00.0 with K root ports (0000:01:00.0 with none)
+#   vfs2=M       a second SR-IOV NVMe (nvme1, M VFs, same resources per VF)
+#                alone behind root port "rpm" at 00:01.0 (default 0: none);
+#                as the first bridge it takes bus 01, so the hot-plug ports'
+#                buses move up by one (read rpK's secondary_bus_number)
 #   virtio=0|1   virtio-net at 00:11.0
 #   rootports=K  empty pcie-root-port rp0..rpK-1 at 00:18.0 .. (max 6),
 #                each with a spare netdev hpnK for hot-added NICs
@@ -43,13 +53,15 @@ VM_DEMO_PROFILE="nics=4 nvme=1 virtio=1 rootports=2"
 # VM_P_MEM, VM_P_SMP, VM_P_NVMENS.
 vm_profile_parse() {
 	local word key val
-	VM_P_NICS=1 VM_P_NVME=1 VM_P_VIRTIO=0 VM_P_RP=1 VM_P_MEM=1024 VM_P_SMP=2 VM_P_NVMENS=0
+	VM_P_NICS=1 VM_P_NVME=1 VM_P_VFS=4 VM_P_VFS2=0 VM_P_VIRTIO=0 VM_P_RP=1 VM_P_MEM=1024 VM_P_SMP=2 VM_P_NVMENS=0
 	for word in $1; do
 		key=${word%%=*} val=${word#*=}
 		[[ $val =~ ^[0-9]+$ ]] || vm_die "profile: '$word' is not key=number"
 		case $key in
 		nics) VM_P_NICS=$val ;;
 		nvme) VM_P_NVME=$val ;;
+		vfs) VM_P_VFS=$val ;;
+		vfs2) VM_P_VFS2=$val ;;
 		virtio) VM_P_VIRTIO=$val ;;
 		rootports) VM_P_RP=$val ;;
 		mem) VM_P_MEM=$val ;;
@@ -62,15 +74,20 @@ vm_profile_parse() {
 	((VM_P_RP <= 6)) || vm_die "profile: at most 6 rootports"
 	((VM_P_NVMENS == 0 || VM_P_NVME)) || vm_die "profile: nvmens needs nvme=1"
 	((VM_P_NVMENS <= 4096)) || vm_die "profile: nvmens at most 4096 (MiB)"
+	((VM_P_VFS >= 1 && VM_P_VFS <= 127)) || vm_die "profile: vfs from 1 to 127 (QEMU's limit)"
+	((VM_P_VFS2 <= 127)) || vm_die "profile: vfs2 at most 127 (QEMU's limit)"
 }
 
 # The canonical form of a profile, so that equal profiles group together
-# (nvmens only when set: the profiles that had no such key keep their form).
+# (nvmens=, and vfs= and vfs2= when not the default, only when set: the
+# profiles that had no such key keep their form).
 vm_profile_canon() {
 	vm_profile_parse "$1"
 	printf 'nics=%s nvme=%s virtio=%s rootports=%s mem=%s smp=%s' \
 		"$VM_P_NICS" "$VM_P_NVME" "$VM_P_VIRTIO" "$VM_P_RP" "$VM_P_MEM" "$VM_P_SMP"
 	((VM_P_NVMENS == 0)) || printf ' nvmens=%s' "$VM_P_NVMENS"
+	((VM_P_VFS == 4)) || printf ' vfs=%s' "$VM_P_VFS"
+	((VM_P_VFS2 == 0)) || printf ' vfs2=%s' "$VM_P_VFS2"
 }
 
 # The profile a scenario declares in a header line "# vm-profile: ...".
@@ -81,6 +98,15 @@ vm_scenario_profile() {
 }
 
 # --- QEMU command line -----------------------------------------------------
+# The SR-IOV properties of an emulated NVMe with N VFs: two flexible queues
+# (admin + one I/O) and one interrupt for each VF, the PF keeping two queue
+# pairs and its vectors. The VFs' secondary controllers start offline with
+# nothing assigned (nvme fails on them) until bench/vm/nvme-vf-online.
+vm_nvme_sriov() {
+	printf 'sriov_max_vfs=%s,sriov_vq_flexible=%s,sriov_vi_flexible=%s,max_ioqpairs=%s,msix_qsize=%s' \
+		"$1" $((2 * $1)) "$1" $((2 * $1 + 2)) $(($1 + 2))
+}
+
 # vm_qemu_args PROFILE SHAREDIR ROOTDIRS... : fills the array VM_QEMU_ARGS.
 # With nvmens=MiB it also makes the namespace's backing file, zeroes, next
 # to SHAREDIR (in the run dir, not in the share: the guest sees it only as
@@ -141,10 +167,17 @@ vm_qemu_args() {
 		)
 	done
 	if ((VM_P_NVME)); then
-		VM_QEMU_ARGS+=(
-			-device nvme-subsys,id=subsys0,nqn=vfiobind-test
-			-device "nvme,id=nvme0,serial=vfiobind0,subsys=subsys0,addr=0x10,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=8"
-		)
+		VM_QEMU_ARGS+=(-device nvme-subsys,id=subsys0,nqn=vfiobind-test)
+		if ((VM_P_VFS == 4)); then
+			VM_QEMU_ARGS+=(-device "nvme,id=nvme0,serial=vfiobind0,subsys=subsys0,addr=0x10,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=8")
+		else
+			local nv=$VM_P_VFS where=addr=0x10
+			if ((nv > 7)); then
+				VM_QEMU_ARGS+=(-device "pcie-root-port,id=rpn,bus=pcie.0,chassis=32,slot=32,addr=0x1e")
+				where=bus=rpn,addr=0x0
+			fi
+			VM_QEMU_ARGS+=(-device "nvme,id=nvme0,serial=vfiobind0,subsys=subsys0,$where,$(vm_nvme_sriov "$nv")")
+		fi
 		if ((VM_P_NVMENS)); then
 			local img
 			img=$(dirname "$share")/nvme-ns1.img
@@ -155,6 +188,13 @@ vm_qemu_args() {
 				-device "nvme-ns,drive=nvmens1,bus=nvme0,nsid=1"
 			)
 		fi
+	fi
+	if ((VM_P_VFS2)); then
+		VM_QEMU_ARGS+=(
+			-device "pcie-root-port,id=rpm,bus=pcie.0,chassis=33,slot=33,addr=0x1"
+			-device nvme-subsys,id=subsys1,nqn=vfiobind-test-2
+			-device "nvme,id=nvme1,serial=vfiobind1,subsys=subsys1,bus=rpm,addr=0x0,$(vm_nvme_sriov "$VM_P_VFS2")"
+		)
 	fi
 	if ((VM_P_VIRTIO)); then
 		VM_QEMU_ARGS+=(

@@ -33,6 +33,7 @@ VM_TEST_FILES = \
 	%D%/scenarios/50-daemon-vf-handback.sh \
 	%D%/scenarios/51-daemon-crash-autoprobe.sh \
 	%D%/scenarios/52-daemon-soak.sh \
+	%D%/scenarios/53-scan-uevent.sh \
 	%D%/scenarios/30-systemd-unit.sh \
 	%D%/scenarios/40-holders-vfio.sh \
 	%D%/scenarios/41-holders-sriov.sh \

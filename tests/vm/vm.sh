@@ -5,11 +5,12 @@
 # scripts in it one after another -- or gives an interactive shell.
 #
 # usage: vm.sh [--profile "nics=2 nvme=1 rootports=2"] [--timeout SEC]
-#              [--results FILE] [--keep] [--verbose] SCENARIO...
+#              [--results FILE] [--out DIR] [--keep] [--verbose] SCENARIO...
 #        vm.sh --interactive [--profile ...]
 #
 # Prints "PASS name" / "FAIL name" / "SKIP name" per scenario (and appends
-# "name rc" lines to --results FILE); exits 0 iff none failed, 77 if the VM
+# "name rc" lines to --results FILE; --out DIR gets a copy of what the
+# scenarios left in \$VMTEST_OUT, one folder each); exits 0 iff none failed, 77 if the VM
 # cannot be had.  While the guest runs, its monitor is at $run/qmp.sock; the
 # guest asks for monitor commands through files in the share (see
 # guest/lib.sh vm_host), which this script serves.
@@ -23,7 +24,7 @@ usage() {
 	exit 2
 }
 
-profile="" interactive=0 timeout="" results="" keep=0 verbose=${VFIOBIND_VM_VERBOSE:-0}
+profile="" interactive=0 timeout="" results="" outdir="" keep=0 verbose=${VFIOBIND_VM_VERBOSE:-0}
 scenarios=()
 while (($#)); do
 	case $1 in
@@ -31,6 +32,7 @@ while (($#)); do
 	--interactive) interactive=1 ;;
 	--timeout) timeout=$2 && shift ;;
 	--results) results=$2 && shift ;;
+	--out) outdir=$2 && shift ;;
 	--keep) keep=1 ;;
 	-v | --verbose) verbose=1 ;;
 	-h | --help) usage ;;
@@ -98,6 +100,7 @@ done
 	printf 'export VMTEST_NICS=%q VMTEST_NVME=%q VMTEST_VIRTIO=%q VMTEST_ROOTPORTS=%q\n' \
 		"$VM_P_NICS" "$VM_P_NVME" "$VM_P_VIRTIO" "$VM_P_RP"
 	printf 'export VMTEST_NVMENS=%q\n' "$VM_P_NVMENS"
+	printf 'export VMTEST_VFS=%q VMTEST_VFS2=%q\n' "$VM_P_VFS" "$VM_P_VFS2"
 	printf 'export VFIOBIND_SRCDIR=%q VFIOBIND_BUILDDIR=%q\n' "$VM_SRCDIR" "$VM_BUILDDIR"
 	printf 'export VFIOBINDD=%q VFIOBIND=%q\n' \
 		"$VM_BUILDDIR/daemon/vfiobindd" "$VM_BUILDDIR/client/vfiobind"
@@ -185,6 +188,11 @@ qemu_pid=""
 [[ -n ${tail_pid:-} ]] && { kill "$tail_pid" 2>/dev/null || true; }
 total=$((($(date +%s%N) - start) / 1000000))
 vm_log "VM ran $((total / 1000)).$(printf '%03d' $((total % 1000)))s (qemu rc=$qemu_rc)"
+
+if [[ -n $outdir ]]; then
+	mkdir -p "$outdir"
+	cp -R "$share/out/." "$outdir/"
+fi
 
 # Results: a scenario without a result line failed (crash, timeout).
 failed=0
