@@ -257,6 +257,11 @@ bench_workload() {
 			esac
 			spent=0
 			for dir in to back; do
+				# Each move starts on a quiet machine: udev done with the
+				# last one's events (Debian dpdk's vfio_name helper runs
+				# for every new VFIO group), outside the timing, for every
+				# tool alike.
+				udevadm settle -t 30 2>/dev/null
 				t=$EPOCHREALTIME
 				if ! one_run "$tool" "$dir" "$run"; then
 					dead[$tool]="failed"
