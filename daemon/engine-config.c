@@ -22,6 +22,17 @@ static void log_config_errors(const struct cfg_errors *errs)
 			log_error("%s", line);
 }
 
+/* The pass a new config asks for reads every device again unless PCI events
+ * keep the model current for it: they do not without a monitor, nor for
+ * interface names (a rename raises no PCI event). The binder reads each
+ * device's real state before it writes, and in-use and holder facts are
+ * gathered for each move, so a pass from the model never acts on a stale
+ * fact; it only spares reading ~10 files of every function on the machine. */
+static bool config_pass_rescans(const struct engine *e)
+{
+	return !e->events_live || config_names_interfaces(e->config);
+}
+
 static void config_replace(struct engine *e, struct config *c, char *text, bool runtime)
 {
 	config_free(e->config);
@@ -127,7 +138,7 @@ static int reload(struct engine *e, const char *why, bool debounce)
 	e->release_after = debounce && e->o.release_grace_ms > 0 ? now + e->o.release_grace_ms : 0;
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_LOADED, 0, "%s loaded: %zu entries",
 		    e->config_path, e->config->n_entries);
-	engine_schedule_pass_now(e, true, "config reload", now);
+	engine_schedule_pass_now(e, config_pass_rescans(e), "config reload", now);
 	engine_arm(e, now);
 	return 0;
 }
@@ -160,7 +171,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	e->release_after = 0; /* asked for by an operator, whole */
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_RUNTIME, 0,
 		    "runtime config applied: %zu entries", c->n_entries);
-	engine_schedule_pass_now(e, false, "runtime config change", now);
+	engine_schedule_pass_now(e, config_pass_rescans(e), "runtime config change", now);
 	engine_arm(e, now);
 	return 0;
 }

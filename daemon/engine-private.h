@@ -69,6 +69,7 @@ struct engine {
 	bool pass_requested;
 	long long pass_due;		/* ... for this time (the coalescing window) */
 	bool pass_full;			/* ... with a rescan of every device */
+	bool events_live;		/* PCI events keep the model (engine.h) */
 	long long resync_due;
 	long long inuse_due;		/* re-check devices held back as in use */
 	long long retry_due;		/* the earliest backoff that ends */

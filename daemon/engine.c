@@ -127,6 +127,11 @@ void engine_set_report_cb(struct engine *e, void (*fn)(void *ud), void *ud,
 	e->report_dirty = true;
 }
 
+void engine_set_events_live(struct engine *e, bool live)
+{
+	e->events_live = live;
+}
+
 void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud)
 {
 	e->ready_fn = fn;

@@ -117,6 +117,11 @@ void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ud);
 /* Callback once the first pass's work has settled: finished, or stuck past
  * stuck_ms (for sd_notify READY). Set it before engine_start(). */
 void engine_set_ready_cb(struct engine *e, void (*fn)(void *ud), void *ud);
+/* PCI events reach the engine (a udev or kernel monitor is listening): the
+ * pass for a new config then plans from the model they keep, and reads every
+ * device again only when the config selects by interface name (a rename
+ * raises no PCI event). Without them (the default) such a pass rescans. */
+void engine_set_events_live(struct engine *e, bool live);
 
 /* While the config file changed this recently, releases wait (and the file
  * is read again before they happen). */

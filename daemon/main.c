@@ -380,6 +380,7 @@ static int run_daemon(const struct options *o, struct engine *e, struct event_ba
 		u = udevmon_new(base, o->udev_source, on_udev, on_udev_overflow, &d);
 		if (!u)
 			log_warning("no udev events: hotplug and hand rebinds are seen only on resync");
+		engine_set_events_live(e, u != NULL);
 	}
 	engine_set_ready_cb(e, on_ready, &d);
 	x = export_new(e, &xo);

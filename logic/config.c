@@ -743,6 +743,17 @@ int config_parse(const char *source, const char *text, size_t len,
 
 /* ---- queries ---------------------------------------------------------- */
 
+bool config_names_interfaces(const struct config *c)
+{
+	for (size_t i = 0; c && i < c->n_entries; i++) {
+		const struct cfg_selector *s = &c->entries[i].sel;
+
+		if (s->kind == CFG_SEL_IFNAME || (s->kind == CFG_SEL_PF && !s->pf_by_addr))
+			return true;
+	}
+	return false;
+}
+
 bool config_node_matches(const struct cfg_entry *e, const char *node_name)
 {
 	char short_name[CFG_NODE_MAX];

@@ -115,6 +115,9 @@ void cfg_errors_clear(struct cfg_errors *errs);
 /* "file:line: message" for error i, into buf. */
 int cfg_errors_format(const struct cfg_errors *errs, size_t i, char *buf, size_t size);
 
+/* Does a line select by interface name (ifname=, pf=IFNAME)? */
+bool config_names_interfaces(const struct config *c);
+
 /* Does this entry's NODE apply to a node with this name? An exact name or a
  * glob matches the full name or its part before the first dot. */
 bool config_node_matches(const struct cfg_entry *e, const char *node_name);

@@ -292,6 +292,98 @@ Test(engine, a_config_reload_runs_its_pass_without_the_window)
 	cr_assert_eq(engine_counters(eng)->passes, before + 1);
 }
 
+/* The kind of each pass, in order ("full"/"partial"), for the tests below. */
+static char pass_kinds[16][8];
+static size_t n_pass_kinds;
+
+static void note_pass(const struct engine_event *ev, void *ud)
+{
+	(void)ud;
+	if (ev->kind == PROTO_EVENT_PASS && n_pass_kinds < 16)
+		snprintf(pass_kinds[n_pass_kinds++], sizeof(pass_kinds[0]), "%s", ev->state);
+}
+
+/* Start with events live or not, then save text as the config file and let
+ * its pass run: what kind of pass was it? */
+static const char *pass_for_save(bool events_live, const char *text)
+{
+	eng = make_engine(&fx.kops, 10000);
+	engine_set_events_live(eng, events_live);
+	start_and_settle();
+	n_pass_kinds = 0;
+	engine_set_event_cb(eng, note_pass, NULL);
+	write_conf(text);
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	stepper_advance(&fx.step, 0);
+	cr_assert_geq(n_pass_kinds, 1, "the save's pass ran");
+	return pass_kinds[0];
+}
+
+Test(engine, a_config_save_with_pci_events_live_plans_from_the_model_they_keep)
+{
+	/* udev keeps the model: a save does not read 170 functions again
+	 * (~130 ms under TCG) before it moves the one it names. */
+	write_conf("# none yet\n");
+	cr_assert_str_eq(pass_for_save(true, "DEFAULT 0000:00:02.0\n"), PROTO_PASS_PARTIAL);
+	stepper_settle(&fx.step);
+	cr_assert(dev2_vfio(), "the partial pass moved it all the same");
+}
+
+Test(engine, a_config_save_without_pci_events_rescans_every_device)
+{
+	/* --udev-source none: the model is only as fresh as the last scan. */
+	write_conf("# none yet\n");
+	cr_assert_str_eq(pass_for_save(false, "DEFAULT 0000:00:02.0\n"), PROTO_PASS_FULL);
+	stepper_settle(&fx.step);
+	cr_assert(dev2_vfio());
+}
+
+Test(engine, a_config_save_naming_an_interface_rescans_every_device)
+{
+	/* A rename raises no PCI event (udev names a hot-plugged NIC after its
+	 * bind event): a line by name finds the name it has now. */
+	cr_assert_eq(fakesys_set_ifname(fx.fs, "0000:00:02.0", "eth0"), 0);
+	write_conf("# none yet\n");
+	eng = make_engine(&fx.kops, 10000);
+	engine_set_events_live(eng, true);
+	start_and_settle();
+	cr_assert_eq(fakesys_set_ifname(fx.fs, "0000:00:02.0", NULL), 0);
+	cr_assert_eq(fakesys_set_ifname(fx.fs, "0000:00:02.0", "enp0s2"), 0);
+	n_pass_kinds = 0;
+	engine_set_event_cb(eng, note_pass, NULL);
+	write_conf("DEFAULT ifname=enp0s2\n");
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	stepper_settle(&fx.step);
+	cr_assert_str_eq(pass_kinds[0], PROTO_PASS_FULL);
+	cr_assert(dev2_vfio(), "found by the name it has now");
+}
+
+Test(engine, a_runtime_change_follows_the_same_rule)
+{
+	struct config *c = NULL;
+	const char *text = "DEFAULT pf=eth9\n";
+
+	write_conf("# none yet\n");
+	eng = make_engine(&fx.kops, 10000);
+	engine_set_events_live(eng, true);
+	start_and_settle();
+	n_pass_kinds = 0;
+	engine_set_event_cb(eng, note_pass, NULL);
+	cr_assert_eq(config_parse("runtime", text, strlen(text), &c, NULL), 0);
+	cr_assert_eq(engine_apply_config(eng, c), 0);
+	stepper_advance(&fx.step, 0);
+	cr_assert_str_eq(pass_kinds[0], PROTO_PASS_FULL, "a PF by name: the names now");
+	text = "DEFAULT 0000:00:03.0\n";
+	c = NULL;
+	cr_assert_eq(config_parse("runtime", text, strlen(text), &c, NULL), 0);
+	n_pass_kinds = 0;
+	cr_assert_eq(engine_apply_config(eng, c), 0);
+	stepper_advance(&fx.step, 0);
+	cr_assert_str_eq(pass_kinds[0], PROTO_PASS_PARTIAL);
+	stepper_settle(&fx.step);
+	cr_assert(dev3_vfio());
+}
+
 Test(engine, backoff_doubles_from_one_second_to_five_minutes)
 {
 	cr_assert_eq(devtab_backoff_ms(1), 1000);
