@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "util.h"
 #include "watch.h"
@@ -44,6 +45,7 @@ struct watch {
 	bool gone;		/* logged that the directory is gone */
 	struct event *ev, *timer;
 	int coalesce_ms;
+	long long quiet_until;	/* a save read at once: until then, gather */
 	watch_changed_fn fn;
 	void *ud;
 };
@@ -250,14 +252,19 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch *w = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool hit = false;
+	bool hit = false, whole = false;
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			hit |= relevant(w, ev);
+			if (relevant(w, ev)) {
+				hit = true;
+				/* A rename into place or a writer's close: the
+				 * file is whole (a ConfigMap's ..data swap too). */
+				whole = ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE);
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -267,8 +274,16 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 		/* Re-arm now, not when the timer fires: a directory that came back
 		 * must be watched before the next write into it. */
 		watch_rearm(w);
-		/* Restarting the timer on every event gathers a save's burst
-		 * (truncate, write, close, rename) into one reload. */
+		/* A save that ends whole, with no burst under way, is read at
+		 * once. Anything else, and whatever follows within the window
+		 * (after that read too), restarts the timer: a burst (delete and
+		 * re-create, a write and a chmod, a script's rewrites) is
+		 * gathered into one reload. */
+		if (whole && !evtimer_pending(w->timer, NULL) && clock_mono_ms() >= w->quiet_until) {
+			w->quiet_until = clock_mono_ms() + w->coalesce_ms;
+			w->fn(w->ud);
+			return;
+		}
 		evtimer_add(w->timer, &tv);
 	}
 }

@@ -9,7 +9,10 @@
  * once the link points elsewhere). When the directory itself is deleted, the
  * nearest existing ancestor is watched until it comes back, then the
  * directory again, with a callback (the file may have come back with it).
- * Bursts of events from one save are coalesced into one callback. */
+ * A save that ends whole (a rename into place, a writer's close) with nothing
+ * else under way calls back at once; any other event, and whatever follows
+ * within coalesce_ms, restarts a timer of coalesce_ms, so a burst (delete
+ * and re-create, a write and a chmod, a script's rewrites) is one callback. */
 #pragma once
 
 #include <stdbool.h>

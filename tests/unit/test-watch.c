@@ -252,6 +252,51 @@ Test(watch, coalesces_a_burst_into_one_callback)
 	expect_one_callback("50 rewrites");
 }
 
+Test(watch, reads_a_whole_save_at_once_and_waits_out_a_half_one)
+{
+	char tmp[256];
+
+	/* A rename into place is the whole file: no window to wait out. */
+	snprintf(tmp, sizeof(tmp), "%s/.vfiobind.conf.new", dir);
+	write_file(tmp, "DEFAULT 0000:00:04.0\n");
+	cr_assert_eq(rename(tmp, conf), 0);
+	settle();
+	cr_assert_eq(fired, 1, "the rename was read at once");
+	cr_assert_not(watch_pending(w));
+	/* So is a writer's close, once the window after that read is over
+	 * (20 ms here; what comes within it is gathered, see below). */
+	usleep(50 * 1000);
+	write_file(conf, "DEFAULT 0000:00:05.0\n");
+	settle();
+	cr_assert_eq(fired, 2, "the close was read at once");
+	/* A file gone may come back in a moment (delete and re-create):
+	 * that waits for the window. */
+	usleep(50 * 1000);
+	cr_assert_eq(unlink(conf), 0);
+	settle();
+	cr_assert_eq(fired, 2, "an unlink is not read at once");
+	cr_assert(watch_pending(w));
+	expect_one_callback("the unlink");
+}
+
+Test(watch, gathers_what_follows_a_save_read_at_once)
+{
+	/* Read at once, then a burst under way: the burst is one more read. A
+	 * window of 2 s: the steps below surely fall within it. */
+	watch_free(w);
+	w = watch_new(base, conf, 2000, on_change, NULL);
+	cr_assert_not_null(w);
+	write_file(conf, "DEFAULT 0000:00:05.0\n");
+	settle();
+	cr_assert_eq(fired, 1);
+	cr_assert_eq(chmod(conf, 0600), 0);
+	write_file(conf, "DEFAULT 0000:00:06.0\n");
+	settle();
+	cr_assert_eq(fired, 1, "within the window: gathered");
+	cr_assert(watch_pending(w));
+	expect_one_callback("the burst after it");
+}
+
 Test(watch, ignores_unrelated_files_in_the_directory)
 {
 	char other[256];
