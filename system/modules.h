@@ -20,7 +20,8 @@ int modules_kmod_new(struct modules_ops *out);
 void modules_kmod_free(struct modules_ops *ops);
 
 /* Whether a module for this name or alias exists on disk / is built in:
- * 1 yes, 0 no, -errno on error (for `vfiobind check`). Asks the running
+ * 1 yes, 0 no, -errno on error (-ELIBACC: libkmod cannot be loaded) (for
+ * `vfiobind check`). Asks the running
  * kernel's module directory and the host's modprobe.d configuration. */
 int modules_kmod_available(const char *name_or_alias);
 /* The same, in the module directory moddir ("ROOT/lib/modules/VERSION") with

@@ -12,6 +12,7 @@
 
 #include "bind.h"
 #include "fakesys.h"
+#include "kmod-dl.h"
 #include "logcap.h"
 #include "log.h"
 #include "modules.h"
@@ -654,6 +655,22 @@ Test(modindex, missing_module_directory_reads_as_not_available)
 
 	snprintf(gone, sizeof(gone), "%s/lib/modules/0.0.0-absent", modroot);
 	cr_assert_eq(modules_kmod_available_in(gone, confpaths, "vfio-pci"), 0);
+}
+
+/* libkmod is opened on first use (kmod-dl.h): the library the build's header
+ * belongs to has every function the loader and the query call, and one that
+ * cannot be opened is said by name, never a crash. */
+Test(modindex, libkmod_is_opened_on_first_use_and_a_missing_one_is_said)
+{
+	struct kmod_dl dl = { 0 };
+	char err[256] = "";
+
+	cr_assert_eq(kmod_dl_open(KMOD_DL_SONAME, &dl, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(dl.module_probe_insert_module);
+	cr_assert_not_null(kmod_dl(err, sizeof(err)), "%s", err);
+	cr_assert_eq(kmod_dl_open("libkmod-vfiobind-absent.so.2", &dl, err, sizeof(err)), -ELIBACC);
+	cr_assert(strstr(err, "cannot load libkmod: ") &&
+			  strstr(err, "libkmod-vfiobind-absent.so.2"), "%s", err);
 }
 
 Test(modindex, empty_name_is_refused)
