@@ -26,11 +26,22 @@ static void log_config_errors(const struct cfg_errors *errs)
  * keep the model current for it: they do not without a monitor, nor for
  * interface names (a rename raises no PCI event). The binder reads each
  * device's real state before it writes, and in-use and holder facts are
- * gathered for each move, so a pass from the model never acts on a stale
- * fact; it only spares reading ~10 files of every function on the machine. */
+ * gathered for each move, and the devices the pass would move are read
+ * again before it plans for good (engine-facts.c): what it records about
+ * them (the driver to give back one day) is what sysfs says now, as after a
+ * rescan. It only spares reading ~10 files of every other function. */
 static bool config_pass_rescans(const struct engine *e)
 {
 	return !e->events_live || config_names_interfaces(e->config);
+}
+
+/* Ask for the pass a new config needs, now. */
+static void config_pass(struct engine *e, const char *why, long long now)
+{
+	bool full = config_pass_rescans(e);
+
+	e->pass_refresh |= !full;
+	engine_schedule_pass_now(e, full, why, now);
 }
 
 static void config_replace(struct engine *e, struct config *c, char *text, bool runtime)
@@ -138,7 +149,7 @@ static int reload(struct engine *e, const char *why, bool debounce)
 	e->release_after = debounce && e->o.release_grace_ms > 0 ? now + e->o.release_grace_ms : 0;
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_LOADED, 0, "%s loaded: %zu entries",
 		    e->config_path, e->config->n_entries);
-	engine_schedule_pass_now(e, config_pass_rescans(e), "config reload", now);
+	config_pass(e, "config reload", now);
 	engine_arm(e, now);
 	return 0;
 }
@@ -171,7 +182,7 @@ int engine_apply_config(struct engine *e, struct config *c)
 	e->release_after = 0; /* asked for by an operator, whole */
 	engine_emit(e, PROTO_EVENT_CONFIG, NULL, PROTO_CONFIG_RUNTIME, 0,
 		    "runtime config applied: %zu entries", c->n_entries);
-	engine_schedule_pass_now(e, config_pass_rescans(e), "runtime config change", now);
+	config_pass(e, "runtime config change", now);
 	engine_arm(e, now);
 	return 0;
 }

@@ -76,10 +76,72 @@ int engine_numa_node(struct engine *e, const char *bdf)
 	return engine_busy(bdf, e) ? -1 : pci_read_numa_node(e->sysfs_root, bdf);
 }
 
+/* --once reads what it plans for, not every function, when the config names
+ * devices by address only (the seed's format): those, the devices state.json
+ * lists (its journal too), and what planning them needs (pci_scan_some: IOMMU
+ * group members, the PF of a VF). A line by ID, class, interface or PF needs
+ * every function; so does the daemon, which keeps a model of all of them.
+ * The addresses in *bdfs (n of them, freed by the caller), or -ENOENT when
+ * every function must be read. */
+static int once_targets(const struct engine *e, char (**bdfs)[BDF_BUFSZ], size_t *n)
+{
+	const struct managed_set *m = &e->managed;
+	const struct config *c = e->config;
+	size_t cap, k = 0;
+
+	*bdfs = NULL;
+	*n = 0;
+	if (!e->once || !c)
+		return -ENOENT;
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (config_node_matches(&c->entries[i], e->node_name) &&
+		    c->entries[i].sel.kind != CFG_SEL_BDF)
+			return -ENOENT;
+	cap = c->n_entries + m->n_devs + m->n_pfs + m->n_intents;
+	*bdfs = calloc(cap ? cap : 1, sizeof(**bdfs));
+	if (!*bdfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (config_node_matches(&c->entries[i], e->node_name))
+			bdf_format(&c->entries[i].sel.addr, (*bdfs)[k++]);
+	for (size_t i = 0; i < m->n_devs; i++)
+		util_strlcpy((*bdfs)[k++], m->devs[i].bdf, BDF_BUFSZ);
+	for (size_t i = 0; i < m->n_pfs; i++)
+		util_strlcpy((*bdfs)[k++], m->pfs[i].bdf, BDF_BUFSZ);
+	for (size_t i = 0; i < m->n_intents; i++)
+		util_strlcpy((*bdfs)[k++], m->intents[i].bdf, BDF_BUFSZ);
+	*n = k;
+	return 0;
+}
+
+static int scan_targets(struct engine *e, struct pci_state **st)
+{
+	_cleanup_free_ char(*bdfs)[BDF_BUFSZ] = NULL;
+	_cleanup_free_ const char **names = NULL;
+	size_t n;
+	int r = once_targets(e, &bdfs, &n);
+
+	if (r < 0)
+		return r;
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		names[i] = bdfs[i];
+	r = pci_scan_some(e->sysfs_root, names, n, e->pci, engine_busy, e, st);
+	if (r == 0)
+		log_debug("pci: read %zu function%s: the ones --once plans for and what they need",
+			  (*st)->n, (*st)->n == 1 ? "" : "s");
+	return r;
+}
+
 int engine_rescan(struct engine *e)
 {
 	struct pci_state *st = NULL;
-	int r = pci_scan_busy(e->sysfs_root, e->pci, engine_busy, e, &st);
+	int r = scan_targets(e, &st);
+
+	if (r == -ENOENT)
+		r = pci_scan_busy(e->sysfs_root, e->pci, engine_busy, e, &st);
 
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "scan %s/bus/pci/devices", e->sysfs_root);
@@ -106,6 +168,30 @@ static int facts_wanted(struct engine *e, const struct plan *p, struct plan *ask
 	return 0;
 }
 
+/* A pass from the model for a new config (engine-config.c): read again the
+ * devices the plan would move (not one a worker is writing), as a rescan
+ * would have; true when any of them is not what the model said. */
+static bool refresh_targets(struct engine *e, const struct plan *p)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < p->n_actions; i++) {
+		const char *bdf = p->actions[i].bdf;
+		const struct pci_dev *d = pci_find(e->pci, bdf);
+		struct pci_dev before;
+		bool had = d != NULL;
+
+		if (engine_busy(bdf, e))
+			continue;
+		if (had)
+			memcpy(&before, d, sizeof(before));
+		engine_refresh(e, bdf);
+		d = pci_find(e->pci, bdf);
+		changed |= !had || !d || memcmp(&before, d, sizeof(before)) != 0;
+	}
+	return changed;
+}
+
 /* Plan once; when the plan wants to move anything, gather in-use and holder
  * facts for those devices only and plan again with them, so an interface
  * carrying the operator's connection, a mounted disk or a VM's device comes
@@ -128,6 +214,14 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 	r = plan_compute(&in, &first);
 	if (r < 0)
 		return r;
+	if (e->plan_refresh && refresh_targets(e, first)) {
+		plan_free(first);
+		first = NULL;
+		in.pci = e->pci;
+		r = plan_compute(&in, &first);
+		if (r < 0)
+			return r;
+	}
 	/* Never plan a move without knowing what is in use or held. */
 	r = facts_wanted(e, first, &ask);
 	if (r == 0)

@@ -139,9 +139,12 @@ void engine_run_pass(struct engine *e, long long now)
 	struct plan *p = NULL;
 	size_t n_run = 0;
 	struct gate g;
+	int r;
 
 	e->pass_requested = false;
+	e->plan_refresh = e->pass_refresh && !full;
 	e->pass_full = false;
+	e->pass_refresh = false;
 	if (full && engine_rescan(e) < 0 && !e->pci)
 		return;
 	e->last_pass_ms = now;
@@ -150,7 +153,9 @@ void engine_run_pass(struct engine *e, long long now)
 		hold(e);
 		return;
 	}
-	if (engine_compute_plan(e, e->config, &p, &e->inuse_seen) < 0) {
+	r = engine_compute_plan(e, e->config, &p, &e->inuse_seen);
+	e->plan_refresh = false;
+	if (r < 0) {
 		log_error("planner failed: out of memory");
 		return;
 	}

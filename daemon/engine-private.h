@@ -70,6 +70,9 @@ struct engine {
 	long long pass_due;		/* ... for this time (the coalescing window) */
 	bool pass_full;			/* ... with a rescan of every device */
 	bool events_live;		/* PCI events keep the model (engine.h) */
+	bool pass_refresh;		/* a pass from the model for a new config:
+					   read what it would move first */
+	bool plan_refresh;		/* ... this plan (engine_compute_plan) */
 	long long resync_due;
 	long long inuse_due;		/* re-check devices held back as in use */
 	long long retry_due;		/* the earliest backoff that ends */

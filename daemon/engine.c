@@ -49,6 +49,7 @@ void engine_tick(struct engine *e)
 	if (e->release_due && now >= e->release_due) {
 		e->release_due = 0;
 		engine_reload(e, "read again: the release grace ended");
+		e->pass_refresh = true; /* its releases: read those devices first */
 		engine_schedule_pass(e, false, "release grace ended", now);
 	}
 	if (e->pass_requested && now >= e->pass_due)

@@ -485,6 +485,127 @@ static int scan(const char *root, const struct busy *b, struct pci_state **out)
 	return 0;
 }
 
+/* ---- a scan of some functions and what they need ---- */
+
+struct some {
+	struct pci_state *st;
+	const struct busy *b;
+	int devices_dfd;
+	const char *root;
+	char (*queue)[BDF_BUFSZ];	/* to read, in order; may repeat */
+	size_t n_queue, cap_queue;
+	int *groups;			/* listed already, sorted */
+	size_t n_groups, cap_groups;
+};
+
+static int some_enqueue(struct some *s, const char *bdf)
+{
+	if (!bdf_is_canonical(bdf) || pci_find(s->st, bdf))
+		return 0;
+	if (s->n_queue == s->cap_queue) {
+		size_t cap = s->cap_queue ? 2 * s->cap_queue : 32;
+		void *q = realloc(s->queue, cap * sizeof(*s->queue));
+
+		if (!q)
+			return -ENOMEM;
+		s->queue = q;
+		s->cap_queue = cap;
+	}
+	util_strlcpy(s->queue[s->n_queue++], bdf, BDF_BUFSZ);
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Queue every member of group, once per group. */
+static int some_group(struct some *s, int group)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	char rel[64];
+	size_t at;
+	int r;
+
+	if (group < 0 || bsearch(&group, s->groups, s->n_groups, sizeof(int), cmp_int))
+		return 0;
+	if (s->n_groups == s->cap_groups) {
+		size_t cap = s->cap_groups ? 2 * s->cap_groups : 16;
+		int *g = realloc(s->groups, cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		s->groups = g;
+		s->cap_groups = cap;
+	}
+	for (at = s->n_groups; at > 0 && s->groups[at - 1] > group; at--)
+		s->groups[at] = s->groups[at - 1];
+	s->groups[at] = group;
+	s->n_groups++;
+	snprintf(rel, sizeof(rel), "%s/%d/devices", PCI_GROUPS, group);
+	if (dir_wrap(open_dir(s->root, rel, O_RDONLY), &dir) < 0)
+		return 0; /* gone meanwhile: its members are read as they are named */
+	while ((de = readdir(dir)))
+		if (!is_dot(de->d_name) && (r = some_enqueue(s, de->d_name)) < 0)
+			return r;
+	return 0;
+}
+
+static int some_read(struct some *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_queue; i++) {
+		struct pci_dev d;
+
+		if (pci_find(s->st, s->queue[i]) ||
+		    read_or_keep(s->devices_dfd, s->queue[i], s->b, &d) < 0)
+			continue; /* named twice, or not there (logged when unreadable) */
+		r = pci_state_upsert(s->st, &d);
+		if (r == 0)
+			r = some_group(s, d.iommu_group);
+		if (r == 0 && d.physfn[0])
+			r = some_enqueue(s, d.physfn);
+	}
+	return r;
+}
+
+int pci_scan_some(const char *root, const char *const *bdfs, size_t n, const struct pci_state *old,
+		  pci_busy_fn busy, void *ud, struct pci_state **out)
+{
+	_cleanup_close_ int devices_dfd = open_dir(root, PCI_DEVICES, O_PATH);
+	const struct busy b = { old, busy, ud };
+	struct some s = { .b = &b, .devices_dfd = devices_dfd, .root = root };
+	int r = 0;
+
+	*out = NULL;
+	if (devices_dfd < 0)
+		return devices_dfd;
+	s.st = calloc(1, sizeof(*s.st));
+	if (!s.st)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = some_enqueue(&s, bdfs[i]);
+	if (r == 0)
+		r = some_read(&s);
+	free(s.queue);
+	free(s.groups);
+	if (r < 0) {
+		pci_state_free(s.st);
+		return r;
+	}
+	for (size_t i = 0; i < s.st->n; i++)
+		if (s.st->devs[i].sriov_numvfs > 0 && !is_busy(&b, s.st->devs[i].bdf))
+			link_vfs(s.st, devices_dfd, &s.st->devs[i]);
+	s.st->iommu_on = iommu_enabled(root);
+	*out = s.st;
+	return 0;
+}
+
 int pci_scan(const char *root, struct pci_state **out)
 {
 	return scan(root, NULL, out);

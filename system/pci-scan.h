@@ -34,6 +34,14 @@ typedef bool (*pci_busy_fn)(const char *bdf, void *ud);
  * has one, and its directory is still there) instead of being read. */
 int pci_scan_busy(const char *root, const struct pci_state *old, pci_busy_fn busy, void *ud,
 		  struct pci_state **out);
+/* Read the functions named (canonical BDFs; one not there is left out) and
+ * what planning them needs: every member of their IOMMU groups and the PF
+ * of a VF, transitively, with the VF indexes of every PF read. What a whole
+ * scan has on them, for a small part of its reads; for --once with a config
+ * that names devices by address (engine-facts.c). A busy function keeps its
+ * entry from old, as in pci_scan_busy (busy may be NULL: none is). */
+int pci_scan_some(const char *root, const char *const *bdfs, size_t n, const struct pci_state *old,
+		  pci_busy_fn busy, void *ud, struct pci_state **out);
 /* Read one device. -ENODEV when it is not there; -EINVAL for a bad name. */
 int pci_read_device(const char *root, const char *bdf, struct pci_dev *out);
 /* Re-read one device in place: adds, updates or (when gone) removes it, and

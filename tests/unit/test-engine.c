@@ -329,6 +329,26 @@ Test(engine, a_config_save_with_pci_events_live_plans_from_the_model_they_keep)
 	cr_assert(dev2_vfio(), "the partial pass moved it all the same");
 }
 
+Test(engine, a_config_save_from_the_model_reads_what_it_moves_first)
+{
+	const struct managed_dev *m;
+
+	write_conf("# none yet\n");
+	eng = make_engine(&fx.kops, 10000);
+	engine_set_events_live(eng, true);
+	start_and_settle();
+	/* Moved to another driver by hand; its event is not here yet. */
+	cr_assert_eq(fakesys_add_driver(fx.fs, "igb"), 0);
+	cr_assert_eq(fakesys_set_driver(fx.fs, "0000:00:02.0", "igb"), 0);
+	write_conf("DEFAULT 0000:00:02.0\n");
+	cr_assert_eq(engine_reload(eng, "file changed"), 0);
+	stepper_settle(&fx.step);
+	cr_assert(dev2_vfio());
+	m = managed_find(engine_managed(eng), "0000:00:02.0");
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->original_driver, "igb", "what sysfs said, not what the model had");
+}
+
 Test(engine, a_config_save_without_pci_events_rescans_every_device)
 {
 	/* --udev-source none: the model is only as fresh as the last scan. */
@@ -923,6 +943,44 @@ Test(engine, a_device_is_not_touched_when_its_origin_cannot_be_recorded)
 	cr_assert(strstr(engine_dev_info(eng, "0000:00:02.0")->last_error, "state.json"), "%s",
 		  engine_dev_info(eng, "0000:00:02.0")->last_error);
 	cr_assert_null(managed_find(engine_managed(eng), "0000:00:02.0"));
+}
+
+/* --once on the system's clock (the stepper's is manual: nothing would
+ * wake its loop); the exit code. */
+static int run_once(void)
+{
+	fx.step.clock = (struct engine_clock){ 0 };
+	eng = make_engine(&fx.kops, 10000);
+	return engine_run_once(eng);
+}
+
+Test(engine, once_with_addresses_only_reads_those_devices_not_every_one)
+{
+	write_conf("DEFAULT 0000:00:02.0\nworker-9 id=8086:10d3\n");
+	cr_assert_eq(run_once(), 0);
+	cr_assert(dev2_vfio());
+	cr_assert_eq(engine_pci(eng)->n, 1, "its own IOMMU group: one function read, not %zu", engine_pci(eng)->n);
+}
+
+Test(engine, once_with_a_line_by_id_reads_every_device)
+{
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT id=1234:5678\n");
+	cr_assert_eq(run_once(), 0);
+	cr_assert(dev2_vfio());
+	cr_assert_eq(engine_pci(eng)->n, 3);
+}
+
+Test(engine, once_reads_what_state_json_lists_too)
+{
+	write_conf("DEFAULT 0000:00:02.0\nDEFAULT 0000:00:03.0\n");
+	cr_assert_eq(run_once(), 0);
+	engine_free(eng);
+	/* 03.0 left the file: --once gives it back, having read it. */
+	write_conf("DEFAULT 0000:00:02.0\n");
+	cr_assert_eq(run_once(), 0);
+	cr_assert(dev2_vfio());
+	cr_assert(on("0000:00:03.0", "e1000e"), "given back: it was read");
+	cr_assert_null(managed_find(engine_managed(eng), "0000:00:03.0"));
 }
 
 Test(engine, once_moves_every_device_and_tries_each_once)

@@ -650,6 +650,76 @@ Test(pci, group_members_listed)
 	cr_assert_eq(pci_read_group_members(root, -1, m, 4), -EINVAL);
 }
 
+/* Each entry of some as the whole scan has it. */
+static void same_as_whole(const struct pci_state *some, const struct pci_state *whole)
+{
+	for (size_t i = 0; i < some->n; i++) {
+		const struct pci_dev *w = must_find(whole, some->devs[i].bdf);
+
+		cr_assert_eq(memcmp(w, &some->devs[i], sizeof(*w)), 0, "%s differs from the whole scan",
+			     w->bdf);
+	}
+	cr_assert_eq(some->iommu_on, whole->iommu_on);
+}
+
+static bool busy_0301(const char *bdf, void *ud)
+{
+	(void)ud;
+	return strcmp(bdf, "0000:03:00.1") == 0;
+}
+
+Test(pci, scan_some_reads_the_named_their_groups_and_the_pf_of_a_vf)
+{
+	_cleanup_free_ char *vf = NULL;
+	struct fakesys_dev pf;
+	struct pci_state *some = NULL, *whole;
+	const char *names[3];
+	char rel[64], link[PATH_MAX], path[PATH_MAX];
+	ssize_t n;
+
+	add("0000:03:00.0", "igb", 7);
+	add("0000:03:00.1", "igb", 7);
+	add("0000:04:00.0", "igb", 8);
+	add("0000:05:00.0", "e1000e", 9);
+	fakesys_dev_init(&pf, "0000:06:00.0", "igb", 10);
+	pf.totalvfs = 4;
+	pf.vf_driver = "igbvf";
+	cr_assert_eq(fakesys_add_device(fs, &pf), 0);
+	set_numvfs("0000:06:00.0", "3");
+	snprintf(rel, sizeof(rel), "bus/pci/devices/0000:06:00.0/virtfn2");
+	path_of(path, rel);
+	n = readlink(path, link, sizeof(link) - 1);
+	cr_assert_gt(n, 0);
+	link[n] = '\0';
+	vf = strdup(strrchr(link, '/') + 1);
+	names[0] = "0000:03:00.1";
+	names[1] = vf;
+	names[2] = "0000:0a:00.0"; /* not there: left out */
+	cr_assert_eq(pci_scan_some(root, names, 3, NULL, NULL, NULL, &some), 0);
+	whole = scan();
+	/* the named, the other member of group 7, the VF's PF; not the rest */
+	must_find(some, "0000:03:00.0");
+	must_find(some, "0000:03:00.1");
+	must_find(some, "0000:06:00.0");
+	cr_assert_eq(must_find(some, vf)->vf_index, 2, "the VF's index, from its PF");
+	cr_assert_null(pci_find(some, "0000:04:00.0"));
+	cr_assert_null(pci_find(some, "0000:05:00.0"));
+	cr_assert_null(pci_find(some, "0000:0a:00.0"));
+	cr_assert_lt(some->n, whole->n);
+	same_as_whole(some, whole);
+	pci_state_free(some);
+	/* A function a write is in the kernel for keeps what the model had. */
+	cr_assert_eq(fakesys_set_driver(fs, "0000:03:00.1", NULL), 0);
+	cr_assert_eq(pci_scan_some(root, names, 3, whole, busy_0301, NULL, &some), 0);
+	cr_assert_str_eq(must_find(some, "0000:03:00.1")->driver, "igb", "kept, not read");
+	pci_state_free(some);
+	pci_state_free(whole);
+	/* nothing named: nothing read, and no error */
+	cr_assert_eq(pci_scan_some(root, NULL, 0, NULL, NULL, NULL, &some), 0);
+	cr_assert_eq(some->n, 0);
+	pci_state_free(some);
+}
+
 Test(pci, driver_registered_checks_the_driver_directory_and_name)
 {
 	cr_assert_eq(fakesys_add_driver(fs, "vfio-pci"), 0);
