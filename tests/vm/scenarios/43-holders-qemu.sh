@@ -31,17 +31,33 @@ trap on_exit EXIT
 n1=$VM_BDF_NIC1 n2=$VM_BDF_NIC2
 
 # A paused VM with $n1 assigned, run as uid 107 as libvirt would run it.
+QMP_DIR=$VMTEST_WORKDIR/qmp
+mkdir -p "$QMP_DIR"
+chown 107:107 "$QMP_DIR"
 start_qemu() {
 	local g
 	g=$(pci_iommu_group "$n1")
 	chown 107:107 "/dev/vfio/$g"
+	rm -f "$QMP_DIR/sock"
 	prlimit --memlock=unlimited:unlimited \
 		setpriv --reuid=107 --regid=107 --clear-groups \
 		qemu-system-x86_64 -accel tcg -m 64 -S -nodefaults -display none -monitor none \
-		-serial none -device "vfio-pci,host=$n1" 2>"$VMTEST_WORKDIR/qemu.err" &
+		-serial none -qmp "unix:$QMP_DIR/sock,server=on,wait=off" \
+		-device "vfio-pci,host=$n1" 2>"$VMTEST_WORKDIR/qemu.err" &
 	QEMU_PID=$!
-	# Held once QEMU has the group open.
-	vm_wait 60 qemu_holds "$g"
+	# Held once QEMU has the group open: what the daemon must see.
+	vm_wait 60 qemu_holds "$g" || return 1
+	# The group is only the start of QEMU's set-up: it opens the device
+	# and registers the channel the kernel asks it to give the device
+	# back through later in it. QMP answers once QEMU's main loop runs,
+	# after all of that (a forced unbind before it would not wait: the
+	# device itself would not be open yet).
+	vm_wait 60 qemu_ready
+}
+qemu_ready() {
+	printf '{"execute":"qmp_capabilities"}\n{"execute":"query-status"}\n' |
+		timeout 5 socat -t 2 - "UNIX-CONNECT:$QMP_DIR/sock" 2>/dev/null |
+		grep -q '"running": *false'
 }
 qemu_holds() {
 	local f
