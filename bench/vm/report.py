@@ -329,6 +329,11 @@ def cell(m, runs_wanted):
         notes.append(f"{len(m['runs_ms'])} run{'s' if len(m['runs_ms']) > 1 else ''}")
     if m["status"].startswith("links right"):
         notes.append(m["status"].replace("links right, ", ""))
+    # The floor is every ratio's denominator: when its own runs spread
+    # threefold, its median (and the row's ratios) is a coin toss; say so.
+    ok = m["runs_ms"]
+    if m["tool"] == "floor" and len(ok) > 1 and min(ok) > 0 and max(ok) / min(ok) >= 3:
+        notes.append(f"runs {min(ok):.0f}-{max(ok):.0f} ms: uncertain")
     if notes:
         s += " [" + ", ".join(notes) + "]"
     return s
@@ -382,7 +387,9 @@ def md_report(data):
           "(`bench/vm/linkwatch`) sees every driver link right; in brackets the ratio to the "
           "floor's median for the same work (`bench/vm/floor`: driver_override, unbind, "
           "drivers_probe per device, one after another). Absolute times under TCG on shared "
-          "machines are noise; the ratios in one boot are what count.", ""]
+          "machines are noise; the ratios in one boot are what count. A floor whose own "
+          "runs spread threefold or more is marked uncertain: so is every ratio in its row.",
+          ""]
     L += md_moves(data["moves"]) + [""]
     L += ["Per function (median / N, ms): flat means linear in N.", ""]
     L += md_per_function(data["moves"]) + [""]
