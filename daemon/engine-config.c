@@ -24,12 +24,12 @@ static void log_config_errors(const struct cfg_errors *errs)
 
 /* The pass a new config asks for reads every device again unless PCI events
  * keep the model current for it: they do not without a monitor, nor for
- * interface names (a rename raises no PCI event). The binder reads each
- * device's real state before it writes, and in-use and holder facts are
- * gathered for each move, and the devices the pass would move are read
- * again before it plans for good (engine-facts.c): what it records about
- * them (the driver to give back one day) is what sysfs says now, as after a
- * rescan. It only spares reading ~10 files of every other function. */
+ * interface names (a rename raises no PCI event). Otherwise the devices the
+ * pass would move are read again before it plans for good (engine-facts.c),
+ * so what it records about them (the driver to give back one day) is what
+ * sysfs says then, as after a rescan; the binder reads each device's own
+ * state before it writes, and in-use and holder facts are gathered for each
+ * move. What it spares is reading ~10 files of every other function. */
 static bool config_pass_rescans(const struct engine *e)
 {
 	return !e->events_live || config_names_interfaces(e->config);
