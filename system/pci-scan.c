@@ -531,7 +531,8 @@ static int some_group(struct some *s, int group)
 	size_t at;
 	int r;
 
-	if (group < 0 || bsearch(&group, s->groups, s->n_groups, sizeof(int), cmp_int))
+	if (group < 0 ||
+	    (s->n_groups && bsearch(&group, s->groups, s->n_groups, sizeof(int), cmp_int)))
 		return 0;
 	if (s->n_groups == s->cap_groups) {
 		size_t cap = s->cap_groups ? 2 * s->cap_groups : 16;
