@@ -600,7 +600,7 @@ int pci_scan_some(const char *root, const char *const *bdfs, size_t n, const str
 		return r;
 	}
 	for (size_t i = 0; i < s.st->n; i++)
-		if (s.st->devs[i].sriov_numvfs > 0 && !is_busy(&b, s.st->devs[i].bdf))
+		if (s.st->devs[i].sriov_numvfs > 0) /* links only, as scan() reads them */
 			link_vfs(s.st, devices_dfd, &s.st->devs[i]);
 	s.st->iommu_on = iommu_enabled(root);
 	*out = s.st;
