@@ -196,9 +196,10 @@ static bool refresh_targets(struct engine *e, const struct plan *p)
  * facts for those devices only and plan again with them, so an interface
  * carrying the operator's connection, a mounted disk or a VM's device comes
  * out `blocked` with the reason, and moves on the first pass after the
- * reason goes away. */
-int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
-			bool *inuse_found)
+ * reason goes away. With refresh, the devices it would move are read again
+ * before that (refresh_targets). */
+int engine_compute_plan(struct engine *e, const struct config *c, bool refresh,
+			struct plan **out, bool *inuse_found)
 {
 	struct plan_input in = {
 		.config = c,
@@ -214,7 +215,7 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 	r = plan_compute(&in, &first);
 	if (r < 0)
 		return r;
-	if (e->plan_refresh && refresh_targets(e, first)) {
+	if (refresh && refresh_targets(e, first)) {
 		plan_free(first);
 		first = NULL;
 		in.pci = e->pci;
@@ -248,7 +249,7 @@ int engine_compute_plan(struct engine *e, const struct config *c, struct plan **
 
 int engine_plan_with(struct engine *e, const struct config *c, struct plan **out)
 {
-	return engine_compute_plan(e, c, out, NULL);
+	return engine_compute_plan(e, c, false, out, NULL);
 }
 
 int engine_holders(struct engine *e, const char *const *bdfs, size_t n, struct plan_held **out,

@@ -72,7 +72,7 @@ int engine_run_once(struct engine *e)
 	if (engine_rescan(e) == 0) {
 		struct plan *p = NULL;
 
-		if (engine_compute_plan(e, e->config, &p, NULL) == 0) {
+		if (engine_compute_plan(e, e->config, false, &p, NULL) == 0) {
 			plan_free(e->plan);
 			e->plan = p;
 			engine_tell_views(e, now);

@@ -135,6 +135,7 @@ static void hold(struct engine *e)
 void engine_run_pass(struct engine *e, long long now)
 {
 	bool full = e->pass_full || !e->pci;
+	bool refresh = e->pass_refresh && !full;
 	const struct plan_action **run;
 	struct plan *p = NULL;
 	size_t n_run = 0;
@@ -142,7 +143,6 @@ void engine_run_pass(struct engine *e, long long now)
 	int r;
 
 	e->pass_requested = false;
-	e->plan_refresh = e->pass_refresh && !full;
 	e->pass_full = false;
 	e->pass_refresh = false;
 	if (full && engine_rescan(e) < 0 && !e->pci)
@@ -153,8 +153,7 @@ void engine_run_pass(struct engine *e, long long now)
 		hold(e);
 		return;
 	}
-	r = engine_compute_plan(e, e->config, &p, &e->inuse_seen);
-	e->plan_refresh = false;
+	r = engine_compute_plan(e, e->config, refresh, &p, &e->inuse_seen);
 	if (r < 0) {
 		log_error("planner failed: out of memory");
 		return;

@@ -72,7 +72,6 @@ struct engine {
 	bool events_live;		/* PCI events keep the model (engine.h) */
 	bool pass_refresh;		/* a pass from the model for a new config:
 					   read what it would move first */
-	bool plan_refresh;		/* ... this plan (engine_compute_plan) */
 	long long resync_due;
 	long long inuse_due;		/* re-check devices held back as in use */
 	long long retry_due;		/* the earliest backoff that ends */
@@ -156,9 +155,11 @@ int engine_rescan(struct engine *e);
 void engine_refresh(struct engine *e, const char *bdf);
 /* Forget managed devices that no longer exist. */
 void engine_forget_vanished(struct engine *e);
-/* Plan with in-use facts gathered for the devices the plan would move. */
-int engine_compute_plan(struct engine *e, const struct config *c, struct plan **out,
-			bool *inuse_found);
+/* Plan with in-use facts gathered for the devices the plan would move;
+ * refresh: read those devices again first (a pass from the model for a new
+ * config). */
+int engine_compute_plan(struct engine *e, const struct config *c, bool refresh,
+			struct plan **out, bool *inuse_found);
 
 /* engine-state.c: engine_state_aside() and engine_state_unusable() are public. */
 /* Read RUN_DIR/state.json into the managed set (engine_new): nothing on disk

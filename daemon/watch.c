@@ -270,6 +270,7 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 	}
 	if (hit) {
 		struct timeval tv = { w->coalesce_ms / 1000, (w->coalesce_ms % 1000) * 1000 };
+		long long now = clock_mono_ms();
 
 		/* Re-arm now, not when the timer fires: a directory that came back
 		 * must be watched before the next write into it. */
@@ -279,8 +280,8 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 		 * (after that read too), restarts the timer: a burst (delete and
 		 * re-create, a write and a chmod, a script's rewrites) is
 		 * gathered into one reload. */
-		if (whole && !evtimer_pending(w->timer, NULL) && clock_mono_ms() >= w->quiet_until) {
-			w->quiet_until = clock_mono_ms() + w->coalesce_ms;
+		if (whole && !evtimer_pending(w->timer, NULL) && now >= w->quiet_until) {
+			w->quiet_until = now + w->coalesce_ms;
 			w->fn(w->ud);
 			return;
 		}
